@@ -1,0 +1,37 @@
+# partnerbot — `make test` is the one command that checks everything; CI runs it.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: test check unit redis build run fuzz
+
+## test: everything CI checks — redis-server present, gofmt, go vet, staticcheck, tests with -race
+test: redis check unit
+
+## redis: the tests start their own redis-server; install it when it is missing
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "redis-server not found: installing it with apt-get"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) || \
+	  { echo "could not install redis-server; install it by hand (Debian/Ubuntu: apt-get install redis-server, macOS: brew install redis)"; exit 1; }; }
+
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	go run $(STATICCHECK) ./...
+
+unit:
+	go test -race -count=1 ./...
+
+## build: the same static binary the Dockerfile builds
+build:
+	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o bin/partnerbot ./cmd/partnerbot
+
+## run: the bot against REDIS_URL (default: the local Redis)
+run:
+	REDIS_URL=$${REDIS_URL:-redis://localhost:6379/0} go run ./cmd/partnerbot
+
+## fuzz: a short round of every fuzz target
+fuzz:
+	go test -run=^$$ -fuzz=FuzzParseCommand -fuzztime=20s ./bot
+	go test -run=^$$ -fuzz=FuzzDecodeCallback -fuzztime=20s ./bot
+	go test -run=^$$ -fuzz=FuzzParse -fuzztime=20s ./data

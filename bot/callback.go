@@ -1,0 +1,59 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Callback is the data behind an inline button: an action and one argument.
+// It is user input: anyone can send any callback_data, so Decode checks it.
+type Callback struct {
+	Action string
+	Arg    string
+}
+
+// Callback actions.
+const (
+	cbMenu        = "m"  // arg: a menu entry (cities, events, news, sub, lang, settings, digest)
+	cbCity        = "c"  // arg: city slug; shows the card
+	cbCityEvents  = "e"  // arg: city slug
+	cbSubscribe   = "s"  // arg: city slug; from a city card
+	cbUnsubscribe = "u"  // arg: city slug; from a city card
+	cbToggleCity  = "tc" // arg: city slug; in the toggle keyboard
+	cbToggleKind  = "tk" // arg: post kind
+	cbToggleDone  = "td" // no arg
+	cbLang        = "l"  // arg: language code
+	cbDigest      = "d"  // arg: frequency
+)
+
+var knownActions = map[string]bool{
+	cbMenu: true, cbCity: true, cbCityEvents: true, cbSubscribe: true, cbUnsubscribe: true,
+	cbToggleCity: true, cbToggleKind: true, cbToggleDone: true, cbLang: true, cbDigest: true,
+}
+
+// maxCallbackData is Telegram's limit on callback_data, in bytes.
+const maxCallbackData = 64
+
+// ErrBadCallback is returned for callback data this bot did not make.
+var ErrBadCallback = errors.New("invalid callback data")
+
+// Encode returns the callback_data string.
+func (c Callback) Encode() string { return c.Action + ":" + c.Arg }
+
+// DecodeCallback parses callback_data made by Encode.
+func DecodeCallback(data string) (Callback, error) {
+	if data == "" || len(data) > maxCallbackData {
+		return Callback{}, fmt.Errorf("%w: length %d", ErrBadCallback, len(data))
+	}
+	action, arg, ok := strings.Cut(data, ":")
+	if !ok || !knownActions[action] {
+		return Callback{}, fmt.Errorf("%w: unknown action", ErrBadCallback)
+	}
+	for _, r := range arg {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return Callback{}, fmt.Errorf("%w: bad argument", ErrBadCallback)
+		}
+	}
+	return Callback{Action: action, Arg: arg}, nil
+}

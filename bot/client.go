@@ -1,0 +1,147 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// DefaultEndpoint is Telegram's own Bot API endpoint: a format string taking
+// the token, then the method.
+const DefaultEndpoint = "https://api.telegram.org/bot%s/%s"
+
+// Client is the narrow door to the Bot API. It owns the token: every error it
+// returns has the token redacted, so callers may log them freely.
+type Client struct {
+	api   *tgbotapi.BotAPI
+	poll  *tgbotapi.BotAPI // same bot, but its requests die with the poll context
+	token string
+	self  tgbotapi.User
+	// pollCancel interrupts a long poll in flight; sends are unaffected.
+	pollCtx    context.Context
+	pollCancel context.CancelFunc
+}
+
+// ClientConfig says how to reach the Bot API.
+type ClientConfig struct {
+	Token    string
+	Endpoint string // format string like DefaultEndpoint
+	// SendTimeout bounds one request other than getUpdates.
+	SendTimeout time.Duration
+	// PollTimeout is the long-poll timeout passed to getUpdates.
+	PollTimeout time.Duration
+}
+
+// NewClient connects to the Bot API and checks the token with getMe.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = DefaultEndpoint
+	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = 30 * time.Second
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = 30 * time.Second
+	}
+	pollCtx, pollCancel := context.WithCancel(context.Background())
+	c := &Client{token: cfg.Token, pollCtx: pollCtx, pollCancel: pollCancel}
+	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, cfg.Endpoint, &http.Client{Timeout: cfg.SendTimeout})
+	if err != nil {
+		pollCancel()
+		return nil, fmt.Errorf("telegram: connect: %w", c.redact(err))
+	}
+	// A copy of the client whose HTTP requests carry the poll context: the
+	// library takes no context, and a long poll must end at once on shutdown.
+	poll := *api
+	poll.Client = &ctxClient{ctx: pollCtx, c: &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}}
+	c.api, c.poll, c.self = api, &poll, api.Self
+	return c, nil
+}
+
+// Username is the bot's @username without the @.
+func (c *Client) Username() string { return c.self.UserName }
+
+// ID is the bot's user id.
+func (c *Client) ID() int64 { return c.self.ID }
+
+// StopPolling ends a getUpdates call in flight and any later one.
+func (c *Client) StopPolling() { c.pollCancel() }
+
+// GetUpdates long-polls for updates.
+func (c *Client) GetUpdates(cfg tgbotapi.UpdateConfig) ([]tgbotapi.Update, error) {
+	u, err := c.poll.GetUpdates(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: getUpdates: %w", c.redact(err))
+	}
+	return u, nil
+}
+
+// ConfirmUpdates tells Telegram that every update below offset was handled,
+// without waiting for new ones. It uses the send client, so it works after
+// StopPolling.
+func (c *Client) ConfirmUpdates(offset int, allowed []string) error {
+	_, err := c.api.Request(tgbotapi.UpdateConfig{Offset: offset, Limit: 1, Timeout: 0, AllowedUpdates: allowed})
+	if err != nil {
+		return fmt.Errorf("telegram: confirm updates below %d: %w", offset, c.redact(err))
+	}
+	return nil
+}
+
+// Send sends a message-like request and returns the message Telegram made.
+func (c *Client) Send(ctx context.Context, m tgbotapi.Chattable) (tgbotapi.Message, error) {
+	if err := ctx.Err(); err != nil {
+		return tgbotapi.Message{}, err
+	}
+	msg, err := c.api.Send(m)
+	if err != nil {
+		return msg, fmt.Errorf("telegram: send: %w", c.redact(err))
+	}
+	return msg, nil
+}
+
+// Request calls a method whose result is not a message.
+func (c *Client) Request(ctx context.Context, m tgbotapi.Chattable) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := c.api.Request(m); err != nil {
+		return fmt.Errorf("telegram: request: %w", c.redact(err))
+	}
+	return nil
+}
+
+// Call calls any method with raw parameters, for fields the library lacks.
+func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := c.api.MakeRequest(method, params); err != nil {
+		return fmt.Errorf("telegram: %s: %w", method, c.redact(err))
+	}
+	return nil
+}
+
+func (c *Client) redact(err error) error { return Redact(err, c.token) }
+
+// ctxClient sends every request with a fixed context.
+type ctxClient struct {
+	ctx context.Context
+	c   *http.Client
+}
+
+func (h *ctxClient) Do(req *http.Request) (*http.Response, error) {
+	return h.c.Do(req.WithContext(h.ctx))
+}
+
+// APIError returns the Bot API error inside err, if Telegram answered with one.
+func APIError(err error) (*tgbotapi.Error, bool) {
+	var e *tgbotapi.Error
+	if errors.As(err, &e) {
+		return e, true
+	}
+	return nil, false
+}

@@ -1,0 +1,132 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// maxReplyWait bounds how long a reply waits out Telegram's flood control
+// before the update is left for a later retry.
+const maxReplyWait = 5 * time.Second
+
+// reply sends an HTML message to the request's chat.
+func (b *Bot) reply(ctx context.Context, r *Request, text string, kb *tgbotapi.InlineKeyboardMarkup) error {
+	m := tgbotapi.NewMessage(r.ChatID, text)
+	m.ParseMode = tgbotapi.ModeHTML
+	m.DisableWebPagePreview = true
+	if kb != nil {
+		m.ReplyMarkup = *kb
+	}
+	_, err := b.send(ctx, r, m)
+	return err
+}
+
+// replyBlocks sends blocks of HTML as few messages as fit Telegram's limit;
+// the keyboard goes with the last one.
+func (b *Bot) replyBlocks(ctx context.Context, r *Request, blocks []string, kb *tgbotapi.InlineKeyboardMarkup) error {
+	parts := Pack(blocks, MaxMessageLen)
+	for i, p := range parts {
+		var k *tgbotapi.InlineKeyboardMarkup
+		if i == len(parts)-1 {
+			k = kb
+		}
+		if err := b.reply(ctx, r, p, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// edit replaces the text and keyboard of the message a button sits on.
+func (b *Bot) edit(ctx context.Context, r *Request, text string, kb *tgbotapi.InlineKeyboardMarkup) error {
+	m := tgbotapi.NewEditMessageText(r.ChatID, r.MessageID, text)
+	m.ParseMode = tgbotapi.ModeHTML
+	m.DisableWebPagePreview = true
+	m.ReplyMarkup = kb
+	_, err := b.send(ctx, r, m)
+	if e, ok := APIError(err); ok && e.Code == 400 && strings.Contains(e.Message, "message is not modified") {
+		return nil // a double tap: the message already shows this state
+	}
+	return err
+}
+
+// answer acknowledges a button tap; text, when set, shows as a short toast.
+// Failures are only logged: the tap has been acted on already.
+func (b *Bot) answer(ctx context.Context, r *Request, text string) {
+	if r.CallbackID == "" {
+		return
+	}
+	if err := b.tg.Request(ctx, tgbotapi.NewCallback(r.CallbackID, text)); err != nil {
+		b.log.Debug("answer callback", "chat_id", r.ChatID, "err", err)
+	}
+	r.CallbackID = "" // answered once
+}
+
+// send delivers one request to the chat, waiting out a short flood-control
+// pause once, and marks the chat inactive when Telegram says it is gone.
+func (b *Bot) send(ctx context.Context, r *Request, c tgbotapi.Chattable) (tgbotapi.Message, error) {
+	for attempt := 0; ; attempt++ {
+		msg, err := b.tg.Send(ctx, c)
+		if err == nil {
+			return msg, nil
+		}
+		e, ok := APIError(err)
+		switch {
+		case !ok:
+			return msg, &telegramError{err: err}
+		case e.Code == 429 && attempt == 0 && time.Duration(e.RetryAfter)*time.Second <= maxReplyWait:
+			if werr := sleepCtx(ctx, time.Duration(e.RetryAfter)*time.Second); werr != nil {
+				return msg, err
+			}
+			continue
+		case Gone(err):
+			b.markGone(ctx, r.ChatID, err)
+			return msg, nil // nobody to tell: the update is handled
+		}
+		return msg, err
+	}
+}
+
+// markGone records that a chat can no longer be reached.
+func (b *Bot) markGone(ctx context.Context, chatID int64, cause error) {
+	err := b.store.SetActive(ctx, chatID, false, b.now())
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		b.log.Warn("mark chat inactive", "chat_id", chatID, "err", err)
+		return
+	}
+	b.log.Info("chat unreachable, marked inactive", "chat_id", chatID, "reason", cause.Error())
+}
+
+// Gone reports whether Telegram says the chat can never be reached again
+// until its user acts: blocked, deactivated, kicked or unknown.
+func Gone(err error) bool {
+	e, ok := APIError(err)
+	if !ok {
+		return false
+	}
+	switch e.Code {
+	case 403:
+		return true
+	case 400:
+		return strings.Contains(e.Message, "chat not found")
+	}
+	return false
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("wait %s: %w", d, ctx.Err())
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,128 @@
+package bot
+
+import (
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// UpdateKind tells what an update carries, as far as the bot cares.
+type UpdateKind string
+
+// The kinds of updates the router tells apart.
+const (
+	KindCommand     UpdateKind = "command"
+	KindText        UpdateKind = "text"
+	KindOther       UpdateKind = "other_message" // stickers, photos, service messages
+	KindEdited      UpdateKind = "edited_message"
+	KindChannelPost UpdateKind = "channel_post"
+	KindCallback    UpdateKind = "callback"
+	KindMember      UpdateKind = "my_chat_member"
+	KindMigrated    UpdateKind = "migrated"
+	KindUnknown     UpdateKind = "unknown"
+)
+
+// Request is an update reduced to what handlers need. Handlers never see
+// tgbotapi types: the conversion happens once, here.
+type Request struct {
+	UpdateID int
+	Kind     UpdateKind
+	ChatID   int64
+	ChatType string // private, group, supergroup, channel
+	UserID   int64
+	Username string
+	// UserLang is Telegram's language_code of the sender, maybe empty.
+	UserLang string
+
+	// Command is the command name without slash and @BotName; Args the rest
+	// of the text, trimmed. Addressed is true when the command named this
+	// bot explicitly (/cmd@ThisBot).
+	Command   string
+	Args      string
+	Addressed bool
+	Text      string
+
+	// Callback fields.
+	CallbackID string
+	MessageID  int
+	Data       string
+
+	// MemberStatus is the bot's new status in a my_chat_member update.
+	MemberStatus string
+	// MigrateTo is the new chat id of a group upgraded to a supergroup.
+	MigrateTo int64
+
+	// Set by the router before the handler runs.
+	Lang store.Lang
+	// Sub is the chat's stored record, nil when there is none (or storage
+	// could not be read).
+	Sub *store.Subscriber
+}
+
+// Private reports whether the request comes from a private chat.
+func (r *Request) Private() bool { return r.ChatType == "private" }
+
+// newRequest converts an update. botUsername decides whether a command is
+// addressed to another bot in a group.
+func newRequest(u tgbotapi.Update, botUsername string) *Request {
+	r := &Request{UpdateID: u.UpdateID, Kind: KindUnknown}
+	switch {
+	case u.Message != nil:
+		m := u.Message
+		r.fromMessage(m)
+		switch {
+		case m.MigrateToChatID != 0:
+			r.Kind, r.MigrateTo = KindMigrated, m.MigrateToChatID
+		case m.Text != "":
+			r.Text = m.Text
+			if cmd, ok := ParseCommand(m.Text, botUsername); ok {
+				r.Kind, r.Command, r.Args, r.Addressed = KindCommand, cmd.Name, cmd.Args, cmd.Addressed
+				if cmd.OtherBot {
+					r.Kind = KindText // meant for another bot: plain text to us
+				}
+			} else {
+				r.Kind = KindText
+			}
+		default:
+			r.Kind = KindOther
+		}
+	case u.EditedMessage != nil:
+		r.fromMessage(u.EditedMessage)
+		r.Kind = KindEdited
+	case u.ChannelPost != nil:
+		r.fromMessage(u.ChannelPost)
+		r.Kind = KindChannelPost
+	case u.EditedChannelPost != nil:
+		r.fromMessage(u.EditedChannelPost)
+		r.Kind = KindChannelPost
+	case u.CallbackQuery != nil:
+		q := u.CallbackQuery
+		r.Kind, r.CallbackID, r.Data = KindCallback, q.ID, q.Data
+		r.fromUser(q.From)
+		if q.Message != nil && q.Message.Chat != nil {
+			r.ChatID, r.ChatType, r.MessageID = q.Message.Chat.ID, q.Message.Chat.Type, q.Message.MessageID
+		}
+	case u.MyChatMember != nil:
+		m := u.MyChatMember
+		r.Kind = KindMember
+		r.ChatID, r.ChatType = m.Chat.ID, m.Chat.Type
+		r.fromUser(&m.From)
+		r.MemberStatus = m.NewChatMember.Status
+	}
+	return r
+}
+
+func (r *Request) fromMessage(m *tgbotapi.Message) {
+	if m.Chat != nil {
+		r.ChatID, r.ChatType = m.Chat.ID, m.Chat.Type
+	}
+	r.MessageID = m.MessageID
+	r.fromUser(m.From)
+}
+
+func (r *Request) fromUser(u *tgbotapi.User) {
+	if u == nil {
+		return
+	}
+	r.UserID, r.Username, r.UserLang = u.ID, u.UserName, u.LanguageCode
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/partnerbot/partnerbot/bot"
+)
+
+// Config is everything partnerbot reads from its environment.
+type Config struct {
+	Token     string
+	Endpoint  string
+	RedisURL  string
+	AdminIDs  []int64
+	TimeZone  *time.Location
+	DataFile  string
+	LogLevel  slog.Level
+	LogFormat string
+
+	// Not read from the environment: tests shorten them.
+	PollTimeout time.Duration
+	BackoffMin  time.Duration
+	BackoffMax  time.Duration
+}
+
+// envVar documents one variable; the same table prints the -h help, so the
+// help cannot drift from what is read.
+type envVar struct {
+	Name, Default, Help string
+}
+
+var envVars = []envVar{
+	{"TELEGRAM_BOT_TOKEN", "", "required. The bot token from @BotFather."},
+	{"TELEGRAM_API_ENDPOINT", bot.DefaultEndpoint, "Bot API endpoint, a format string taking the token, then the method; point it at a self-hosted Bot API server."},
+	{"REDIS_URL", "", "required. redis://[:password@]host:port/db or rediss:// for TLS."},
+	{"ADMIN_IDS", "", "comma-separated Telegram user ids of the city's officials (owners)."},
+	{"TIMEZONE", "Europe/Kyiv", "IANA time zone of the home city, for schedules and dates."},
+	{"DATA_FILE", "", "path of a dataset JSON file; empty uses the built-in Kropyvnytskyi dataset."},
+	{"LOG_LEVEL", "info", "debug, info, warn or error."},
+	{"LOG_FORMAT", "text", "text or json."},
+}
+
+var tokenRE = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
+
+// LoadConfig reads and checks the environment. Every error names the
+// variable at fault and never repeats a secret.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, e := range envVars {
+			if e.Name == name {
+				return e.Default
+			}
+		}
+		return ""
+	}
+	c := Config{Endpoint: get("TELEGRAM_API_ENDPOINT"), DataFile: get("DATA_FILE")}
+
+	c.Token = get("TELEGRAM_BOT_TOKEN")
+	switch {
+	case c.Token == "":
+		return c, fmt.Errorf("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather")
+	case !tokenRE.MatchString(c.Token):
+		return c, fmt.Errorf("TELEGRAM_BOT_TOKEN is malformed: expected <digits>:<letters, digits, _ or ->")
+	}
+	if strings.Count(c.Endpoint, "%s") != 2 || strings.Count(c.Endpoint, "%") != 2 {
+		return c, fmt.Errorf("TELEGRAM_API_ENDPOINT must contain exactly two %%s (token, then method), like %s", bot.DefaultEndpoint)
+	}
+	if !strings.HasPrefix(c.Endpoint, "http://") && !strings.HasPrefix(c.Endpoint, "https://") {
+		return c, fmt.Errorf("TELEGRAM_API_ENDPOINT must start with http:// or https://")
+	}
+
+	c.RedisURL = get("REDIS_URL")
+	if c.RedisURL == "" {
+		return c, fmt.Errorf("REDIS_URL is not set: e.g. redis://localhost:6379/0")
+	}
+	if _, err := redis.ParseURL(c.RedisURL); err != nil {
+		// The URL may hold a password: say what is wrong, not what it was.
+		return c, fmt.Errorf("REDIS_URL is malformed: expected redis://[:password@]host:port/db or rediss://[:password@]host:port/db")
+	}
+
+	if v := get("ADMIN_IDS"); v != "" {
+		for _, f := range strings.Split(v, ",") {
+			f = strings.TrimSpace(f)
+			if f == "" {
+				continue
+			}
+			id, err := strconv.ParseInt(f, 10, 64)
+			if err != nil || id <= 0 {
+				return c, fmt.Errorf("ADMIN_IDS: %q is not a Telegram user id (a positive number)", f)
+			}
+			c.AdminIDs = append(c.AdminIDs, id)
+		}
+	}
+
+	tz, err := time.LoadLocation(get("TIMEZONE"))
+	if err != nil {
+		return c, fmt.Errorf("TIMEZONE: unknown time zone %q, use an IANA name such as Europe/Kyiv", get("TIMEZONE"))
+	}
+	c.TimeZone = tz
+
+	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL"))); err != nil {
+		return c, fmt.Errorf("LOG_LEVEL: %q is not one of debug, info, warn, error", get("LOG_LEVEL"))
+	}
+	c.LogFormat = strings.ToLower(get("LOG_FORMAT"))
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, fmt.Errorf("LOG_FORMAT: %q is not text or json", c.LogFormat)
+	}
+	return c, nil
+}
+
+// usage is the -h text.
+func usage() string {
+	var sb strings.Builder
+	sb.WriteString(`partnerbot — a Telegram bot about a city's international partnerships.
+
+Usage:
+  partnerbot          run the bot (configured by environment variables)
+  partnerbot -h       show this help
+
+Environment:
+`)
+	for _, e := range envVars {
+		fmt.Fprintf(&sb, "  %-22s %s", e.Name, e.Help)
+		if e.Default != "" {
+			fmt.Fprintf(&sb, " Default: %s", e.Default)
+		}
+		sb.WriteString("\n")
+	}
+	return sb.String()
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/partnerbot/partnerbot/internal/redistest"
+	"github.com/partnerbot/partnerbot/internal/telegramtest"
+)
+
+// wait is the deadline for anything the bot should do promptly.
+const wait = 10 * time.Second
+
+// env is one bot process under test: the real Main against the fake Bot
+// API server and a throwaway Redis.
+type env struct {
+	t     *testing.T
+	tg    *telegramtest.Server
+	redis *redistest.Server
+	logs  *syncBuffer
+	cfg   Config
+
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{t: t, tg: telegramtest.New(t), redis: redistest.Start(t), logs: &syncBuffer{}}
+	cfg, err := LoadConfig(mapEnv(map[string]string{
+		"TELEGRAM_BOT_TOKEN":    e.tg.Token(),
+		"TELEGRAM_API_ENDPOINT": e.tg.Endpoint(),
+		"REDIS_URL":             e.redis.URL(),
+		"LOG_LEVEL":             "debug",
+	}))
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	cfg.PollTimeout = 2 * time.Second
+	cfg.BackoffMin, cfg.BackoffMax = 10*time.Millisecond, 100*time.Millisecond
+	e.cfg = cfg
+	return e
+}
+
+func mapEnv(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// start runs Main and waits until it is polling.
+func (e *env) start() {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	e.cancel, e.done = cancel, make(chan error, 1)
+	m := &Main{Config: e.cfg, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	go func() { e.done <- m.Run(ctx) }()
+	e.tg.WaitLongPoll(e.t, wait)
+	e.t.Cleanup(e.stop)
+}
+
+// stop cancels Main and waits for it to return.
+func (e *env) stop() {
+	if e.cancel == nil {
+		return
+	}
+	e.cancel()
+	select {
+	case err := <-e.done:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			e.t.Errorf("Main.Run: %v", err)
+		}
+	case <-time.After(wait):
+		e.t.Errorf("Main.Run did not return after cancel")
+	}
+	e.cancel = nil
+}
+
+// chat is a resident (or a group) talking to the bot.
+type chat struct {
+	e    *env
+	chat telegramtest.Chat
+	user telegramtest.User
+}
+
+func (e *env) private(id int64, lang string) *chat {
+	c, u := telegramtest.PrivateChat(id, lang)
+	return &chat{e: e, chat: c, user: u}
+}
+
+func (e *env) group(id int64, member *chat) *chat {
+	return &chat{e: e, chat: telegramtest.Group(id, "Residents group"), user: member.user}
+}
+
+// say sends a text and returns what the bot sent to the chat in reply.
+func (c *chat) say(text string) []telegramtest.Message {
+	c.e.t.Helper()
+	before := len(c.e.tg.SentTo(c.chat.ID))
+	id := c.e.tg.SendText(c.chat, c.user, text)
+	c.e.tg.WaitConfirmed(c.e.t, wait, id)
+	return c.e.tg.SentTo(c.chat.ID)[before:]
+}
+
+// ask sends a text and returns the single reply, failing otherwise.
+func (c *chat) ask(text string) telegramtest.Message {
+	c.e.t.Helper()
+	got := c.say(text)
+	if len(got) != 1 {
+		c.e.t.Fatalf("%q: got %d replies, want 1: %+v", text, len(got), plains(got))
+	}
+	return got[0]
+}
+
+// tap presses a button on a message by its visible text and returns the
+// message as it is afterwards, plus any new messages.
+func (c *chat) tap(m telegramtest.Message, label string) (telegramtest.Message, []telegramtest.Message) {
+	c.e.t.Helper()
+	b, ok := findButton(m, label)
+	if !ok {
+		c.e.t.Fatalf("no button %q on %q; buttons: %+v", label, m.Plain, m.ReplyMarkup.Buttons())
+	}
+	before := len(c.e.tg.SentTo(c.chat.ID))
+	id, cbID := c.e.tg.SendCallback(c.chat, c.user, m.MessageID, b.CallbackData)
+	c.e.tg.WaitConfirmed(c.e.t, wait, id)
+	c.e.tg.WaitAnswer(c.e.t, wait, cbID)
+	all := c.e.tg.SentTo(c.chat.ID)
+	for _, x := range all {
+		if x.MessageID == m.MessageID {
+			m = x
+		}
+	}
+	return m, all[before:]
+}
+
+func findButton(m telegramtest.Message, label string) (telegramtest.Button, bool) {
+	for _, b := range m.ReplyMarkup.Buttons() {
+		if strings.Contains(b.Text, label) {
+			return b, true
+		}
+	}
+	return telegramtest.Button{}, false
+}
+
+func plains(ms []telegramtest.Message) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.Plain
+	}
+	return out
+}
+
+func mustContain(t *testing.T, got string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("reply lacks %q:\n%s", w, got)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newTestLogger(w *syncBuffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}

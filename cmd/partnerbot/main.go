@@ -1,0 +1,221 @@
+// Command partnerbot runs the partnerbot Telegram bot. This file only wires
+// the parts together; each part lives in its own package.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata" // the container image has no zoneinfo
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/partnerbot/partnerbot/bot"
+	"github.com/partnerbot/partnerbot/data"
+	"github.com/partnerbot/partnerbot/store"
+	"github.com/partnerbot/partnerbot/store/redisstore"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit code.
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "-help", "--help", "help":
+			fmt.Fprint(stdout, usage())
+			return 0
+		default:
+			fmt.Fprintf(stderr, "partnerbot: unknown argument %q\n\n%s", args[0], usage())
+			return 2
+		}
+	}
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "partnerbot: %v\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &Main{Config: cfg, Logger: NewLogger(cfg, stderr)}
+	if err := m.Run(ctx); err != nil {
+		m.Logger.Error("partnerbot stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// NewLogger builds the process logger. The bot library logs through it too,
+// with the token redacted.
+func NewLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	return slog.New(h)
+}
+
+// Main is the whole bot, shared by main and the end-to-end tests.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now store.NowFunc
+}
+
+// Run starts the bot and blocks until ctx is cancelled or start-up fails.
+// Storage and Telegram are waited for with backoff, so the bot can start
+// before its Redis does.
+func (m *Main) Run(ctx context.Context) error {
+	cfg, log := m.Config, m.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	// The library's own logger would print URLs holding the token.
+	_ = tgbotapi.SetLogger(redactingLogger{log: log, token: cfg.Token})
+	// go-redis reports every failed dial on stderr; the store's own errors
+	// already say what matters, so its chatter goes to debug.
+	redis.SetLogger(redisLogger{log: log})
+
+	dataset, err := loadDataset(cfg.DataFile)
+	if err != nil {
+		return err
+	}
+	tr, err := bot.NewTranslator()
+	if err != nil {
+		return err
+	}
+	st, err := retry(ctx, log, cfg, "redis", func() (*redisstore.Store, error) {
+		s, err := redisstore.Open(ctx, cfg.RedisURL)
+		if err != nil && !errors.Is(err, store.ErrUnavailable) {
+			return nil, permanent{err} // a wrong password will not fix itself
+		}
+		return s, err
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := seed(ctx, st, dataset, log); err != nil {
+		return err
+	}
+	client, err := retry(ctx, log, cfg, "telegram", func() (*bot.Client, error) {
+		c, err := bot.NewClient(bot.ClientConfig{Token: cfg.Token, Endpoint: cfg.Endpoint, PollTimeout: cfg.PollTimeout})
+		if e, ok := bot.APIError(err); ok && (e.Code == 401 || e.Code == 404) {
+			return nil, permanent{fmt.Errorf("TELEGRAM_BOT_TOKEN was refused by Telegram (%d %s): %w", e.Code, e.Message, err)}
+		}
+		return c, err
+	})
+	if err != nil {
+		return err
+	}
+	b := bot.New(bot.Config{Store: st, Data: dataset, Client: client, Translator: tr, Logger: log, Now: m.Now})
+	if err := b.DeleteWebhook(ctx); err != nil {
+		return err
+	}
+	if err := b.SetCommands(ctx); err != nil {
+		log.Warn("command menu not set", "err", err)
+	}
+	log.Info("partnerbot started", "bot", client.Username(), "home", dataset.Home.Slug, "partners", len(dataset.Partners))
+	p := &bot.Poller{Client: client, Handle: b.Handle, Log: log, Timeout: cfg.PollTimeout,
+		BackoffMin: cfg.BackoffMin, BackoffMax: cfg.BackoffMax}
+	err = p.Run(ctx)
+	log.Info("partnerbot stopped")
+	return err
+}
+
+func loadDataset(path string) (*store.Dataset, error) {
+	if path == "" {
+		return data.Default()
+	}
+	return data.Load(path)
+}
+
+// seed stores the dataset's posts once; later starts find them and skip.
+func seed(ctx context.Context, st store.Store, d *store.Dataset, log *slog.Logger) error {
+	n := 0
+	for _, p := range d.Posts {
+		created, err := st.SeedPost(ctx, p)
+		if err != nil {
+			return fmt.Errorf("seed post %q: %w", p.SeedKey, err)
+		}
+		if created {
+			n++
+		}
+	}
+	if n > 0 {
+		log.Info("dataset posts stored", "count", n)
+	}
+	return nil
+}
+
+// permanent marks a start-up error that retrying cannot fix.
+type permanent struct{ err error }
+
+func (p permanent) Error() string { return p.err.Error() }
+func (p permanent) Unwrap() error { return p.err }
+
+// retry calls connect until it succeeds, fails for good or ctx ends,
+// backing off between tries and saying so in the log.
+func retry[T any](ctx context.Context, log *slog.Logger, cfg Config, what string, connect func() (T, error)) (T, error) {
+	minD, maxD := cfg.BackoffMin, cfg.BackoffMax
+	if minD <= 0 {
+		minD = time.Second
+	}
+	if maxD <= 0 {
+		maxD = 30 * time.Second
+	}
+	d := minD
+	for {
+		v, err := connect()
+		if err == nil {
+			return v, nil
+		}
+		var perm permanent
+		if errors.As(err, &perm) {
+			var zero T
+			return zero, fmt.Errorf("%s: %w", what, bot.Redact(perm.err, cfg.Token))
+		}
+		log.Warn("waiting for "+what, "err", bot.Redact(err, cfg.Token).Error(), "retry_in", d.String())
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			var zero T
+			return zero, errors.Join(fmt.Errorf("%s: not reachable before shutdown", what), bot.Redact(err, cfg.Token))
+		case <-t.C:
+		}
+		d = min(2*d, maxD)
+	}
+}
+
+// redactingLogger adapts the bot library's logger to slog, without the token.
+type redactingLogger struct {
+	log   *slog.Logger
+	token string
+}
+
+func (l redactingLogger) Println(v ...any) {
+	l.log.Debug(bot.RedactString(fmt.Sprintln(v...), l.token), "source", "tgbotapi")
+}
+
+func (l redactingLogger) Printf(format string, v ...any) {
+	l.log.Debug(bot.RedactString(fmt.Sprintf(format, v...), l.token), "source", "tgbotapi")
+}
+
+// redisLogger sends go-redis's internal messages to slog at debug level.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), "source", "go-redis")
+}

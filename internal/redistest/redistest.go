@@ -1,0 +1,441 @@
+// Package redistest runs throwaway redis-server processes for tests.
+//
+// Every server listens on a free loopback port, keeps its files in a temporary
+// directory and never touches a shared Redis (such as one on port 6379), so
+// tests may flush and kill it freely.
+//
+// A test that needs its own server calls Start. A package whose tests share
+// one server starts it in TestMain with StartMain, because a redis-server
+// start costs tens of milliseconds and TestMain has no testing.TB:
+//
+//	var srv *redistest.Server
+//
+//	func TestMain(m *testing.M) {
+//		s, stop, err := redistest.StartMain()
+//		if err != nil {
+//			fmt.Fprintln(os.Stderr, err)
+//			os.Exit(1)
+//		}
+//		srv = s
+//		code := m.Run()
+//		stop()
+//		os.Exit(code)
+//	}
+//
+// and each test then calls srv.Flush(t) first.
+//
+// A missing redis-server binary fails the test instead of skipping it: a
+// skipped storage test looks like a passing one.
+package redistest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// How long a server may take to answer PING after start; generous because CI
+// machines can be slow, while a healthy start takes a few milliseconds.
+const (
+	readyTimeout = 15 * time.Second
+	pollInterval = 5 * time.Millisecond
+	stopTimeout  = 5 * time.Second
+	// startAttempts bounds the retries when the port picked as free was
+	// taken by someone else before redis-server could bind it.
+	startAttempts = 5
+)
+
+// Option changes how a server is started.
+type Option func(*config)
+
+type config struct {
+	aof      bool
+	password string
+	args     []string
+}
+
+// WithoutAOF starts the server without the append-only file, for tests that
+// write a lot and never restart the server (benchmarks). Restart then loses
+// all data.
+func WithoutAOF() Option { return func(c *config) { c.aof = false } }
+
+// WithPassword makes the server require password (requirepass). Client,
+// Flush and URL use it.
+func WithPassword(password string) Option { return func(c *config) { c.password = password } }
+
+// WithArgs appends raw redis-server arguments, e.g. "--maxmemory", "10mb".
+func WithArgs(args ...string) Option {
+	return func(c *config) { c.args = append(c.args, args...) }
+}
+
+// Server is one running (or killed) redis-server.
+type Server struct {
+	bin      string
+	dir      string
+	port     int
+	password string
+	args     []string // everything but --port and --dir
+
+	mu   sync.Mutex
+	proc *process // nil when stopped
+}
+
+// process is one redis-server process; a Restart creates another.
+type process struct {
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{} // closed when the process has exited
+}
+
+// Start starts a server for the test and stops it when the test ends. It
+// fails the test when redis-server is not installed or does not come up.
+func Start(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	s, err := start(tb.TempDir(), opts)
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	tb.Cleanup(s.Stop)
+	return s
+}
+
+// StartMain starts a server without a testing.TB, for TestMain. stop stops
+// the server and removes its directory; call it after m.Run.
+func StartMain(opts ...Option) (s *Server, stop func(), err error) {
+	dir, err := os.MkdirTemp("", "redistest-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("redistest: %w", err)
+	}
+	s, err = start(dir, opts)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, nil, fmt.Errorf("redistest: %w", err)
+	}
+	return s, func() {
+		s.Stop()
+		_ = os.RemoveAll(dir)
+	}, nil
+}
+
+func start(dir string, opts []Option) (*Server, error) {
+	cfg := config{aof: true}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	bin, err := findBinary()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{bin: bin, dir: dir, password: cfg.password}
+	s.args = []string{
+		"--bind", "127.0.0.1",
+		"--save", "",
+		"--daemonize", "no",
+		"--logfile", "",
+		"--databases", "16",
+	}
+	if cfg.aof {
+		s.args = append(s.args, "--appendonly", "yes")
+	} else {
+		s.args = append(s.args, "--appendonly", "no")
+	}
+	if cfg.password != "" {
+		s.args = append(s.args, "--requirepass", cfg.password)
+	}
+	s.args = append(s.args, cfg.args...)
+
+	// A free port can be taken by another process between our probe and
+	// redis-server's bind; try a few ports before giving up.
+	var lastErr error
+	for range startAttempts {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		s.port = port
+		p, err := s.launch()
+		if err == nil {
+			s.proc = p
+			return s, nil
+		}
+		lastErr = err
+		if !errors.Is(err, errExited) {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+func findBinary() (string, error) {
+	// Package managers install redis-server in sbin on some systems, and
+	// PATH in CI is often thin, so look in the usual places too.
+	searchDirs := []string{"/usr/bin", "/usr/local/bin", "/usr/sbin", "/usr/local/sbin"}
+	if p, err := exec.LookPath("redis-server"); err == nil {
+		return p, nil
+	}
+	for _, d := range searchDirs {
+		p := filepath.Join(d, "redis-server")
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", errors.New("redis-server not found on PATH nor in " + strings.Join(searchDirs, ", ") +
+		"; install it (e.g. apt-get install redis-server, brew install redis) to run these tests")
+}
+
+// freePort asks the kernel for a free loopback port. The port is released
+// before redis-server binds it, hence the retries in start.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+var errExited = errors.New("redis-server exited")
+
+// launch starts redis-server on s.port in s.dir and waits until it answers.
+func (s *Server) launch() (*process, error) {
+	args := append([]string{"--port", strconv.Itoa(s.port), "--dir", s.dir}, s.args...)
+	cmd := exec.Command(s.bin, args...)
+	out := &syncBuffer{}
+	cmd.Stdout = out
+	cmd.Stderr = out
+	cmd.Dir = s.dir
+	setProcAttr(cmd)
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", s.bin, err)
+	}
+	p := &process{cmd: cmd, out: out, done: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		close(p.done)
+	}()
+	if err := s.waitReady(p); err != nil {
+		p.kill()
+		return nil, fmt.Errorf("%w\nredis-server output:\n%s", err, out.String())
+	}
+	return p, nil
+}
+
+// waitReady polls PING until the server answers PONG, the process exits or
+// the deadline passes.
+func (s *Server) waitReady(p *process) error {
+	deadline := time.Now().Add(readyTimeout)
+	var lastErr error
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.done:
+			return fmt.Errorf("%w on port %d before it was ready", errExited, s.port)
+		default:
+		}
+		if lastErr = s.ping(); lastErr == nil {
+			return nil
+		}
+		time.Sleep(pollInterval)
+	}
+	return fmt.Errorf("redis-server on port %d not ready after %v: %v", s.port, readyTimeout, lastErr)
+}
+
+// ping speaks RESP directly rather than through go-redis so that readiness
+// checks stay quiet and independent of client options. A server still
+// loading its AOF answers -LOADING, which counts as not ready.
+func (s *Server) ping() error {
+	conn, err := net.DialTimeout("tcp", s.Addr(), time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(time.Second))
+	var req bytes.Buffer
+	if s.password != "" {
+		fmt.Fprintf(&req, "*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n", len(s.password), s.password)
+	}
+	req.WriteString("*1\r\n$4\r\nPING\r\n")
+	if _, err := conn.Write(req.Bytes()); err != nil {
+		return err
+	}
+	r := bufio.NewReader(conn)
+	if s.password != "" {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		if !strings.HasPrefix(line, "+OK") {
+			return fmt.Errorf("AUTH: %s", strings.TrimSpace(line))
+		}
+	}
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(line, "+PONG") {
+		return fmt.Errorf("PING: %s", strings.TrimSpace(line))
+	}
+	return nil
+}
+
+// Addr returns host:port of the server.
+func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
+
+// Password returns the password the server requires, or "".
+func (s *Server) Password() string { return s.password }
+
+// Dir returns the server's working directory (where the AOF lives).
+func (s *Server) Dir() string { return s.dir }
+
+// URL returns a redis:// URL for database 0, with the password if any.
+func (s *Server) URL() string { return s.DBURL(0) }
+
+// DBURL returns a redis:// URL for database db, with the password if any.
+func (s *Server) DBURL(db int) string {
+	u := url.URL{Scheme: "redis", Host: s.Addr(), Path: "/" + strconv.Itoa(db)}
+	if s.password != "" {
+		u.User = url.UserPassword("", s.password)
+	}
+	return u.String()
+}
+
+// Options returns go-redis options for database 0 of the server. Dial
+// retries and backoffs are short so that tests against a killed server fail
+// in well under a second instead of the defaults' several seconds.
+func (s *Server) Options() *redis.Options {
+	return &redis.Options{
+		Addr:            s.Addr(),
+		Password:        s.password,
+		DialTimeout:     time.Second,
+		DialerRetries:   1,
+		MaxRetryBackoff: 50 * time.Millisecond,
+		ReadTimeout:     5 * time.Second,
+		WriteTimeout:    5 * time.Second,
+		DisableIdentity: true,
+	}
+}
+
+// Client returns a go-redis client for database 0, closed when the test
+// ends.
+func (s *Server) Client(tb testing.TB) *redis.Client {
+	tb.Helper()
+	c := redis.NewClient(s.Options())
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// Flush deletes every key in every database, for a clean test on a shared
+// server.
+func (s *Server) Flush(tb testing.TB) {
+	tb.Helper()
+	c := redis.NewClient(s.Options())
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.FlushAll(ctx).Err(); err != nil {
+		tb.Fatalf("redistest: FLUSHALL on %s: %v", s.Addr(), err)
+	}
+}
+
+// Kill sends SIGKILL to the server and waits for it to exit, simulating a
+// crash: clients get connection errors until Restart.
+//
+// With the default appendfsync everysec, Redis hands each write to the
+// kernel before it replies, so a killed process loses nothing; only in the
+// rare case of a slow background fsync does it delay that write. Tests that
+// must not depend on this pass WithArgs("--appendfsync", "always").
+func (s *Server) Kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc != nil {
+		s.proc.kill()
+		s.proc = nil
+	}
+}
+
+// Restart starts the server again on the same port and directory, so data
+// in the append-only file comes back, and waits until it answers. A running
+// server is stopped first.
+func (s *Server) Restart(tb testing.TB) {
+	tb.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc != nil {
+		s.proc.stop()
+		s.proc = nil
+	}
+	p, err := s.launch()
+	if err != nil {
+		tb.Fatalf("redistest: restart on port %d: %v", s.port, err)
+	}
+	s.proc = p
+}
+
+// Output returns what the current redis-server process has logged, for
+// debugging failed tests.
+func (s *Server) Output() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return ""
+	}
+	return s.proc.out.String()
+}
+
+// Stop shuts the server down (SIGTERM, then SIGKILL after a few seconds).
+// Stopping a stopped server does nothing.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc != nil {
+		s.proc.stop()
+		s.proc = nil
+	}
+}
+
+func (p *process) kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
+func (p *process) stop() {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(stopTimeout):
+		p.kill()
+	}
+}
+
+// syncBuffer collects the server's output; exec writes it from its own
+// goroutine while tests may read it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

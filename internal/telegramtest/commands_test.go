@@ -1,0 +1,89 @@
+package telegramtest_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/partnerbot/partnerbot/internal/telegramtest"
+)
+
+func TestMyCommands(t *testing.T) {
+	srv := telegramtest.New(t)
+	bot := srv.NewBotAPI(t)
+	resident := []tgbotapi.BotCommand{{Command: "start", Description: "Start"}, {Command: "cities", Description: "Städte"}}
+	official := []tgbotapi.BotCommand{{Command: "publish", Description: "Publish a post"}}
+
+	de := tgbotapi.NewSetMyCommandsWithScopeAndLanguage(tgbotapi.NewBotCommandScopeAllPrivateChats(), "de", resident...)
+	if _, err := bot.Request(de); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bot.Request(tgbotapi.NewSetMyCommandsWithScope(tgbotapi.NewBotCommandScopeChat(42), official...)); err != nil {
+		t.Fatal(err)
+	}
+
+	if got := srv.Commands("all_private_chats", 0, "de"); len(got) != 2 || got[1].Description != "Städte" {
+		t.Errorf("private/de = %+v", got)
+	}
+	if got := srv.Commands("chat", 42, ""); len(got) != 1 || got[0].Command != "publish" {
+		t.Errorf("chat 42 = %+v", got)
+	}
+	if got := srv.Commands("all_private_chats", 0, ""); got != nil {
+		t.Errorf("no fallback between languages, got %+v", got)
+	}
+
+	got, err := bot.GetMyCommandsWithConfig(tgbotapi.NewGetMyCommandsWithScopeAndLanguage(tgbotapi.NewBotCommandScopeAllPrivateChats(), "de"))
+	if err != nil || len(got) != 2 {
+		t.Errorf("getMyCommands = %+v, %v", got, err)
+	}
+	got, err = bot.GetMyCommands()
+	if err != nil || got == nil || len(got) != 0 {
+		t.Errorf("default scope = %#v, %v; want []", got, err)
+	}
+
+	if _, err := bot.Request(tgbotapi.NewDeleteMyCommandsWithScope(tgbotapi.NewBotCommandScopeChat(42))); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Commands("chat", 42, ""); got != nil {
+		t.Errorf("after delete = %+v", got)
+	}
+}
+
+func TestMyCommandsValidation(t *testing.T) {
+	srv := telegramtest.New(t)
+	bot := srv.NewBotAPI(t)
+	many := make([]tgbotapi.BotCommand, 101)
+	for i := range many {
+		many[i] = tgbotapi.BotCommand{Command: fmt.Sprintf("c%d", i), Description: "d"}
+	}
+	tests := []struct {
+		name string
+		cmds []tgbotapi.BotCommand
+		want string
+	}{
+		{"uppercase", []tgbotapi.BotCommand{{Command: "Start", Description: "x"}}, "Bad Request: BOT_COMMAND_INVALID"},
+		{"leading slash", []tgbotapi.BotCommand{{Command: "/start", Description: "x"}}, "Bad Request: BOT_COMMAND_INVALID"},
+		{"33 chars", []tgbotapi.BotCommand{{Command: strings.Repeat("a", 33), Description: "x"}}, "Bad Request: BOT_COMMAND_INVALID"},
+		{"empty description", []tgbotapi.BotCommand{{Command: "a", Description: ""}}, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID"},
+		{"257 description", []tgbotapi.BotCommand{{Command: "a", Description: strings.Repeat("ü", 257)}}, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID"},
+		{"101 commands", many, "Bad Request: BOT_COMMANDS_TOO_MUCH"},
+		{"limits are fine", []tgbotapi.BotCommand{{Command: strings.Repeat("a", 32), Description: strings.Repeat("ü", 256)}}, ""},
+		{"100 commands", many[:100], ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := bot.Request(tgbotapi.NewSetMyCommands(tt.cmds...))
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if e := apiError(t, err); e.Code != 400 || e.Message != tt.want {
+				t.Errorf("got %+v, want %q", e, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,320 @@
+package telegramtest
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// maxTextLength is Telegram's limit in code points, after entity parsing.
+const maxTextLength = 4096
+
+const errNotModified = "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"
+
+// Content is what a message shows; kept as a unit so edits can be recorded
+// as whole revisions.
+type Content struct {
+	// Text is the text parameter exactly as the bot sent it (with markup).
+	Text string
+	// Plain is what the user sees: markup removed, entities decoded,
+	// surrounding whitespace trimmed. Assert on this for wording.
+	Plain string
+	// ParseMode is the parse_mode parameter as sent.
+	ParseMode string
+	// Entities are the formatting entities Telegram derived (UTF-16 offsets).
+	Entities []tgbotapi.MessageEntity
+	// ReplyMarkup is the inline keyboard, nil when there is none.
+	ReplyMarkup InlineKeyboard
+	// ReplyMarkupJSON is the reply_markup parameter as sent, for reply
+	// keyboards and anything the parsed form does not keep.
+	ReplyMarkupJSON string
+	// DisablePreview is true when link previews were turned off, by either
+	// disable_web_page_preview or link_preview_options.is_disabled.
+	DisablePreview bool
+}
+
+// Message is a message the bot sent with sendMessage, in its current state.
+type Message struct {
+	ChatID    int64
+	MessageID int
+	Content
+	// Params are the sendMessage parameters; edits are in Calls.
+	Params map[string]string
+	// Time is when it was sent.
+	Time time.Time
+	// Edited is true once an edit succeeded.
+	Edited bool
+	// History holds earlier contents, oldest first, so a test can check
+	// what the user saw before an edit.
+	History []Content
+	// Deleted is true after a successful deleteMessage.
+	Deleted bool
+}
+
+func (m *Message) snapshot() Message {
+	cp := *m
+	cp.History = slices.Clone(m.History)
+	return cp
+}
+
+type msgKey struct {
+	chat int64
+	id   int
+}
+
+type messageState struct {
+	chats     map[int64]Chat
+	chatErrs  map[int64]*APIError
+	nextMsgID map[int64]int
+	sent      []*Message
+	byKey     map[msgKey]*Message
+	incoming  map[msgKey]bool
+}
+
+func (m *messageState) init() {
+	m.chats = map[int64]Chat{}
+	m.chatErrs = map[int64]*APIError{}
+	m.nextMsgID = map[int64]int{}
+	m.byKey = map[msgKey]*Message{}
+	m.incoming = map[msgKey]bool{}
+}
+
+// nextMessageIDLocked numbers messages per chat, shared by the user and the
+// bot, as in a real private chat.
+func (s *Server) nextMessageIDLocked(chatID int64) int {
+	s.nextMsgID[chatID]++
+	return s.nextMsgID[chatID]
+}
+
+// resolveChatLocked parses chat_id: a number, or @username of a known chat.
+func (s *Server) resolveChatLocked(raw string) (int64, error) {
+	if raw == "" {
+		return 0, badRequest("chat_id is empty")
+	}
+	if raw[0] == '@' {
+		for id, c := range s.chats {
+			if c.Username != "" && "@"+c.Username == raw {
+				return id, nil
+			}
+		}
+		return 0, badRequest("chat not found")
+	}
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id == 0 {
+		return 0, badRequest("chat not found")
+	}
+	return id, nil
+}
+
+// chatLocked returns the chat as Telegram would describe it. Unknown ids
+// are accepted (the bot may write to anyone who started it earlier) and
+// get a plausible chat object derived from the id's sign and range.
+func (s *Server) chatLocked(id int64) Chat {
+	if c, ok := s.chats[id]; ok {
+		return c
+	}
+	switch {
+	case id > 0:
+		c, _ := PrivateChat(id, "")
+		return c
+	default:
+		return Group(id, "Group "+strconv.FormatInt(-id, 10))
+	}
+}
+
+func (s *Server) rememberChatLocked(c Chat) {
+	s.chats[c.ID] = c
+}
+
+func (s *Server) sendMessage(_ context.Context, c *Call) (any, error) {
+	p := c.Params
+	s.mu.Lock()
+	chatID, err := s.resolveChatLocked(p["chat_id"])
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if p["text"] == "" {
+		return nil, badRequest("message text is empty")
+	}
+	content, apiErr := buildContent(p)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	if utf8.RuneCountInString(content.Plain) > maxTextLength {
+		return nil, badRequest("message is too long")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.chatErrorLocked(chatID); err != nil {
+		return nil, err
+	}
+	if err := validateKeyboard(content.ReplyMarkup); err != nil {
+		return nil, err
+	}
+	m := &Message{
+		ChatID:    chatID,
+		MessageID: s.nextMessageIDLocked(chatID),
+		Content:   content,
+		Params:    p,
+		Time:      time.Now(),
+	}
+	s.sent = append(s.sent, m)
+	s.byKey[msgKey{chatID, m.MessageID}] = m
+	s.notifyLocked()
+	return s.messageJSONLocked(m), nil
+}
+
+// buildContent parses text, parse_mode, entities and reply_markup.
+func buildContent(p map[string]string) (Content, *APIError) {
+	f, err := formatText(p["text"], p["parse_mode"], p["entities"])
+	if err != nil {
+		return Content{}, err
+	}
+	kb, err := parseReplyMarkup(p["reply_markup"])
+	if err != nil {
+		return Content{}, err
+	}
+	return Content{
+		Text:            p["text"],
+		Plain:           f.plain,
+		ParseMode:       p["parse_mode"],
+		Entities:        f.entities,
+		ReplyMarkup:     kb,
+		ReplyMarkupJSON: p["reply_markup"],
+		DisablePreview:  previewDisabled(p),
+	}, nil
+}
+
+func previewDisabled(p map[string]string) bool {
+	if boolParam(p, "disable_web_page_preview") {
+		return true
+	}
+	var opts struct {
+		IsDisabled bool `json:"is_disabled"`
+	}
+	return decodeJSON(p["link_preview_options"], &opts) == nil && opts.IsDisabled
+}
+
+func (s *Server) editMessageText(_ context.Context, c *Call) (any, error) {
+	if c.Params["text"] == "" {
+		return nil, badRequest("message text is empty")
+	}
+	content, err := buildContent(c.Params)
+	if err != nil {
+		return nil, err
+	}
+	if utf8.RuneCountInString(content.Plain) > maxTextLength {
+		return nil, badRequest("message is too long")
+	}
+	return s.edit(c, func(Content) Content { return content })
+}
+
+func (s *Server) editMessageReplyMarkup(_ context.Context, c *Call) (any, error) {
+	kb, err := parseReplyMarkup(c.Params["reply_markup"])
+	if err != nil {
+		return nil, err
+	}
+	return s.edit(c, func(old Content) Content {
+		old.ReplyMarkup = kb
+		old.ReplyMarkupJSON = c.Params["reply_markup"]
+		return old
+	})
+}
+
+// edit applies change to a message the bot sent. Omitting reply_markup
+// removes the keyboard, exactly like Telegram, which surprises bots that
+// edit only the text.
+func (s *Server) edit(c *Call, change func(Content) Content) (any, error) {
+	p := c.Params
+	if p["inline_message_id"] != "" {
+		return nil, badRequest("MESSAGE_ID_INVALID")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	chatID, err := s.resolveChatLocked(p["chat_id"])
+	if err != nil {
+		return nil, err
+	}
+	msgID := int(intParam(p, "message_id"))
+	if msgID == 0 {
+		return nil, badRequest("message identifier is not specified")
+	}
+	if err := s.chatErrorLocked(chatID); err != nil {
+		return nil, err
+	}
+	key := msgKey{chatID, msgID}
+	m := s.byKey[key]
+	if m == nil || m.Deleted {
+		if s.incoming[key] {
+			return nil, badRequest("message can't be edited")
+		}
+		return nil, badRequest("message to edit not found")
+	}
+	next := change(m.Content)
+	if err := validateKeyboard(next.ReplyMarkup); err != nil {
+		return nil, err
+	}
+	if sameContent(m.Content, next) {
+		return nil, badRequest(errNotModified)
+	}
+	m.History = append(m.History, m.Content)
+	m.Content = next
+	m.Edited = true
+	s.notifyLocked()
+	return s.messageJSONLocked(m), nil
+}
+
+func sameContent(a, b Content) bool {
+	return a.Plain == b.Plain &&
+		(len(a.Entities) == 0 && len(b.Entities) == 0 || canonicalJSON(a.Entities) == canonicalJSON(b.Entities)) &&
+		canonicalJSON(inlineMarkup(a.ReplyMarkupJSON)) == canonicalJSON(inlineMarkup(b.ReplyMarkupJSON))
+}
+
+func (s *Server) deleteMessage(_ context.Context, c *Call) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	chatID, err := s.resolveChatLocked(c.Params["chat_id"])
+	if err != nil {
+		return nil, err
+	}
+	if err := s.chatErrorLocked(chatID); err != nil {
+		return nil, err
+	}
+	key := msgKey{chatID, int(intParam(c.Params, "message_id"))}
+	if m := s.byKey[key]; m != nil && !m.Deleted {
+		m.Deleted = true
+		s.notifyLocked()
+		return true, nil
+	}
+	if s.incoming[key] {
+		delete(s.incoming, key)
+		return true, nil
+	}
+	return nil, badRequest("message to delete not found")
+}
+
+// messageJSONLocked renders a sent message the way Telegram returns it.
+func (s *Server) messageJSONLocked(m *Message) map[string]any {
+	j := map[string]any{
+		"message_id": m.MessageID,
+		"from":       s.bot,
+		"chat":       s.chatLocked(m.ChatID),
+		"date":       m.Time.Unix(),
+		"text":       m.Plain,
+	}
+	if len(m.Entities) > 0 {
+		j["entities"] = m.Entities
+	}
+	if m.ReplyMarkup != nil {
+		j["reply_markup"] = inlineMarkup(m.ReplyMarkupJSON)
+	}
+	if m.Edited {
+		j["edit_date"] = time.Now().Unix()
+	}
+	return j
+}

@@ -1,0 +1,369 @@
+package telegramtest
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// Defaults mimic a freshly created bot, so tests that do not care get a
+// realistic identity without configuring anything.
+const (
+	DefaultToken       = "123456:TEST-token-secret-XYZ"
+	DefaultBotUsername = "partnerbot_test_bot"
+	DefaultBotName     = "Partnerbot Test"
+)
+
+// Server is a fake Telegram Bot API. All methods are safe for concurrent
+// use; the HTTP handlers and the test-side helpers share one mutex and a
+// broadcast channel, so waiting never needs sleeps.
+type Server struct {
+	tb       testing.TB
+	srv      *httptest.Server
+	token    string
+	bot      User
+	pollUnit time.Duration
+
+	closeOnce sync.Once
+	done      chan struct{} // closed by Close so parked handlers let httptest shut down
+
+	mu       sync.Mutex
+	changed  chan struct{} // closed and replaced on every state change
+	calls    []*Call
+	handlers map[string]HandlerFunc
+
+	updateState
+	messageState
+	callbackState
+	commandState
+	faultState
+}
+
+// Option configures a Server; options exist for the few identities and time
+// scales tests legitimately need to vary.
+type Option func(*config)
+
+type config struct {
+	token         string
+	username      string
+	firstName     string
+	pollUnit      time.Duration
+	firstUpdateID int
+}
+
+// WithToken replaces the default token, e.g. to test token redaction with a
+// recognisable secret. The bot id is taken from the part before ':'.
+func WithToken(token string) Option { return func(c *config) { c.token = token } }
+
+// WithBotUsername changes the bot's @username, which appears in getMe and in
+// group commands like /start@name.
+func WithBotUsername(username string) Option { return func(c *config) { c.username = username } }
+
+// WithBotName changes the bot's first_name reported by getMe.
+func WithBotName(name string) Option { return func(c *config) { c.firstName = name } }
+
+// WithPollUnit scales the getUpdates timeout: timeout=N waits N*unit instead
+// of N seconds, so timeout paths can be tested quickly. Default time.Second.
+func WithPollUnit(unit time.Duration) Option { return func(c *config) { c.pollUnit = unit } }
+
+// WithFirstUpdateID sets the first update_id handed out; real ids are large
+// and arbitrary, so code must not assume they start at 1.
+func WithFirstUpdateID(id int) Option { return func(c *config) { c.firstUpdateID = id } }
+
+// New starts a fake Bot API server; it is closed by tb.Cleanup.
+func New(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	cfg := config{
+		token:         DefaultToken,
+		username:      DefaultBotUsername,
+		firstName:     DefaultBotName,
+		pollUnit:      time.Second,
+		firstUpdateID: 100000001,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	botID, _ := strconv.ParseInt(strings.SplitN(cfg.token, ":", 2)[0], 10, 64)
+	s := &Server{
+		tb:       tb,
+		token:    cfg.token,
+		bot:      User{ID: botID, IsBot: true, FirstName: cfg.firstName, Username: cfg.username},
+		pollUnit: cfg.pollUnit,
+		done:     make(chan struct{}),
+		changed:  make(chan struct{}),
+		handlers: map[string]HandlerFunc{},
+	}
+	s.updateState.init(cfg.firstUpdateID)
+	s.messageState.init()
+	s.callbackState.init()
+	s.commandState.init()
+	s.faultState.init()
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Token is the token the fake accepts; any other token gets 401.
+func (s *Server) Token() string { return s.token }
+
+// Endpoint is the format string for tgbotapi.NewBotAPIWithClient
+// (token, then method), like tgbotapi.APIEndpoint.
+func (s *Server) Endpoint() string { return s.srv.URL + "/bot%s/%s" }
+
+// URL is the server's base URL, for tests that build requests by hand.
+func (s *Server) URL() string { return s.srv.URL }
+
+// BotID is the bot's user id, as getMe reports it.
+func (s *Server) BotID() int64 { return s.bot.ID }
+
+// BotUsername is the bot's username without '@'.
+func (s *Server) BotUsername() string { return s.bot.Username }
+
+// Bot is the bot's own user, as it appears in "from" of the messages it sends.
+func (s *Server) Bot() User { return s.bot }
+
+// HTTPClient returns a client whose timeout exceeds the longest long poll,
+// because http.DefaultClient has no timeout at all and a hung test is worse
+// than a failed one.
+func (s *Server) HTTPClient() *http.Client {
+	return &http.Client{
+		Transport: s.srv.Client().Transport,
+		Timeout:   maxPollTimeout*s.pollUnit + 10*time.Second,
+	}
+}
+
+// NewBotAPI builds the real library client against the fake. Like every
+// tgbotapi constructor it calls getMe, which is recorded.
+func (s *Server) NewBotAPI(tb testing.TB) *tgbotapi.BotAPI {
+	tb.Helper()
+	bot, err := tgbotapi.NewBotAPIWithClient(s.token, s.Endpoint(), s.HTTPClient())
+	if err != nil {
+		tb.Fatalf("telegramtest: NewBotAPIWithClient: %v", err)
+	}
+	return bot
+}
+
+// Close shuts the server down; afterwards connections are refused, which is
+// how tests simulate an unreachable Telegram. Parked long polls and delayed
+// replies are aborted first so that shutdown does not wait for them.
+// Recorded state stays readable. Safe to call more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		close(s.done)
+		s.notifyLocked()
+		s.mu.Unlock()
+		s.srv.Close()
+	})
+}
+
+// CloseClientConnections drops every open connection without stopping the
+// server, simulating a connection reset in the middle of a request.
+func (s *Server) CloseClientConnections() { s.srv.CloseClientConnections() }
+
+// HandlerFunc implements or overrides one Bot API method. Return the value
+// for "result", or an *APIError for an error envelope; any other error
+// becomes a 500.
+type HandlerFunc func(c Call) (result any, err error)
+
+// Handle installs fn for method (case-insensitive), taking precedence over
+// the built-in behaviour. It is the escape hatch for methods the fake does
+// not model (sendPhoto, getChatMember, ...).
+func (s *Server) Handle(method string, fn HandlerFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handlers[strings.ToLower(method)] = fn
+}
+
+// notifyLocked wakes every waiter; it is the only way state changes are
+// announced, so every mutation must call it.
+func (s *Server) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	token, method, ok := splitPath(r.URL.Path)
+	if !ok {
+		errorReply(errNotFound).write(w)
+		return
+	}
+	params, files, perr := parseParams(r)
+	call := s.record(method, params, files)
+	var rep reply
+	switch {
+	case token != s.token:
+		rep = errorReply(errUnauthorized)
+	case perr != nil:
+		rep = errorReply(badRequest(perr.Error()))
+	default:
+		rep = s.process(r.Context(), call)
+	}
+	if rep.abort {
+		// A transport-level failure is what the client would see when the
+		// connection dies, so do not fabricate a reply.
+		panic(http.ErrAbortHandler)
+	}
+	s.finish(call, rep)
+	rep.write(w)
+}
+
+// splitPath extracts token and method from /bot<token>/<method>.
+func splitPath(path string) (token, method string, ok bool) {
+	rest, found := strings.CutPrefix(path, "/bot")
+	if !found {
+		return "", "", false
+	}
+	token, method, found = strings.Cut(rest, "/")
+	if !found || method == "" || strings.Contains(method, "/") {
+		return "", "", false
+	}
+	return token, method, true
+}
+
+func (s *Server) process(ctx context.Context, c *Call) reply {
+	lower := strings.ToLower(c.Method)
+	if d := s.delayFor(lower); d > 0 && !s.sleep(ctx, d) {
+		return reply{abort: true}
+	}
+	if f, ok := s.takeFault(lower); ok {
+		return f
+	}
+	s.mu.Lock()
+	custom := s.handlers[lower]
+	s.mu.Unlock()
+	if custom != nil {
+		res, err := custom(c.snapshot())
+		return resultReply(res, err)
+	}
+	h, ok := s.builtin(lower)
+	if !ok {
+		return errorReply(errNotFound)
+	}
+	res, err := h(ctx, c)
+	return resultReply(res, err)
+}
+
+// sleep waits d unless the client goes away or the server closes first.
+func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-s.done:
+		return false
+	}
+}
+
+type builtinHandler func(ctx context.Context, c *Call) (any, error)
+
+func (s *Server) builtin(method string) (builtinHandler, bool) {
+	switch method {
+	case "getme":
+		return func(context.Context, *Call) (any, error) { return s.getMe(), nil }, true
+	case "getupdates":
+		return s.getUpdates, true
+	case "deletewebhook":
+		return s.deleteWebhook, true
+	case "setwebhook":
+		return s.setWebhook, true
+	case "getwebhookinfo":
+		return s.getWebhookInfo, true
+	case "sendmessage":
+		return s.sendMessage, true
+	case "editmessagetext":
+		return s.editMessageText, true
+	case "editmessagereplymarkup":
+		return s.editMessageReplyMarkup, true
+	case "deletemessage":
+		return s.deleteMessage, true
+	case "answercallbackquery":
+		return s.answerCallbackQuery, true
+	case "setmycommands":
+		return s.setMyCommands, true
+	case "deletemycommands":
+		return s.deleteMyCommands, true
+	case "getmycommands":
+		return s.getMyCommands, true
+	case "getchat":
+		return s.getChat, true
+	}
+	if trivialMethods[method] {
+		return s.trivial, true
+	}
+	return nil, false
+}
+
+// trivialMethods succeed with "true" and change nothing the fake models;
+// they are accepted so a bot using them is not mistaken for a broken one.
+var trivialMethods = map[string]bool{
+	"sendchataction":                  true,
+	"leavechat":                       true,
+	"pinchatmessage":                  true,
+	"unpinchatmessage":                true,
+	"unpinallchatmessages":            true,
+	"setmydescription":                true,
+	"setmyshortdescription":           true,
+	"setmyname":                       true,
+	"setchatmenubutton":               true,
+	"setmydefaultadministratorrights": true,
+	"logout":                          true,
+	"close":                           true,
+}
+
+func (s *Server) trivial(_ context.Context, c *Call) (any, error) {
+	if raw, ok := c.Params["chat_id"]; ok {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		id, err := s.resolveChatLocked(raw)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.chatErrorLocked(id); err != nil {
+			return nil, err
+		}
+	}
+	return true, nil
+}
+
+func (s *Server) getMe() map[string]any {
+	return map[string]any{
+		"id":                          s.bot.ID,
+		"is_bot":                      true,
+		"first_name":                  s.bot.FirstName,
+		"username":                    s.bot.Username,
+		"can_join_groups":             true,
+		"can_read_all_group_messages": false,
+		"supports_inline_queries":     false,
+	}
+}
+
+func (s *Server) getChat(_ context.Context, c *Call) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, err := s.resolveChatLocked(c.Params["chat_id"])
+	if err != nil {
+		return nil, err
+	}
+	if err := s.chatErrorLocked(id); err != nil {
+		return nil, err
+	}
+	return s.chatLocked(id), nil
+}
+
+// fatalf reports misuse of a test-side helper. It goes through the tb given
+// to New because helpers such as SendText take no tb of their own.
+func (s *Server) fatalf(format string, args ...any) {
+	s.tb.Helper()
+	s.tb.Fatalf("telegramtest: "+format, args...)
+}

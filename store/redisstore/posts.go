@@ -1,0 +1,328 @@
+package redisstore
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// bumpSeqScript raises posts:seq to ARGV[1] unless it is already higher, so
+// ids assigned later never collide with a post stored under an explicit id.
+// It runs inside MULTI, hence EVAL rather than EVALSHA: a NOSCRIPT error
+// there would fail the whole transaction.
+const bumpSeqScript = `
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local id = tonumber(ARGV[1])
+if cur < id then redis.call('SET', KEYS[1], ARGV[1]) end
+return 0`
+
+// CreatePost stores p under a new id from posts:seq, or under p.ID when it
+// is not zero; storing under the id of an existing post replaces that post
+// and its index entries. It returns p with its id.
+func (s *Store) CreatePost(ctx context.Context, p store.Post) (store.Post, error) {
+	if p.ID < 0 {
+		return store.Post{}, fmt.Errorf("redisstore: create post: invalid id %d", p.ID)
+	}
+	explicit := p.ID != 0
+	if !explicit {
+		// Taken outside the transaction: ids only need to be unique and
+		// increasing, and a failed write merely leaves a gap.
+		id, err := s.rdb.Incr(ctx, s.k.postSeq()).Result()
+		if err != nil {
+			return store.Post{}, wrapErr(err, "create post: next id")
+		}
+		p.ID = id
+	}
+	err := s.watch(ctx, func(tx *redis.Tx) error {
+		return s.putPost(ctx, tx, p, explicit, nil)
+	}, s.k.post(p.ID))
+	if err != nil {
+		return store.Post{}, wrapErr(err, fmt.Sprintf("create post %d", p.ID))
+	}
+	return p, nil
+}
+
+// SeedPost stores p once per p.SeedKey. WATCH on the seed key makes
+// concurrent seeds of the same key create a single post: the losers' EXEC
+// fails, and their retry finds the key set.
+func (s *Store) SeedPost(ctx context.Context, p store.Post) (created bool, err error) {
+	op := fmt.Sprintf("seed post %q", p.SeedKey)
+	if p.SeedKey == "" {
+		return false, fmt.Errorf("redisstore: %s: empty seed key", op)
+	}
+	if p.ID < 0 {
+		return false, fmt.Errorf("redisstore: %s: invalid id %d", op, p.ID)
+	}
+	seedKey := s.k.seed(p.SeedKey)
+	err = s.watch(ctx, func(tx *redis.Tx) error {
+		created = false
+		n, err := tx.Exists(ctx, seedKey).Result()
+		if err != nil || n > 0 {
+			return err
+		}
+		q := p
+		if q.ID == 0 {
+			if q.ID, err = tx.Incr(ctx, s.k.postSeq()).Result(); err != nil {
+				return err
+			}
+		}
+		err = s.putPost(ctx, tx, q, p.ID != 0, func(pipe redis.Pipeliner) {
+			pipe.Set(ctx, seedKey, q.ID, 0)
+		})
+		created = err == nil
+		return err
+	}, seedKey)
+	if err != nil {
+		return false, wrapErr(err, op)
+	}
+	return created, nil
+}
+
+// putPost writes p (whose id is final) within the optimistic transaction
+// tx: it watches the post's key, reads the previous version so its stale
+// index entries can be dropped, and then writes the record, the indexes,
+// the sequence bump (bumpSeq) and whatever extra adds in one MULTI/EXEC.
+func (s *Store) putPost(ctx context.Context, tx *redis.Tx, p store.Post, bumpSeq bool, extra func(redis.Pipeliner)) error {
+	key := s.k.post(p.ID)
+	if err := tx.Watch(ctx, key).Err(); err != nil {
+		return err
+	}
+	old, found, err := getPost(ctx, tx, key)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		if found {
+			s.unindexPost(ctx, pipe, old)
+		}
+		pipe.Set(ctx, key, data, 0)
+		s.indexPost(ctx, pipe, p)
+		if bumpSeq {
+			pipe.Eval(ctx, bumpSeqScript, []string{s.k.postSeq()}, p.ID)
+		}
+		if extra != nil {
+			extra(pipe)
+		}
+		return nil
+	})
+	return err
+}
+
+// indexPost queues the index entries of p.
+func (s *Store) indexPost(ctx context.Context, pipe redis.Pipeliner, p store.Post) {
+	m := postMember(p.ID)
+	published := redis.Z{Score: timeScore(p.PublishedAt), Member: m}
+	pipe.ZAdd(ctx, s.k.postsByTime(), published)
+	pipe.ZAdd(ctx, s.k.cityPosts(p.City), published)
+	if isIndexedEvent(p) {
+		starts := redis.Z{Score: timeScore(*p.StartsAt), Member: m}
+		pipe.ZAdd(ctx, s.k.eventsByStart(), starts)
+		pipe.ZAdd(ctx, s.k.cityEvents(p.City), starts)
+	}
+}
+
+// unindexPost queues the removal of the index entries of p.
+func (s *Store) unindexPost(ctx context.Context, pipe redis.Pipeliner, p store.Post) {
+	m := postMember(p.ID)
+	pipe.ZRem(ctx, s.k.postsByTime(), m)
+	pipe.ZRem(ctx, s.k.cityPosts(p.City), m)
+	if isIndexedEvent(p) {
+		pipe.ZRem(ctx, s.k.eventsByStart(), m)
+		pipe.ZRem(ctx, s.k.cityEvents(p.City), m)
+	}
+}
+
+// isIndexedEvent reports whether p belongs in the event indexes: only
+// events with a start time can be upcoming.
+func isIndexedEvent(p store.Post) bool { return p.Kind == store.KindEvent && p.StartsAt != nil }
+
+// timeScore is the zset score of a time: unix milliseconds, exact in a
+// float64 for any date the bot will see.
+func timeScore(t time.Time) float64 { return float64(t.UnixMilli()) }
+
+// Post returns the post with id, or store.ErrNotFound.
+func (s *Store) Post(ctx context.Context, id int64) (store.Post, error) {
+	op := fmt.Sprintf("get post %d", id)
+	p, found, err := getPost(ctx, s.rdb, s.k.post(id))
+	if err != nil {
+		return store.Post{}, wrapErr(err, op)
+	}
+	if !found {
+		return store.Post{}, notFound(op)
+	}
+	return p, nil
+}
+
+// LatestPosts returns up to limit posts newest first by PublishedAt (at
+// millisecond precision; ties newest id first). With a city it merges that
+// city's index with the AllCities one. Each index is read only up to limit
+// entries, so the cost does not grow with the number of posts.
+func (s *Store) LatestPosts(ctx context.Context, city string, limit int) ([]store.Post, error) {
+	op := fmt.Sprintf("latest posts city=%q limit=%d", city, limit)
+	if limit <= 0 {
+		return []store.Post{}, nil
+	}
+	var indexes []string
+	switch city {
+	case "":
+		indexes = []string{s.k.postsByTime()}
+	case store.AllCities:
+		indexes = []string{s.k.cityPosts(store.AllCities)}
+	default:
+		indexes = []string{s.k.cityPosts(city), s.k.cityPosts(store.AllCities)}
+	}
+	posts, err := s.query(ctx, indexes, limit, func(key string) redis.ZRangeArgs {
+		return redis.ZRangeArgs{Key: key, Start: 0, Stop: limit - 1, Rev: true}
+	}, func(a, b redis.Z) int {
+		return -compareZ(a, b)
+	})
+	return posts, wrapErr(err, op)
+}
+
+// UpcomingEvents returns up to limit events with StartsAt at or after from,
+// soonest first (ties lowest id first), filtered by city like LatestPosts.
+// Start times are indexed at millisecond precision.
+func (s *Store) UpcomingEvents(ctx context.Context, city string, from time.Time, limit int) ([]store.Post, error) {
+	op := fmt.Sprintf("upcoming events city=%q limit=%d", city, limit)
+	if limit <= 0 {
+		return []store.Post{}, nil
+	}
+	var indexes []string
+	switch city {
+	case "":
+		indexes = []string{s.k.eventsByStart()}
+	case store.AllCities:
+		indexes = []string{s.k.cityEvents(store.AllCities)}
+	default:
+		indexes = []string{s.k.cityEvents(city), s.k.cityEvents(store.AllCities)}
+	}
+	// Round from up to a whole millisecond: a score S (whole ms) is >= from
+	// exactly when it is >= from rounded up.
+	minScore := from.UnixMilli()
+	if from.After(time.UnixMilli(minScore)) {
+		minScore++
+	}
+	posts, err := s.query(ctx, indexes, limit, func(key string) redis.ZRangeArgs {
+		return redis.ZRangeArgs{Key: key, Start: minScore, Stop: "+inf", ByScore: true, Count: int64(limit)}
+	}, compareZ)
+	return posts, wrapErr(err, op)
+}
+
+// compareZ orders index entries by score, then by member (the padded id).
+func compareZ(a, b redis.Z) int {
+	if c := cmp.Compare(a.Score, b.Score); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Member.(string), b.Member.(string))
+}
+
+// query reads up to limit entries from each index in one round trip, merges
+// them in order (each index comes back sorted by order already), and loads
+// the first limit posts with one MGET.
+func (s *Store) query(ctx context.Context, indexes []string, limit int,
+	args func(key string) redis.ZRangeArgs, order func(a, b redis.Z) int) ([]store.Post, error) {
+	cmds := make([]*redis.ZSliceCmd, len(indexes))
+	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, key := range indexes {
+			cmds[i] = pipe.ZRangeArgsWithScores(ctx, args(key))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	lists := make([][]redis.Z, len(cmds))
+	for i, c := range cmds {
+		lists[i] = c.Val()
+	}
+	merged := mergeZ(lists, order, limit)
+	if len(merged) == 0 {
+		return []store.Post{}, nil
+	}
+	keys := make([]string, len(merged))
+	for i, z := range merged {
+		id, err := parseMember(z.Member.(string))
+		if err != nil {
+			return nil, fmt.Errorf("bad index member %q: %w", z.Member, err)
+		}
+		keys[i] = s.k.post(id)
+	}
+	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, err
+	}
+	posts := make([]store.Post, 0, len(vals))
+	for i, v := range vals {
+		str, ok := v.(string)
+		if !ok {
+			// Record and indexes change together, so this is a post
+			// written by something else than this package; skip it
+			// rather than fail the whole listing.
+			continue
+		}
+		var p store.Post
+		if err := json.Unmarshal([]byte(str), &p); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", keys[i], err)
+		}
+		posts = append(posts, p)
+	}
+	return posts, nil
+}
+
+// mergeZ merges sorted lists into one sorted list of at most limit
+// distinct members.
+func mergeZ(lists [][]redis.Z, order func(a, b redis.Z) int, limit int) []redis.Z {
+	total := 0
+	for _, l := range lists {
+		total += len(l)
+	}
+	// Size by what was read, not by limit, which callers may set huge.
+	out := make([]redis.Z, 0, min(limit, total))
+	seen := make(map[string]bool, min(limit, total))
+	pos := make([]int, len(lists))
+	for len(out) < limit {
+		best := -1
+		for i, l := range lists {
+			if pos[i] < len(l) && (best < 0 || order(l[pos[i]], lists[best][pos[best]]) < 0) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		z := lists[best][pos[best]]
+		pos[best]++
+		if m := z.Member.(string); !seen[m] {
+			seen[m] = true
+			out = append(out, z)
+		}
+	}
+	return out
+}
+
+// getPost reads and decodes one post; found is false when the key does not
+// exist.
+func getPost(ctx context.Context, c redis.Cmdable, key string) (p store.Post, found bool, err error) {
+	data, err := c.Get(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return store.Post{}, false, nil
+	}
+	if err != nil {
+		return store.Post{}, false, err
+	}
+	if err := json.Unmarshal(data, &p); err != nil {
+		return store.Post{}, false, fmt.Errorf("decode %s: %w", key, err)
+	}
+	return p, true, nil
+}

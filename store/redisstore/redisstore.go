@@ -1,0 +1,116 @@
+// Package redisstore implements store.Store on Redis.
+//
+// Records are JSON strings; sorted sets index them (subscribers by city,
+// posts by publication time and city, events by start time). keys.go
+// documents the layout. Changes that touch a record and its indexes run in
+// MULTI/EXEC transactions guarded by WATCH on the record, retried when a
+// concurrent writer got there first, so the indexes never disagree with the
+// records.
+//
+// Errors are wrapped with the operation; a missing record is
+// store.ErrNotFound and a Redis that cannot be reached is
+// store.ErrUnavailable.
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"net/url"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// maxTxAttempts bounds the retries of one optimistic transaction. Writers
+// of the same record are rare (one chat, one seed key), so a handful of
+// attempts only runs out under pathological contention.
+const maxTxAttempts = 32
+
+// Store is a store.Store backed by Redis. It is safe for concurrent use.
+type Store struct {
+	rdb       redis.UniversalClient
+	k         keys
+	ownClient bool // Close closes rdb only when Open created it
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithPrefix sets the prefix of every key (default DefaultPrefix). Tests use
+// it to share a database; Redis Cluster needs a hash tag in it, e.g.
+// "{partnerbot}:".
+func WithPrefix(prefix string) Option {
+	return func(s *Store) { s.k.prefix = prefix }
+}
+
+// NewFromClient returns a Store using client. The caller keeps ownership of
+// client: Store.Close does not close it.
+func NewFromClient(client redis.UniversalClient, opts ...Option) *Store {
+	s := &Store{rdb: client, k: keys{prefix: DefaultPrefix}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Open connects to the Redis at rawURL (redis://[user:password@]host[:port][/db]
+// or rediss:// for TLS; see redis.ParseURL for query options) and checks it
+// answers. A Redis that cannot be reached yields an error that is
+// store.ErrUnavailable. The returned Store owns the connection: Close
+// closes it.
+func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
+	o, err := redis.ParseURL(rawURL)
+	if err != nil {
+		// The URL may hold a password: keep net/url's reason, not the
+		// URL it quotes.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, wrapErr(err, "parse REDIS_URL")
+	}
+	client := redis.NewClient(o)
+	s := NewFromClient(client, opts...)
+	s.ownClient = true
+	if err := s.Ping(ctx); err != nil {
+		_ = client.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Ping reports whether Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return wrapErr(s.rdb.Ping(ctx).Err(), "ping")
+}
+
+// Close closes the Redis client if Open created it.
+func (s *Store) Close() error {
+	if !s.ownClient {
+		return nil
+	}
+	err := s.rdb.Close()
+	if errors.Is(err, redis.ErrClosed) {
+		return nil
+	}
+	return wrapErr(err, "close")
+}
+
+// watch runs fn in an optimistic transaction watching keys, retrying while
+// another client changed a watched key between WATCH and EXEC. fn reads
+// through tx and writes with tx.TxPipelined.
+func (s *Store) watch(ctx context.Context, fn func(tx *redis.Tx) error, keys ...string) error {
+	for range maxTxAttempts {
+		err := s.rdb.Watch(ctx, fn, keys...)
+		if !errors.Is(err, redis.TxFailedErr) {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return errContention
+}

@@ -1,0 +1,190 @@
+package store
+
+import (
+	"slices"
+	"time"
+)
+
+// Lang is a language code the bot speaks.
+type Lang string
+
+// The languages the bot speaks. Ukrainian is the default.
+const (
+	LangUK Lang = "uk"
+	LangEN Lang = "en"
+	LangDE Lang = "de"
+	LangNL Lang = "nl"
+)
+
+// Langs lists the supported languages, default first.
+var Langs = []Lang{LangUK, LangEN, LangDE, LangNL}
+
+// ParseLang returns the supported language for a code such as "de" or a
+// Telegram language_code such as "de-AT"; ok is false when unsupported.
+func ParseLang(code string) (Lang, bool) {
+	if len(code) >= 2 {
+		l := Lang(toLowerASCII(code[:2]))
+		if slices.Contains(Langs, l) && (len(code) == 2 || code[2] == '-' || code[2] == '_') {
+			return l, true
+		}
+	}
+	return "", false
+}
+
+func toLowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// Text is a text in several languages, keyed by language code.
+type Text map[Lang]string
+
+// In returns the text in l, falling back to Ukrainian, then English, then
+// any language present.
+func (t Text) In(l Lang) string {
+	if s := t[l]; s != "" {
+		return s
+	}
+	for _, f := range Langs {
+		if s := t[f]; s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// Kind is the kind of a post.
+type Kind string
+
+// The kinds of posts.
+const (
+	KindVisit        Kind = "visit"
+	KindAgreement    Kind = "agreement"
+	KindEvent        Kind = "event"
+	KindAnnouncement Kind = "announcement"
+)
+
+// Kinds lists every kind, in display order.
+var Kinds = []Kind{KindVisit, KindAgreement, KindEvent, KindAnnouncement}
+
+// Valid reports whether k is one of Kinds.
+func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
+
+// Frequency is how often a subscriber gets a digest.
+type Frequency string
+
+// Digest frequencies. Daily is the default for a new subscriber.
+const (
+	FreqDaily  Frequency = "daily"
+	FreqWeekly Frequency = "weekly"
+	FreqOff    Frequency = "off"
+)
+
+// Frequencies lists every frequency.
+var Frequencies = []Frequency{FreqDaily, FreqWeekly, FreqOff}
+
+// Valid reports whether f is one of Frequencies.
+func (f Frequency) Valid() bool { return slices.Contains(Frequencies, f) }
+
+// AllCities is the City value of a post that concerns every partner city.
+const AllCities = "all"
+
+// City is the home city or one of its partners. Cities come from the
+// dataset, not from storage.
+type City struct {
+	Slug         string            `json:"slug"`
+	Flag         string            `json:"flag"`
+	Name         Text              `json:"name"`
+	Country      Text              `json:"country"`
+	TimeZone     string            `json:"timezone"`
+	PartnerSince string            `json:"partner_since,omitempty"`
+	Areas        map[Lang][]string `json:"areas,omitempty"`
+	Description  Text              `json:"description,omitempty"`
+	Link         string            `json:"link,omitempty"`
+	// Location is TimeZone loaded; set by the dataset loader.
+	Location *time.Location `json:"-"`
+}
+
+// PostText is a post's title and body in one language.
+type PostText struct {
+	Title string `json:"title"`
+	Text  string `json:"text"`
+}
+
+// Post is a visit, an agreement, an event or an announcement.
+type Post struct {
+	ID   int64  `json:"id"`
+	Kind Kind   `json:"kind"`
+	City string `json:"city"` // a city slug or AllCities
+	// Title and Text are in Lang, the language the post was written in.
+	Title string `json:"title"`
+	Text  string `json:"text"`
+	Lang  Lang   `json:"lang"`
+	// Translations holds the post in other languages, when known.
+	Translations map[Lang]PostText `json:"translations,omitempty"`
+	// Date is the day the visit or agreement took place, or the publication
+	// date; events use StartsAt.
+	Date     time.Time  `json:"date"`
+	StartsAt *time.Time `json:"starts_at,omitempty"`
+	EndsAt   *time.Time `json:"ends_at,omitempty"`
+	Place    string     `json:"place,omitempty"`
+	// Author is the Telegram user id of the official who wrote it; 0 for
+	// dataset posts.
+	Author      int64     `json:"author,omitempty"`
+	PublishedAt time.Time `json:"published_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	// SeedKey identifies a post that came from the dataset.
+	SeedKey string `json:"seed_key,omitempty"`
+}
+
+// In returns the post's title and text in l, or in its own language.
+func (p Post) In(l Lang) PostText {
+	if t, ok := p.Translations[l]; ok && t.Title != "" {
+		return t
+	}
+	return PostText{Title: p.Title, Text: p.Text}
+}
+
+// Subscriber is one chat's settings: what it follows and how it is reached.
+// A chat that only chose a language has a record with no cities.
+type Subscriber struct {
+	ChatID   int64  `json:"chat_id"`
+	ChatType string `json:"chat_type"` // private, group, supergroup
+	// Lang is the chat's language; LangChosen tells whether it was chosen
+	// with /lang (true) or taken from Telegram's language_code.
+	Lang       Lang      `json:"lang"`
+	LangChosen bool      `json:"lang_chosen"`
+	Cities     []string  `json:"cities"`
+	Kinds      []Kind    `json:"kinds"`
+	Frequency  Frequency `json:"frequency"`
+	// Active is false once the chat blocked the bot or removed it.
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// NewSubscriber returns the record a chat gets on first contact: all kinds,
+// daily digests, active, no cities yet.
+func NewSubscriber(chatID int64, chatType string, lang Lang, now time.Time) Subscriber {
+	return Subscriber{
+		ChatID:    chatID,
+		ChatType:  chatType,
+		Lang:      lang,
+		Kinds:     slices.Clone(Kinds),
+		Frequency: FreqDaily,
+		Active:    true,
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+}
+
+// Follows reports whether the subscriber follows city.
+func (s Subscriber) Follows(city string) bool { return slices.Contains(s.Cities, city) }
+
+// Wants reports whether the subscriber wants posts of kind k.
+func (s Subscriber) Wants(k Kind) bool { return slices.Contains(s.Kinds, k) }
