@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -72,6 +73,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 		}
 		return nil, wrapErr(err, "parse REDIS_URL")
 	}
+	failFast(o)
 	client := redis.NewClient(o)
 	s := NewFromClient(client, opts...)
 	s.ownClient = true
@@ -80,6 +82,22 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// failFast shortens go-redis's retry defaults (3 command retries, each
+// with 5 dial attempts) where the URL does not set them: while Redis is
+// down a resident should hear "try again" within about a second, not wait
+// through a dozen refused dials. Query parameters in REDIS_URL still win.
+func failFast(o *redis.Options) {
+	if o.MaxRetries == 0 {
+		o.MaxRetries = 1
+	}
+	if o.DialerRetries == 0 {
+		o.DialerRetries = 2
+	}
+	if o.DialTimeout == 0 {
+		o.DialTimeout = 2 * time.Second
+	}
 }
 
 // Ping reports whether Redis answers.
