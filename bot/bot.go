@@ -25,8 +25,20 @@ type Bot struct {
 	log   *slog.Logger
 	now   store.NowFunc
 
+	owners    []int64
+	tz        *time.Location
+	announcer Announcer
+	pacer     Pacer
+	// digestSince tells when a subscriber's last digest went out.
+	digestSince func(ctx context.Context, s store.Subscriber) (time.Time, bool, error)
+
 	commands  map[string]route
-	callbacks map[string]Handler
+	callbacks map[string]callbackRoute
+}
+
+// Announcer pushes an announcement to its subscribers right away.
+type Announcer interface {
+	Announce(ctx context.Context, p store.Post) (recipients int, err error)
 }
 
 // Config holds a Bot's dependencies.
@@ -37,11 +49,29 @@ type Config struct {
 	Translator *Translator
 	Logger     *slog.Logger
 	Now        store.NowFunc
+	// Owners are the user ids from ADMIN_IDS.
+	Owners []int64
+	// TimeZone is the home city's zone (TIMEZONE), for posts about all
+	// cities and for officials' timestamps.
+	TimeZone  *time.Location
+	Announcer Announcer
+	// Pacer, when set, paces replies with the shared limiter.
+	Pacer Pacer
+	// DigestSince, when set, tells when a chat's last digest went out, so
+	// /digest_preview shows exactly what the next digest would.
+	DigestSince func(ctx context.Context, s store.Subscriber) (time.Time, bool, error)
 }
 
 // New returns a Bot ready to handle updates.
 func New(cfg Config) *Bot {
-	b := &Bot{store: cfg.Store, data: cfg.Data, tg: cfg.Client, tr: cfg.Translator, log: cfg.Logger, now: cfg.Now}
+	b := &Bot{store: cfg.Store, data: cfg.Data, tg: cfg.Client, tr: cfg.Translator, log: cfg.Logger, now: cfg.Now,
+		owners: cfg.Owners, tz: cfg.TimeZone, announcer: cfg.Announcer, pacer: cfg.Pacer, digestSince: cfg.DigestSince}
+	if b.tz == nil {
+		b.tz = time.UTC
+		if cfg.Data != nil && cfg.Data.Home.Location != nil {
+			b.tz = cfg.Data.Home.Location
+		}
+	}
 	if b.now == nil {
 		b.now = time.Now
 	}
@@ -64,6 +94,7 @@ func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 	r := newRequest(u, b.tg.Username())
 	log := b.log.With("update_id", r.UpdateID, "chat_id", r.ChatID, "kind", string(r.Kind))
 	b.resolve(ctx, r)
+	b.rememberUser(ctx, r)
 	err := b.dispatch(ctx, r)
 	if err == nil {
 		log.Debug("update handled", "command", r.Command)

@@ -25,11 +25,14 @@ const (
 	cbToggleDone  = "td" // no arg
 	cbLang        = "l"  // arg: language code
 	cbDigest      = "d"  // arg: frequency
+	cbWizard      = "w"  // arg: a wizard step answer (officials)
+	cbDelete      = "x"  // arg: post id to delete, or "no" (officials)
 )
 
 var knownActions = map[string]bool{
 	cbMenu: true, cbCity: true, cbCityEvents: true, cbSubscribe: true, cbUnsubscribe: true,
 	cbToggleCity: true, cbToggleKind: true, cbToggleDone: true, cbLang: true, cbDigest: true,
+	cbWizard: true, cbDelete: true,
 }
 
 // maxCallbackData is Telegram's limit on callback_data, in bytes.

@@ -18,12 +18,11 @@ const DefaultEndpoint = "https://api.telegram.org/bot%s/%s"
 // returns has the token redacted, so callers may log them freely.
 type Client struct {
 	api   *tgbotapi.BotAPI
-	poll  *tgbotapi.BotAPI // same bot, but its requests die with the poll context
 	token string
 	self  tgbotapi.User
-	// pollCancel interrupts a long poll in flight; sends are unaffected.
-	pollCtx    context.Context
-	pollCancel context.CancelFunc
+	// pollHTTP has a timeout above the long-poll timeout.
+	pollHTTP *http.Client
+	paid     bool
 }
 
 // ClientConfig says how to reach the Bot API.
@@ -47,18 +46,12 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 30 * time.Second
 	}
-	pollCtx, pollCancel := context.WithCancel(context.Background())
-	c := &Client{token: cfg.Token, pollCtx: pollCtx, pollCancel: pollCancel}
+	c := &Client{token: cfg.Token, pollHTTP: &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}}
 	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, cfg.Endpoint, &http.Client{Timeout: cfg.SendTimeout})
 	if err != nil {
-		pollCancel()
 		return nil, fmt.Errorf("telegram: connect: %w", c.redact(err))
 	}
-	// A copy of the client whose HTTP requests carry the poll context: the
-	// library takes no context, and a long poll must end at once on shutdown.
-	poll := *api
-	poll.Client = &ctxClient{ctx: pollCtx, c: &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}}
-	c.api, c.poll, c.self = api, &poll, api.Self
+	c.api, c.self = api, api.Self
 	return c, nil
 }
 
@@ -68,12 +61,13 @@ func (c *Client) Username() string { return c.self.UserName }
 // ID is the bot's user id.
 func (c *Client) ID() int64 { return c.self.ID }
 
-// StopPolling ends a getUpdates call in flight and any later one.
-func (c *Client) StopPolling() { c.pollCancel() }
-
-// GetUpdates long-polls for updates.
-func (c *Client) GetUpdates(cfg tgbotapi.UpdateConfig) ([]tgbotapi.Update, error) {
-	u, err := c.poll.GetUpdates(cfg)
+// GetUpdates long-polls for updates; cancelling ctx ends the poll at once.
+func (c *Client) GetUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) ([]tgbotapi.Update, error) {
+	// The library takes no context: a copy of it whose HTTP requests carry
+	// ctx does the poll.
+	poll := *c.api
+	poll.Client = &ctxClient{ctx: ctx, c: c.pollHTTP}
+	u, err := poll.GetUpdates(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("telegram: getUpdates: %w", c.redact(err))
 	}
@@ -81,8 +75,8 @@ func (c *Client) GetUpdates(cfg tgbotapi.UpdateConfig) ([]tgbotapi.Update, error
 }
 
 // ConfirmUpdates tells Telegram that every update below offset was handled,
-// without waiting for new ones. It uses the send client, so it works after
-// StopPolling.
+// without waiting for new ones; used at shutdown, after the poll context
+// has ended.
 func (c *Client) ConfirmUpdates(offset int, allowed []string) error {
 	_, err := c.api.Request(tgbotapi.UpdateConfig{Offset: offset, Limit: 1, Timeout: 0, AllowedUpdates: allowed})
 	if err != nil {

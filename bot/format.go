@@ -44,10 +44,7 @@ func (b *Bot) location(slug string) *time.Location {
 	if c, ok := b.data.Partner(slug); ok && c.Location != nil {
 		return c.Location
 	}
-	if b.data.Home.Location != nil {
-		return b.data.Home.Location
-	}
-	return time.UTC
+	return b.tz
 }
 
 func (b *Bot) kindLabel(k store.Kind, l store.Lang) string {

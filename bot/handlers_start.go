@@ -44,10 +44,26 @@ func (b *Bot) greet(ctx context.Context, r *Request) error {
 	return b.reply(ctx, r, text, b.menuKeyboard(r.Lang))
 }
 
-// handleHelp lists every resident command from the route table.
+// handleHelp lists every resident command from the route table, and for
+// officials the commands their role allows.
 func (b *Bot) handleHelp(ctx context.Context, r *Request) error {
+	access := Resident
+	if role, ok, err := b.role(ctx, r.UserID); err == nil && ok {
+		access = Editor
+		if role == store.RoleOwner {
+			access = Owner
+		}
+	}
 	lines := []string{"<b>" + b.tr.T(r.Lang, "help_title") + "</b>"}
+	officials := false
 	for _, rt := range b.routes() {
+		if rt.Access > access {
+			continue
+		}
+		if rt.Access != Resident && !officials {
+			officials = true
+			lines = append(lines, "", "<b>"+b.tr.T(r.Lang, "help_officials")+"</b>")
+		}
 		// Command descriptions are plain text (they also feed setMyCommands).
 		lines = append(lines, "/"+rt.Command+" — "+esc(b.tr.T(r.Lang, rt.Help)))
 	}

@@ -13,14 +13,7 @@ import (
 // Ukrainian for clients whose language has none.
 func (b *Bot) SetCommands(ctx context.Context) error {
 	for _, l := range append([]store.Lang{""}, store.Langs...) {
-		tl := l
-		if tl == "" {
-			tl = store.LangUK
-		}
-		var cmds []tgbotapi.BotCommand
-		for _, rt := range b.routes() {
-			cmds = append(cmds, tgbotapi.BotCommand{Command: rt.Command, Description: truncate(b.tr.T(tl, rt.Help), 256)})
-		}
+		cmds := b.menuCommands(l, Resident)
 		cfg := tgbotapi.NewSetMyCommandsWithScopeAndLanguage(tgbotapi.NewBotCommandScopeDefault(), string(l), cmds...)
 		if err := b.tg.Request(ctx, cfg); err != nil {
 			return fmt.Errorf("set commands %q: %w", l, err)

@@ -67,8 +67,6 @@ func (p *Poller) defaults() {
 // confirms them.
 func (p *Poller) Run(ctx context.Context) error {
 	p.defaults()
-	stop := context.AfterFunc(ctx, p.Client.StopPolling)
-	defer stop()
 	// Handlers outlive the poll context by Grace, so the update in hand is
 	// finished rather than cut off.
 	hctx, hcancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -83,7 +81,7 @@ func (p *Poller) Run(ctx context.Context) error {
 		failures          int
 	)
 	for ctx.Err() == nil {
-		updates, err := p.Client.GetUpdates(tgbotapi.UpdateConfig{
+		updates, err := p.Client.GetUpdates(ctx, tgbotapi.UpdateConfig{
 			Offset: offset, Timeout: int(p.Timeout / time.Second), AllowedUpdates: AllowedUpdates,
 		})
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/partnerbot/partnerbot/internal/tgerr"
 	"github.com/partnerbot/partnerbot/store"
 )
 
@@ -73,22 +74,34 @@ func (b *Bot) answer(ctx context.Context, r *Request, text string) {
 // pause once, and marks the chat inactive when Telegram says it is gone.
 func (b *Bot) send(ctx context.Context, r *Request, c tgbotapi.Chattable) (tgbotapi.Message, error) {
 	for attempt := 0; ; attempt++ {
-		msg, err := b.tg.Send(ctx, c)
-		if err == nil {
-			return msg, nil
+		if err := b.pace(ctx, r); err != nil {
+			return tgbotapi.Message{}, err
 		}
-		e, ok := APIError(err)
-		switch {
-		case !ok:
-			return msg, &telegramError{err: err}
-		case e.Code == 429 && attempt == 0 && time.Duration(e.RetryAfter)*time.Second <= maxReplyWait:
-			if werr := sleepCtx(ctx, time.Duration(e.RetryAfter)*time.Second); werr != nil {
-				return msg, err
+		msg, err := b.tg.Send(ctx, c)
+		res := tgerr.Classify(err)
+		switch res.Outcome {
+		case tgerr.OK:
+			return msg, nil
+		case tgerr.RateLimited:
+			// Flood control is per bot: every sender pauses, replies too.
+			if b.pacer != nil {
+				if perr := b.pacer.Pause(ctx, res.RetryAfter); perr != nil {
+					b.log.Warn("pause not shared", "err", perr)
+				}
 			}
-			continue
-		case Gone(err):
+			if attempt == 0 && res.RetryAfter <= maxReplyWait {
+				if werr := sleepCtx(ctx, res.RetryAfter); werr != nil {
+					return msg, err
+				}
+				continue
+			}
+		case tgerr.Gone:
 			b.markGone(ctx, r.ChatID, err)
 			return msg, nil // nobody to tell: the update is handled
+		case tgerr.Transient:
+			if _, ok := APIError(err); !ok {
+				return msg, &telegramError{err: err}
+			}
 		}
 		return msg, err
 	}
@@ -102,22 +115,6 @@ func (b *Bot) markGone(ctx context.Context, chatID int64, cause error) {
 		return
 	}
 	b.log.Info("chat unreachable, marked inactive", "chat_id", chatID, "reason", cause.Error())
-}
-
-// Gone reports whether Telegram says the chat can never be reached again
-// until its user acts: blocked, deactivated, kicked or unknown.
-func Gone(err error) bool {
-	e, ok := APIError(err)
-	if !ok {
-		return false
-	}
-	switch e.Code {
-	case 403:
-		return true
-	case 400:
-		return strings.Contains(e.Message, "chat not found")
-	}
-	return false
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

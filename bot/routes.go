@@ -15,40 +15,64 @@ type route struct {
 	Command string
 	Handler Handler
 	// Help is the locale key of the one-line description (menu and /help).
-	Help string
+	Help   string
+	Access Access
+}
+
+// callbackRoute is one kind of button.
+type callbackRoute struct {
+	Handler Handler
+	Access  Access
 }
 
 // routes is the one place that lists the commands residents can send.
 func (b *Bot) routes() []route {
 	return []route{
-		{"start", b.handleStart, "cmd_start"},
-		{"help", b.handleHelp, "cmd_help"},
-		{"cities", b.handleCities, "cmd_cities"},
-		{"city", b.handleCity, "cmd_city"},
-		{"events", b.handleEvents, "cmd_events"},
-		{"news", b.handleNews, "cmd_news"},
-		{"subscribe", b.handleSubscribe, "cmd_subscribe"},
-		{"unsubscribe", b.handleUnsubscribe, "cmd_unsubscribe"},
-		{"settings", b.handleSettings, "cmd_settings"},
-		{"digest", b.handleDigest, "cmd_digest"},
-		{"lang", b.handleLang, "cmd_lang"},
-		{"stop", b.handleStop, "cmd_stop"},
+		{"start", b.handleStart, "cmd_start", Resident},
+		{"help", b.handleHelp, "cmd_help", Resident},
+		{"cities", b.handleCities, "cmd_cities", Resident},
+		{"city", b.handleCity, "cmd_city", Resident},
+		{"events", b.handleEvents, "cmd_events", Resident},
+		{"news", b.handleNews, "cmd_news", Resident},
+		{"subscribe", b.handleSubscribe, "cmd_subscribe", Resident},
+		{"unsubscribe", b.handleUnsubscribe, "cmd_unsubscribe", Resident},
+		{"settings", b.handleSettings, "cmd_settings", Resident},
+		{"digest", b.handleDigest, "cmd_digest", Resident},
+		{"lang", b.handleLang, "cmd_lang", Resident},
+		{"stop", b.handleStop, "cmd_stop", Resident},
+
+		{"post", b.handlePost, "cmd_post", Editor},
+		{"cancel", b.handleCancel, "cmd_cancel", Editor},
+		{"visit", b.handleForm, "cmd_visit", Editor},
+		{"agreement", b.handleForm, "cmd_agreement", Editor},
+		{"event", b.handleForm, "cmd_event", Editor},
+		{"announce", b.handleForm, "cmd_announce", Editor},
+		{"edit", b.handleEdit, "cmd_edit", Editor},
+		{"delete", b.handleDelete, "cmd_delete", Editor},
+		{"audit", b.handleAudit, "cmd_audit", Editor},
+		{"stats", b.handleStats, "cmd_stats", Editor},
+		{"digest_preview", b.handleDigestPreview, "cmd_digest_preview", Editor},
+		{"grant", b.handleGrant, "cmd_grant", Owner},
+		{"revoke", b.handleRevoke, "cmd_revoke", Owner},
+		{"officials", b.handleOfficials, "cmd_officials", Owner},
 	}
 }
 
 // callbackRoutes maps a button's action to its handler.
-func (b *Bot) callbackRoutes() map[string]Handler {
-	return map[string]Handler{
-		cbMenu:        b.onMenu,
-		cbCity:        b.onCity,
-		cbCityEvents:  b.onCityEvents,
-		cbSubscribe:   b.onCardSubscribe,
-		cbUnsubscribe: b.onCardUnsubscribe,
-		cbToggleCity:  b.onToggleCity,
-		cbToggleKind:  b.onToggleKind,
-		cbToggleDone:  b.onToggleDone,
-		cbLang:        b.onLang,
-		cbDigest:      b.onDigest,
+func (b *Bot) callbackRoutes() map[string]callbackRoute {
+	return map[string]callbackRoute{
+		cbMenu:        {b.onMenu, Resident},
+		cbCity:        {b.onCity, Resident},
+		cbCityEvents:  {b.onCityEvents, Resident},
+		cbSubscribe:   {b.onCardSubscribe, Resident},
+		cbUnsubscribe: {b.onCardUnsubscribe, Resident},
+		cbToggleCity:  {b.onToggleCity, Resident},
+		cbToggleKind:  {b.onToggleKind, Resident},
+		cbToggleDone:  {b.onToggleDone, Resident},
+		cbLang:        {b.onLang, Resident},
+		cbDigest:      {b.onDigest, Resident},
+		cbWizard:      {b.onWizard, Editor},
+		cbDelete:      {b.onDelete, Editor},
 	}
 }
 
@@ -60,7 +84,7 @@ func (b *Bot) dispatch(ctx context.Context, r *Request) error {
 		if !ok {
 			return b.handleUnknownCommand(ctx, r)
 		}
-		return rt.Handler(ctx, r)
+		return b.guard(rt.Access, rt.Handler)(ctx, r)
 	case KindCallback:
 		return b.handleCallback(ctx, r)
 	case KindMember:
@@ -68,6 +92,11 @@ func (b *Bot) dispatch(ctx context.Context, r *Request) error {
 	case KindMigrated:
 		return b.handleMigration(ctx, r)
 	case KindText, KindOther:
+		if r.Kind == KindText && r.Private() {
+			if handled, err := b.wizardText(ctx, r); handled || err != nil {
+				return err
+			}
+		}
 		// In a group, members talk to each other: answering would be noise.
 		if r.Private() {
 			return b.reply(ctx, r, b.tr.T(r.Lang, "not_understood"), nil)
@@ -90,9 +119,9 @@ func (b *Bot) handleCallback(ctx context.Context, r *Request) error {
 		b.answer(ctx, r, b.tr.T(r.Lang, "button_invalid"))
 		return nil
 	}
-	h := b.callbacks[cb.Action]
+	rt := b.callbacks[cb.Action]
 	r.Data = cb.Arg
-	err = h(ctx, r)
+	err = b.guard(rt.Access, rt.Handler)(ctx, r)
 	if errors.Is(err, errBadArg) {
 		b.log.Info("refused callback argument", "chat_id", r.ChatID, "user_id", r.UserID, "data", cb.Encode())
 		b.answer(ctx, r, b.tr.T(r.Lang, "button_invalid"))

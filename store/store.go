@@ -50,6 +50,12 @@ type Posts interface {
 	// UpcomingEvents returns events starting at or after from, soonest
 	// first, filtered by city like LatestPosts.
 	UpcomingEvents(ctx context.Context, city string, from time.Time, limit int) ([]Post, error)
+	// UpdatePost replaces a stored post (same id), moving its index
+	// entries; ErrNotFound when there is no such post.
+	UpdatePost(ctx context.Context, p Post) error
+	// DeletePost removes a post and its index entries; ErrNotFound when
+	// there is none.
+	DeletePost(ctx context.Context, id int64) error
 	// SeedPost stores a dataset post once: it is keyed by p.SeedKey, so
 	// loading the same dataset again changes nothing. It reports whether the
 	// post was created now.
@@ -60,6 +66,14 @@ type Posts interface {
 type Store interface {
 	Subscribers
 	Posts
+	Officials
+	Users
+	Drafts
+	Audit
+	Stats
+	Outbox
+	Locks
+	Digests
 	// Ping reports whether the backend answers.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/partnerbot/partnerbot/bot"
+	"github.com/partnerbot/partnerbot/scheduler"
 )
 
 // Config is everything partnerbot reads from its environment.
@@ -24,10 +26,23 @@ type Config struct {
 	LogLevel  slog.Level
 	LogFormat string
 
+	DigestSpec       string
+	WeeklyDigestSpec string
+	ReminderBefore   time.Duration
+	SendRate         int
+	PaidBroadcast    bool
+	ReplicaID        string
+
 	// Not read from the environment: tests shorten them.
 	PollTimeout time.Duration
 	BackoffMin  time.Duration
 	BackoffMax  time.Duration
+	// LockTTL is how long a dead leader's lock blocks a takeover.
+	LockTTL time.Duration
+	// ClaimIdle is how long a dead worker's messages wait for another.
+	ClaimIdle time.Duration
+	// RetryMin is the first retry delay of a failed send.
+	RetryMin time.Duration
 }
 
 // envVar documents one variable; the same table prints the -h help, so the
@@ -45,6 +60,12 @@ var envVars = []envVar{
 	{"DATA_FILE", "", "path of a dataset JSON file; empty uses the built-in Kropyvnytskyi dataset."},
 	{"LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"LOG_FORMAT", "text", "text or json."},
+	{"DIGEST_SCHEDULE", "0 9 * * *", "cron spec (robfig/cron, in TIMEZONE) of the daily digest; @every 30s works too."},
+	{"WEEKLY_DIGEST_SCHEDULE", "0 9 * * 1", "cron spec of the weekly digest."},
+	{"REMINDER_BEFORE", "24h", "how long before an event its reminder goes out (Go duration)."},
+	{"SEND_RATE", "25", "messages per second for all replicas together; at most 30, or 1000 with ALLOW_PAID_BROADCAST."},
+	{"ALLOW_PAID_BROADCAST", "false", "true sends bulk messages with allow_paid_broadcast (Telegram charges per message)."},
+	{"REPLICA_ID", "", "name of this replica in the outbox consumer group; default host name and process id."},
 }
 
 var tokenRE = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
@@ -115,7 +136,45 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("LOG_FORMAT: %q is not text or json", c.LogFormat)
 	}
-	return c, nil
+	return c, c.loadDelivery(get)
+}
+
+// loadDelivery reads the scheduler's settings.
+func (c *Config) loadDelivery(get func(string) string) error {
+	c.DigestSpec, c.WeeklyDigestSpec = get("DIGEST_SCHEDULE"), get("WEEKLY_DIGEST_SCHEDULE")
+	if _, err := scheduler.ParseSpec(c.DigestSpec); err != nil {
+		return fmt.Errorf("DIGEST_SCHEDULE: %v", err)
+	}
+	if _, err := scheduler.ParseSpec(c.WeeklyDigestSpec); err != nil {
+		return fmt.Errorf("WEEKLY_DIGEST_SCHEDULE: %v", err)
+	}
+	d, err := time.ParseDuration(get("REMINDER_BEFORE"))
+	if err != nil || d <= 0 {
+		return fmt.Errorf("REMINDER_BEFORE: %q is not a positive duration like 24h or 90m", get("REMINDER_BEFORE"))
+	}
+	c.ReminderBefore = d
+	switch v := strings.ToLower(get("ALLOW_PAID_BROADCAST")); v {
+	case "true", "1", "yes":
+		c.PaidBroadcast = true
+	case "false", "0", "no":
+	default:
+		return fmt.Errorf("ALLOW_PAID_BROADCAST: %q is not true or false", v)
+	}
+	limit := 30
+	if c.PaidBroadcast {
+		limit = 1000
+	}
+	rate, err := strconv.Atoi(get("SEND_RATE"))
+	if err != nil || rate < 1 || rate > limit {
+		return fmt.Errorf("SEND_RATE: %q must be a whole number from 1 to %d (1000 needs ALLOW_PAID_BROADCAST=true)", get("SEND_RATE"), limit)
+	}
+	c.SendRate = rate
+	c.ReplicaID = get("REPLICA_ID")
+	if c.ReplicaID == "" {
+		host, _ := os.Hostname()
+		c.ReplicaID = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	return nil
 }
 
 // usage is the -h text.

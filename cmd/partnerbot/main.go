@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the container image has no zoneinfo
@@ -19,6 +20,7 @@ import (
 
 	"github.com/partnerbot/partnerbot/bot"
 	"github.com/partnerbot/partnerbot/data"
+	"github.com/partnerbot/partnerbot/scheduler"
 	"github.com/partnerbot/partnerbot/store"
 	"github.com/partnerbot/partnerbot/store/redisstore"
 )
@@ -119,19 +121,51 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b := bot.New(bot.Config{Store: st, Data: dataset, Client: client, Translator: tr, Logger: log, Now: m.Now})
+	limiter := st.Limiter(redisstore.LimiterConfig{Rate: cfg.SendRate})
+	client.SetPaidBroadcast(cfg.PaidBroadcast)
+	planner := &scheduler.Planner{Store: st, Data: dataset, Log: log, Now: m.Now, ReminderBefore: cfg.ReminderBefore}
+	b := bot.New(bot.Config{Store: st, Data: dataset, Client: client, Translator: tr, Logger: log, Now: m.Now,
+		Owners: cfg.AdminIDs, TimeZone: cfg.TimeZone, Announcer: planner, Pacer: limiter})
+	planner.Renderer = b
 	if err := b.DeleteWebhook(ctx); err != nil {
 		return err
 	}
 	if err := b.SetCommands(ctx); err != nil {
 		log.Warn("command menu not set", "err", err)
 	}
-	log.Info("partnerbot started", "bot", client.Username(), "home", dataset.Home.Slug, "partners", len(dataset.Partners))
-	p := &bot.Poller{Client: client, Handle: b.Handle, Log: log, Timeout: cfg.PollTimeout,
+	if err := b.SetOwnerMenus(ctx); err != nil {
+		log.Warn("owner menus not set", "err", err)
+	}
+	log.Info("partnerbot started", "bot", client.Username(), "home", dataset.Home.Slug,
+		"partners", len(dataset.Partners), "replica", cfg.ReplicaID)
+
+	poller := &bot.Poller{Client: client, Handle: b.Handle, Log: log, Timeout: cfg.PollTimeout,
 		BackoffMin: cfg.BackoffMin, BackoffMax: cfg.BackoffMax}
-	err = p.Run(ctx)
+	workers := &scheduler.Workers{Store: st, Sender: client, Limiter: limiter, Log: log, Now: m.Now,
+		Consumer: cfg.ReplicaID, BackoffMin: cfg.RetryMin, ClaimIdle: cfg.ClaimIdle}
+	crons := &scheduler.Cron{Planner: planner, Log: log, Loc: cfg.TimeZone,
+		DailySpec: cfg.DigestSpec, WeeklySpec: cfg.WeeklyDigestSpec}
+	lead := func(name string) *scheduler.Leader {
+		return &scheduler.Leader{Locks: st, Name: name, Owner: cfg.ReplicaID, TTL: cfg.LockTTL, Log: log}
+	}
+	// Every replica sends from the outbox; one polls and one plans.
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for _, run := range []func(context.Context) error{
+		workers.Run,
+		func(ctx context.Context) error { return lead("poller").Run(ctx, poller.Run) },
+		func(ctx context.Context) error { return lead("planner").Run(ctx, crons.Run) },
+	} {
+		wg.Go(func() { errs <- run(ctx) })
+	}
+	wg.Wait()
+	close(errs)
 	log.Info("partnerbot stopped")
-	return err
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return errors.Join(all...)
 }
 
 func loadDataset(path string) (*store.Dataset, error) {

@@ -3,6 +3,9 @@ package redisstore
 import (
 	"fmt"
 	"strconv"
+	"strings"
+
+	"github.com/partnerbot/partnerbot/store"
 )
 
 // DefaultPrefix starts every key the store writes, so the bot can share a
@@ -25,7 +28,22 @@ const DefaultPrefix = "partnerbot:"
 //	                              score PublishedAt (unix ms)
 //	events:bystart        zset    events with StartsAt, score StartsAt (unix ms)
 //	events:city:{slug}    zset    the same per city
-//	seed:{seedKey}        string  id of the post created from a dataset entry
+//	posts:kind:{kind}     zset    posts of one kind, score PublishedAt (unix ms)
+//	seed:{seedKey}        string  id of the post created from a dataset entry;
+//	                              kept when the post is deleted, so seeding
+//	                              again does not bring it back
+//	official:{userID}     string  Official as JSON
+//	officials             zset    user ids with a grant; member and score are
+//	                              the id
+//	user:{id}             string  User as JSON
+//	username:{name}       string  id of the user who last had @name (lower
+//	                              case, without the @)
+//	draft:{userID}        string  Draft as JSON, expiring (PX)
+//	audit:post:{id}       list    AuditEntry JSON of one post, newest first
+//	audit:all             list    AuditEntry JSON of every post, newest
+//	                              first, trimmed to the newest auditCap
+//	layout                string  version of this layout (layoutVersion),
+//	                              written by Migrate
 //
 // Post members of the zsets are ids zero-padded to 19 digits (see
 // postMember): Redis orders members with equal scores by their bytes, so
@@ -58,14 +76,122 @@ func (k keys) eventsByStart() string { return k.prefix + "events:bystart" }
 
 func (k keys) cityEvents(city string) string { return k.prefix + "events:city:" + city }
 
+func (k keys) kindPosts(kind store.Kind) string { return k.prefix + "posts:kind:" + string(kind) }
+
 func (k keys) seed(seedKey string) string { return k.prefix + "seed:" + seedKey }
+
+func (k keys) official(userID int64) string {
+	return k.prefix + "official:" + strconv.FormatInt(userID, 10)
+}
+
+func (k keys) officials() string { return k.prefix + "officials" }
+
+func (k keys) user(id int64) string { return k.prefix + "user:" + strconv.FormatInt(id, 10) }
+
+// username takes a name already normalized by normUsername.
+func (k keys) username(name string) string { return k.prefix + "username:" + name }
+
+func (k keys) draft(userID int64) string { return k.prefix + "draft:" + strconv.FormatInt(userID, 10) }
+
+func (k keys) postAudit(postID int64) string {
+	return k.prefix + "audit:post:" + strconv.FormatInt(postID, 10)
+}
+
+func (k keys) audit() string { return k.prefix + "audit:all" }
+
+func (k keys) layout() string { return k.prefix + "layout" }
+
+// subscriberPattern is the SCAN pattern matching every subscriber key (and
+// possibly keys of a longer prefix; parseSubscriberKey tells them apart).
+func (k keys) subscriberPattern() string { return globEscape(k.prefix) + "sub:*" }
+
+// parseSubscriberKey returns the chat id of a subscriber key; ok is false
+// for any other key.
+func (k keys) parseSubscriberKey(key string) (chatID int64, ok bool) {
+	rest, found := strings.CutPrefix(key, k.prefix+"sub:")
+	if !found {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil && k.subscriber(id) == key
+}
+
+// globEscape quotes the characters SCAN's MATCH treats specially.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '*', '?', '[', ']', '\\':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
 
 // subscriberMember is a chat's member in a city:{slug}:subs zset.
 func subscriberMember(chatID int64) string { return strconv.FormatInt(chatID, 10) }
+
+// officialMember is a user's member in the officials zset.
+func officialMember(userID int64) string { return strconv.FormatInt(userID, 10) }
 
 // postMember is a post's member in the post and event zsets. Ids are never
 // negative (CreatePost rejects them), so 19 digits hold every int64.
 func postMember(id int64) string { return fmt.Sprintf("%019d", id) }
 
-// parseMember reads a subscriberMember or postMember back.
+// parseMember reads a subscriberMember, officialMember or postMember back.
 func parseMember(m string) (int64, error) { return strconv.ParseInt(m, 10, 64) }
+
+// pause is set while Telegram's flood control holds every sender.
+func (k keys) pause() string { return k.prefix + "send:pause" }
+
+// rate names a limiter bucket; redis_rate adds its own "rate:" in front.
+func (k keys) rate(name string) string { return k.prefix + name }
+
+// Delivery keys (outbox.go, locks.go, digests.go), after the prefix:
+//
+//	outbox                stream  messages to send, field "m" = OutboxMessage
+//	                              JSON; consumer group outboxGroup ("senders");
+//	                              entries are deleted when settled
+//	outbox:delayed        zset    messages waiting for a retry, score due time
+//	                              (unix ms), member a delayedNonceLen-char
+//	                              nonce followed by OutboxMessage JSON
+//	outbox:dead           stream  dead letters, field "d" = DeadLetter JSON,
+//	                              trimmed to about deadCap entries
+//	outbox:dead:count     string  dead letters ever buried (INCR)
+//	once:{key}            string  flag of EnqueueOnce and MarkOnce, expiring
+//	digest:cursor:{chat}  string  slot of the chat's last planned digest
+//	                              (unix ms)
+//	lock:{name}           string  owner of a lease, expiring (PX)
+//	run:{key}             string  DigestRun as JSON
+//	runs:bystart          zset    run keys, score StartedAt (unix ms)
+//	subs:active           zset    active subscribers; member and score are
+//	                              the chat id (like city:{slug}:subs)
+
+func (k keys) outbox() string { return k.prefix + "outbox" }
+
+func (k keys) outboxDelayed() string { return k.prefix + "outbox:delayed" }
+
+func (k keys) outboxDead() string { return k.prefix + "outbox:dead" }
+
+func (k keys) outboxDeadCount() string { return k.prefix + "outbox:dead:count" }
+
+func (k keys) once(key string) string { return k.prefix + "once:" + key }
+
+func (k keys) digestCursor(chatID int64) string {
+	return k.prefix + "digest:cursor:" + strconv.FormatInt(chatID, 10)
+}
+
+func (k keys) lock(name string) string { return k.prefix + "lock:" + name }
+
+func (k keys) run(key string) string { return k.prefix + "run:" + key }
+
+func (k keys) runsByStart() string { return k.prefix + "runs:bystart" }
+
+func (k keys) activeSubscribers() string { return k.prefix + "subs:active" }
+
+// runCounts is a hash of a run's settled messages (fields "sent" and
+// "failed"), kept apart from run:{key} so SaveRun cannot overwrite them:
+//
+//	runcounts:{key}       hash    sent, failed (HINCRBY)
+func (k keys) runCounts(key string) string { return k.prefix + "runcounts:" + key }

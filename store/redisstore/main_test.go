@@ -1,9 +1,12 @@
 package redisstore
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"testing"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/partnerbot/partnerbot/internal/redistest"
 )
@@ -13,7 +16,14 @@ import (
 // start their own.
 var srv *redistest.Server
 
+// quiet drops go-redis's own log lines: the kill tests make it report every
+// refused dial, which buries real failures in the output.
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
 func TestMain(m *testing.M) {
+	redis.SetLogger(quiet{})
 	s, stop, err := redistest.StartMain()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

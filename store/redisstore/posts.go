@@ -16,7 +16,8 @@ import (
 // bumpSeqScript raises posts:seq to ARGV[1] unless it is already higher, so
 // ids assigned later never collide with a post stored under an explicit id.
 // It runs inside MULTI, hence EVAL rather than EVALSHA: a NOSCRIPT error
-// there would fail the whole transaction.
+// there would fail the whole transaction. Migrate raises the layout version
+// with it too.
 const bumpSeqScript = `
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 local id = tonumber(ARGV[1])
@@ -41,7 +42,7 @@ func (s *Store) CreatePost(ctx context.Context, p store.Post) (store.Post, error
 		p.ID = id
 	}
 	err := s.watch(ctx, func(tx *redis.Tx) error {
-		return s.putPost(ctx, tx, p, explicit, nil)
+		return s.putPost(ctx, tx, p, putOptions{bumpSeq: explicit})
 	}, s.k.post(p.ID))
 	if err != nil {
 		return store.Post{}, wrapErr(err, fmt.Sprintf("create post %d", p.ID))
@@ -73,9 +74,9 @@ func (s *Store) SeedPost(ctx context.Context, p store.Post) (created bool, err e
 				return err
 			}
 		}
-		err = s.putPost(ctx, tx, q, p.ID != 0, func(pipe redis.Pipeliner) {
+		err = s.putPost(ctx, tx, q, putOptions{bumpSeq: p.ID != 0, extra: func(pipe redis.Pipeliner) {
 			pipe.Set(ctx, seedKey, q.ID, 0)
-		})
+		}})
 		created = err == nil
 		return err
 	}, seedKey)
@@ -85,11 +86,61 @@ func (s *Store) SeedPost(ctx context.Context, p store.Post) (created bool, err e
 	return created, nil
 }
 
+// UpdatePost replaces the post with p.ID and moves its index entries (its
+// city, kind, publication and start times may all have changed) in one
+// transaction; store.ErrNotFound when there is no such post.
+func (s *Store) UpdatePost(ctx context.Context, p store.Post) error {
+	op := fmt.Sprintf("update post %d", p.ID)
+	if p.ID <= 0 {
+		return notFound(op)
+	}
+	err := s.watch(ctx, func(tx *redis.Tx) error {
+		return s.putPost(ctx, tx, p, putOptions{mustExist: true})
+	}, s.k.post(p.ID))
+	return wrapErr(err, op)
+}
+
+// DeletePost removes the post with id and its index entries in one
+// transaction; store.ErrNotFound when there is none. The seed key of a
+// dataset post stays (so SeedPost does not bring the post back), as does
+// the post's audit log.
+func (s *Store) DeletePost(ctx context.Context, id int64) error {
+	op := fmt.Sprintf("delete post %d", id)
+	key := s.k.post(id)
+	err := s.watch(ctx, func(tx *redis.Tx) error {
+		old, found, err := getPost(ctx, tx, key)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return store.ErrNotFound
+		}
+		_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+			s.unindexPost(ctx, pipe, old)
+			pipe.Del(ctx, key)
+			return nil
+		})
+		return err
+	}, key)
+	return wrapErr(err, op)
+}
+
+// putOptions tunes putPost.
+type putOptions struct {
+	// bumpSeq raises posts:seq to the post's id.
+	bumpSeq bool
+	// mustExist fails with store.ErrNotFound when there is no post to
+	// replace.
+	mustExist bool
+	// extra queues more writes into the transaction.
+	extra func(redis.Pipeliner)
+}
+
 // putPost writes p (whose id is final) within the optimistic transaction
 // tx: it watches the post's key, reads the previous version so its stale
-// index entries can be dropped, and then writes the record, the indexes,
-// the sequence bump (bumpSeq) and whatever extra adds in one MULTI/EXEC.
-func (s *Store) putPost(ctx context.Context, tx *redis.Tx, p store.Post, bumpSeq bool, extra func(redis.Pipeliner)) error {
+// index entries can be dropped, and then writes the record, the indexes and
+// whatever o asks for in one MULTI/EXEC.
+func (s *Store) putPost(ctx context.Context, tx *redis.Tx, p store.Post, o putOptions) error {
 	key := s.k.post(p.ID)
 	if err := tx.Watch(ctx, key).Err(); err != nil {
 		return err
@@ -97,6 +148,9 @@ func (s *Store) putPost(ctx context.Context, tx *redis.Tx, p store.Post, bumpSeq
 	old, found, err := getPost(ctx, tx, key)
 	if err != nil {
 		return err
+	}
+	if o.mustExist && !found {
+		return store.ErrNotFound
 	}
 	data, err := json.Marshal(p)
 	if err != nil {
@@ -108,11 +162,11 @@ func (s *Store) putPost(ctx context.Context, tx *redis.Tx, p store.Post, bumpSeq
 		}
 		pipe.Set(ctx, key, data, 0)
 		s.indexPost(ctx, pipe, p)
-		if bumpSeq {
+		if o.bumpSeq {
 			pipe.Eval(ctx, bumpSeqScript, []string{s.k.postSeq()}, p.ID)
 		}
-		if extra != nil {
-			extra(pipe)
+		if o.extra != nil {
+			o.extra(pipe)
 		}
 		return nil
 	})
@@ -125,6 +179,7 @@ func (s *Store) indexPost(ctx context.Context, pipe redis.Pipeliner, p store.Pos
 	published := redis.Z{Score: timeScore(p.PublishedAt), Member: m}
 	pipe.ZAdd(ctx, s.k.postsByTime(), published)
 	pipe.ZAdd(ctx, s.k.cityPosts(p.City), published)
+	pipe.ZAdd(ctx, s.k.kindPosts(p.Kind), published)
 	if isIndexedEvent(p) {
 		starts := redis.Z{Score: timeScore(*p.StartsAt), Member: m}
 		pipe.ZAdd(ctx, s.k.eventsByStart(), starts)
@@ -137,6 +192,7 @@ func (s *Store) unindexPost(ctx context.Context, pipe redis.Pipeliner, p store.P
 	m := postMember(p.ID)
 	pipe.ZRem(ctx, s.k.postsByTime(), m)
 	pipe.ZRem(ctx, s.k.cityPosts(p.City), m)
+	pipe.ZRem(ctx, s.k.kindPosts(p.Kind), m)
 	if isIndexedEvent(p) {
 		pipe.ZRem(ctx, s.k.eventsByStart(), m)
 		pipe.ZRem(ctx, s.k.cityEvents(p.City), m)
@@ -207,16 +263,22 @@ func (s *Store) UpcomingEvents(ctx context.Context, city string, from time.Time,
 	default:
 		indexes = []string{s.k.cityEvents(city), s.k.cityEvents(store.AllCities)}
 	}
-	// Round from up to a whole millisecond: a score S (whole ms) is >= from
-	// exactly when it is >= from rounded up.
-	minScore := from.UnixMilli()
-	if from.After(time.UnixMilli(minScore)) {
-		minScore++
-	}
+	start := minScore(from)
 	posts, err := s.query(ctx, indexes, limit, func(key string) redis.ZRangeArgs {
-		return redis.ZRangeArgs{Key: key, Start: minScore, Stop: "+inf", ByScore: true, Count: int64(limit)}
+		return redis.ZRangeArgs{Key: key, Start: start, Stop: "+inf", ByScore: true, Count: int64(limit)}
 	}, compareZ)
 	return posts, wrapErr(err, op)
+}
+
+// minScore is the lowest score of a time at or after t: t rounded up to a
+// whole millisecond, since a score S (whole ms) is >= t exactly when it is
+// >= t rounded up.
+func minScore(t time.Time) int64 {
+	ms := t.UnixMilli()
+	if t.After(time.UnixMilli(ms)) {
+		ms++
+	}
+	return ms
 }
 
 // compareZ orders index entries by score, then by member (the padded id).

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -33,6 +34,9 @@ type Store struct {
 	rdb       redis.UniversalClient
 	k         keys
 	ownClient bool // Close closes rdb only when Open created it
+	auditCap  int  // entries kept per audit list; tests lower it
+
+	migrated atomic.Bool // Migrate succeeded; see ensureMigrated
 }
 
 var _ store.Store = (*Store)(nil)
@@ -50,7 +54,7 @@ func WithPrefix(prefix string) Option {
 // NewFromClient returns a Store using client. The caller keeps ownership of
 // client: Store.Close does not close it.
 func NewFromClient(client redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{rdb: client, k: keys{prefix: DefaultPrefix}}
+	s := &Store{rdb: client, k: keys{prefix: DefaultPrefix}, auditCap: defaultAuditCap}
 	for _, o := range opts {
 		o(s)
 	}

@@ -41,6 +41,22 @@ func TestKeyLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if err := s.SaveOfficial(ctx, store.Official{UserID: 9, Role: store.RoleEditor}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveUser(ctx, store.User{ID: 9, Username: "@Alice"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveDraft(ctx, store.Draft{UserID: 9}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendAudit(ctx, store.AuditEntry{PostID: 2, Action: "created"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CountPosts(ctx, t0); err != nil { // migrates: writes layout
+		t.Fatal(err)
+	}
+
 	got, err := srv.Client(t).Keys(ctx, "*").Result()
 	if err != nil {
 		t.Fatal(err)
@@ -55,10 +71,22 @@ func TestKeyLayout(t *testing.T) {
 		"{pb}:posts:bytime",
 		"{pb}:posts:city:all",
 		"{pb}:posts:city:lyon",
+		"{pb}:posts:kind:event",
+		"{pb}:posts:kind:visit",
 		"{pb}:posts:seq",
 		"{pb}:seed:v1",
 		"{pb}:sub:-5",
+		"{pb}:subs:active",
+		"{pb}:audit:all",
+		"{pb}:audit:post:2",
+		"{pb}:draft:9",
+		"{pb}:layout",
+		"{pb}:official:9",
+		"{pb}:officials",
+		"{pb}:user:9",
+		"{pb}:username:alice",
 	}
+	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("keys =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -81,7 +109,7 @@ func TestOpenPasswordAndDB(t *testing.T) {
 		t.Fatalf("SaveSubscriber = %v", err)
 	}
 
-	for db, want := range map[int]int64{0: 0, 3: 1} {
+	for db, want := range map[int]int64{0: 0, 3: 2} { // sub:7 and subs:active
 		c := redis.NewClient(&redis.Options{Addr: secure.Addr(), Password: secure.Password(), DB: db})
 		n, err := c.DBSize(ctx).Result()
 		_ = c.Close()
@@ -167,6 +195,19 @@ func TestUnavailableAndRecovery(t *testing.T) {
 		"CreatePost":      func() error { _, err := s.CreatePost(ctx, store.Post{Kind: store.KindVisit}); return err },
 		"LatestPosts":     func() error { _, err := s.LatestPosts(ctx, "lyon", 5); return err },
 		"SeedPost":        func() error { _, err := s.SeedPost(ctx, store.Post{SeedKey: "k"}); return err },
+		"UpdatePost":      func() error { return s.UpdatePost(ctx, store.Post{ID: 1}) },
+		"DeletePost":      func() error { return s.DeletePost(ctx, 1) },
+		"SaveOfficial":    func() error { return s.SaveOfficial(ctx, store.Official{UserID: 1}) },
+		"Officials":       func() error { _, err := s.Officials(ctx); return err },
+		"DeleteOfficial":  func() error { return s.DeleteOfficial(ctx, 1) },
+		"SaveUser":        func() error { return s.SaveUser(ctx, store.User{ID: 1, Username: "a"}) },
+		"UserByUsername":  func() error { _, err := s.UserByUsername(ctx, "a"); return err },
+		"SaveDraft":       func() error { return s.SaveDraft(ctx, store.Draft{UserID: 1}, time.Minute) },
+		"Draft":           func() error { _, err := s.Draft(ctx, 1); return err },
+		"AppendAudit":     func() error { return s.AppendAudit(ctx, store.AuditEntry{PostID: 1}) },
+		"AuditLog":        func() error { _, err := s.AuditLog(ctx, 0, 5); return err },
+		"SubscriberStats": func() error { _, err := s.SubscriberStats(ctx); return err },
+		"CountPosts":      func() error { _, err := s.CountPosts(ctx, time.Now()); return err },
 	}
 	for name, call := range calls {
 		err := call()
@@ -208,6 +249,14 @@ func TestErrorMessages(t *testing.T) {
 	if want := "redisstore: get post 9: not found"; err == nil || err.Error() != want {
 		t.Errorf("Post(9) error = %v, want %q", err, want)
 	}
+	err = s.UpdatePost(t.Context(), store.Post{ID: 9})
+	if want := "redisstore: update post 9: not found"; err == nil || err.Error() != want {
+		t.Errorf("UpdatePost(9) error = %v, want %q", err, want)
+	}
+	err = s.DeletePost(t.Context(), 9)
+	if want := "redisstore: delete post 9: not found"; err == nil || err.Error() != want {
+		t.Errorf("DeletePost(9) error = %v, want %q", err, want)
+	}
 }
 
 func TestInvalidInput(t *testing.T) {
@@ -219,8 +268,16 @@ func TestInvalidInput(t *testing.T) {
 	if _, err := s.CreatePost(ctx, store.Post{ID: -1}); err == nil {
 		t.Error("CreatePost with id -1 succeeded, want an error")
 	}
+	for _, ttl := range []time.Duration{0, -time.Second} {
+		if err := s.SaveDraft(ctx, store.Draft{UserID: 1}, ttl); err == nil {
+			t.Errorf("SaveDraft with ttl %v succeeded, want an error", ttl)
+		}
+	}
 	if got, err := s.LatestPosts(ctx, "", 10); err != nil || len(got) != 0 {
 		t.Errorf("LatestPosts after rejected writes = %v, %v; want none", got, err)
+	}
+	if n, err := s.rdb.DBSize(ctx).Result(); err != nil || n != 0 {
+		t.Errorf("DBSIZE after rejected writes = %d, %v; want 0", n, err)
 	}
 }
 

@@ -121,6 +121,7 @@ func (s *Store) updateSubscriber(ctx context.Context, chatID int64,
 			}
 		}
 		_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+			s.indexActive(ctx, pipe, chatID, next != nil && next.Active)
 			// Leave the cities the chat may be in and no longer belongs
 			// to (ZREM of an absent member is a no-op, so an inactive
 			// old record needs no special case), then join the current

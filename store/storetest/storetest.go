@@ -12,7 +12,23 @@
 //     higher than it;
 //   - SetActive sets UpdatedAt to now and keeps Cities;
 //   - an inactive subscriber keeps its Cities in the record but is in no
-//     CitySubscribers list.
+//     CitySubscribers list;
+//   - UpdatePost and DeletePost of a missing post are ErrNotFound and store
+//     nothing; ids are not reused after a delete; a deleted dataset post is
+//     not recreated by SeedPost with the same SeedKey;
+//   - CountPosts counts by PublishedAt (events too); kinds missing from its
+//     map count as zero;
+//   - Officials lists grants in ascending user id order;
+//   - UserByUsername ignores case and a leading @; a username belongs to the
+//     user who saved it last, and is forgotten once that user saves another
+//     (or none);
+//   - DeleteDraft of a missing draft is no error; a draft is ErrNotFound once
+//     its TTL passed;
+//   - AuditLog lists entries in reverse order of AppendAudit; limit <= 0
+//     returns none;
+//   - SubscriberStats counts PerCity over active chats only (a city listed
+//     twice in one record counts once), PerLang and PerFreq over every
+//     record; missing map keys count as zero.
 //
 // Times are compared with Equal, after a round trip through the store, so
 // backends may drop the monotonic clock reading and the location. Times are
@@ -47,6 +63,14 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	})
 	t.Run("Subscribers", func(t *testing.T) { testSubscribers(t, newStore) })
 	t.Run("Posts", func(t *testing.T) { testPosts(t, newStore) })
+	t.Run("PostEdits", func(t *testing.T) { testPostEdits(t, newStore) })
+	t.Run("CountPosts", func(t *testing.T) { testCountPosts(t, newStore) })
+	t.Run("Officials", func(t *testing.T) { testOfficials(t, newStore) })
+	t.Run("Users", func(t *testing.T) { testUsers(t, newStore) })
+	t.Run("Drafts", func(t *testing.T) { testDrafts(t, newStore) })
+	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore) })
+	t.Run("SubscriberStats", func(t *testing.T) { testSubscriberStats(t, newStore) })
+	runDelivery(t, newStore)
 }
 
 // t0 is the base of the fixtures' times: whole seconds, in the future so

@@ -1,0 +1,274 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// PostHTML renders a whole post as residents see it: in an announcement, a
+// preview, a digest. Everything the official typed is escaped; line breaks
+// are kept.
+func (b *Bot) PostHTML(p store.Post, l store.Lang) string {
+	t := p.In(l)
+	loc := b.location(p.City)
+	var sb strings.Builder
+	sb.WriteString(b.kindLabel(p.Kind, l) + " · " + b.cityLabel(p.City, l) + "\n")
+	if t.Title != "" {
+		sb.WriteString("<b>" + esc(t.Title) + "</b>\n")
+	}
+	switch {
+	case p.Kind == store.KindEvent && p.StartsAt != nil:
+		sb.WriteString(strings.SplitN(b.eventItem(p, l), "\n", 2)[0] + "\n")
+		if p.Place != "" {
+			sb.WriteString("📍 " + esc(p.Place) + "\n")
+		}
+	case p.Kind == store.KindVisit || p.Kind == store.KindAgreement:
+		sb.WriteString("🗓 " + p.Date.In(loc).Format(dateLayout) + "\n")
+	}
+	if text := strings.TrimSpace(t.Text); text != "" {
+		sb.WriteString("\n" + esc(text))
+	}
+	return strings.TrimRight(sb.String(), "\n")
+}
+
+// handleForm publishes from a one-line command: /visit, /agreement,
+// /event, /announce.
+func (b *Bot) handleForm(ctx context.Context, r *Request) error {
+	p, err := b.parseForm(r.Command, r.Args, r.UserID, b.now())
+	if err != nil {
+		if _, ok := asFormError(err); ok {
+			return b.replyFormError(ctx, r, err, r.Command)
+		}
+		return err
+	}
+	return b.publish(ctx, r, store.Draft{UserID: r.UserID, ChatID: r.ChatID, Step: stepPreview, Post: p})
+}
+
+// replyFormError names the field at fault and, for one-line forms, shows
+// the expected form with an example.
+func (b *Bot) replyFormError(ctx context.Context, r *Request, err error, form string) error {
+	fe, _ := asFormError(err)
+	l := r.Lang
+	msg := b.tr.T(l, "form_problem_"+fe.Problem, "Field", b.tr.T(l, "field_"+fe.Field), "Value", fe.Value,
+		"Limit", fe.Limit, "Known", b.knownCities(l))
+	if form != "" {
+		msg += "\n\n" + b.tr.T(l, "form_expected", "Form", HTML(b.tr.T(l, "form_"+form)), "Example", HTML(b.tr.T(l, "form_"+form+"_example")))
+	}
+	return b.reply(ctx, r, "❌ "+msg, nil)
+}
+
+// publish saves the draft's post (new or edited), records it in the audit
+// log and pushes announcements.
+func (b *Bot) publish(ctx context.Context, r *Request, d store.Draft) error {
+	p := d.Post
+	now := b.now()
+	if p.Kind == store.KindEvent && p.StartsAt != nil && !p.StartsAt.After(now) && !d.PastOK {
+		// Keep the post so the confirmation button can publish it.
+		d.Step = stepPreview
+		if err := b.store.SaveDraft(ctx, d, DraftTTL); err != nil {
+			return err
+		}
+		return b.reply(ctx, r, b.tr.T(r.Lang, "event_in_past"), keyboard(
+			[]tgbotapi.InlineKeyboardButton{button(b.tr.T(r.Lang, "btn_publish_anyway"), Callback{cbWizard, "past"})},
+			[]tgbotapi.InlineKeyboardButton{button(b.tr.T(r.Lang, "btn_edit_field"), Callback{cbWizard, "edit"}),
+				button(b.tr.T(r.Lang, "btn_cancel"), Callback{cbWizard, "cancel"})},
+		))
+	}
+	if p.Lang == "" {
+		p.Lang = r.Lang
+	}
+	entry := store.AuditEntry{UserID: r.UserID, At: now}
+	if d.Editing != 0 {
+		old, err := b.store.Post(ctx, d.Editing)
+		if err != nil {
+			return err
+		}
+		p.ID, p.PublishedAt, p.Author, p.SeedKey, p.UpdatedAt = old.ID, old.PublishedAt, old.Author, old.SeedKey, now
+		if err := b.store.UpdatePost(ctx, p); err != nil {
+			return err
+		}
+		entry.Action, entry.Changes = "edited", diffPosts(old, p)
+	} else {
+		p.PublishedAt, p.UpdatedAt, p.Author = now, now, r.UserID
+		if p.Kind == store.KindAnnouncement {
+			p.Date = now
+		}
+		saved, err := b.store.CreatePost(ctx, p)
+		if err != nil {
+			return err
+		}
+		p, entry.Action = saved, "created"
+	}
+	entry.PostID = p.ID
+	if err := b.store.AppendAudit(ctx, entry); err != nil {
+		b.log.Error("audit entry lost", "post_id", p.ID, "err", err)
+	}
+	if err := b.store.DeleteDraft(ctx, r.UserID); err != nil {
+		b.log.Warn("draft not removed", "user_id", r.UserID, "err", err)
+	}
+	b.log.Info("post "+entry.Action, "post_id", p.ID, "kind", string(p.Kind), "city", p.City, "user_id", r.UserID)
+	msg := b.tr.T(r.Lang, "published_"+entry.Action, "ID", p.ID)
+	if p.Kind == store.KindAnnouncement && entry.Action == "created" && b.announcer != nil {
+		n, err := b.announcer.Announce(ctx, p)
+		if err != nil {
+			b.log.Error("announcement not queued", "post_id", p.ID, "err", err)
+			msg += "\n" + b.tr.T(r.Lang, "announce_failed")
+		} else {
+			msg += "\n" + b.tr.T(r.Lang, "announce_queued", "Count", n)
+		}
+	} else if p.Kind != store.KindAnnouncement {
+		msg += "\n" + b.tr.T(r.Lang, "published_digest_note")
+	}
+	return b.reply(ctx, r, msg, nil)
+}
+
+// diffPosts lists what an edit changed, for the audit log.
+func diffPosts(old, p store.Post) []string {
+	var out []string
+	add := func(field, a, b string) {
+		if a != b {
+			out = append(out, fmt.Sprintf("%s: %s → %s", field, truncate(a, 60), truncate(b, 60)))
+		}
+	}
+	ts := func(t *time.Time) string {
+		if t == nil {
+			return "—"
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	add("city", old.City, p.City)
+	add("title", old.Title, p.Title)
+	add("text", old.Text, p.Text)
+	add("date", old.Date.UTC().Format(InputDate), p.Date.UTC().Format(InputDate))
+	add("start", ts(old.StartsAt), ts(p.StartsAt))
+	add("end", ts(old.EndsAt), ts(p.EndsAt))
+	add("place", old.Place, p.Place)
+	return out
+}
+
+// postID reads "#42" or "42".
+func postID(arg string) (int64, bool) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(arg), "#"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// handleEdit reopens the wizard on a post, at its preview.
+func (b *Bot) handleEdit(ctx context.Context, r *Request) error {
+	if !r.Private() {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_private_only"), nil)
+	}
+	id, ok := postID(r.Args)
+	if !ok {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "edit_usage"), nil)
+	}
+	p, err := b.store.Post(ctx, id)
+	if isNotFound(err) {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "post_unknown", "ID", id), nil)
+	}
+	if err != nil {
+		return err
+	}
+	d := store.Draft{UserID: r.UserID, ChatID: r.ChatID, Step: stepPreview, Post: p, Editing: id, PastOK: true}
+	return b.advance(ctx, r, d)
+}
+
+// handleDelete asks for confirmation before removing a post.
+func (b *Bot) handleDelete(ctx context.Context, r *Request) error {
+	id, ok := postID(r.Args)
+	if !ok {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "delete_usage"), nil)
+	}
+	p, err := b.store.Post(ctx, id)
+	if isNotFound(err) {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "post_unknown", "ID", id), nil)
+	}
+	if err != nil {
+		return err
+	}
+	return b.reply(ctx, r, b.tr.T(r.Lang, "delete_confirm", "ID", id, "Title", displayTitle(p, r.Lang)), keyboard(
+		[]tgbotapi.InlineKeyboardButton{
+			button(b.tr.T(r.Lang, "btn_delete_yes"), Callback{cbDelete, strconv.FormatInt(id, 10)}),
+			button(b.tr.T(r.Lang, "btn_delete_no"), Callback{cbDelete, "no"}),
+		}))
+}
+
+func (b *Bot) onDelete(ctx context.Context, r *Request) error {
+	if r.Data == "no" {
+		return b.edit(ctx, r, b.tr.T(r.Lang, "delete_kept"), nil)
+	}
+	id, ok := postID(r.Data)
+	if !ok {
+		return errBadArg
+	}
+	p, err := b.store.Post(ctx, id)
+	if isNotFound(err) {
+		return b.edit(ctx, r, b.tr.T(r.Lang, "post_unknown", "ID", id), nil)
+	}
+	if err != nil {
+		return err
+	}
+	if err := b.store.DeletePost(ctx, id); err != nil && !isNotFound(err) {
+		return err
+	}
+	entry := store.AuditEntry{PostID: id, UserID: r.UserID, At: b.now(), Action: "deleted",
+		Changes: []string{"title: " + truncate(displayTitle(p, p.Lang), 60)}}
+	if err := b.store.AppendAudit(ctx, entry); err != nil {
+		b.log.Error("audit entry lost", "post_id", id, "err", err)
+	}
+	b.log.Info("post deleted", "post_id", id, "user_id", r.UserID)
+	return b.edit(ctx, r, b.tr.T(r.Lang, "deleted", "ID", id), nil)
+}
+
+// displayTitle is the title, or for untitled announcements the start of
+// the text.
+func displayTitle(p store.Post, l store.Lang) string {
+	t := p.In(l)
+	if t.Title != "" {
+		return t.Title
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(t.Text), "\n")
+	return truncate(first, 80)
+}
+
+// handleAudit shows the latest changes, of one post or of all.
+func (b *Bot) handleAudit(ctx context.Context, r *Request) error {
+	var id int64
+	if r.Args != "" {
+		var ok bool
+		if id, ok = postID(r.Args); !ok {
+			return b.reply(ctx, r, b.tr.T(r.Lang, "audit_usage"), nil)
+		}
+	}
+	entries, err := b.store.AuditLog(ctx, id, 20)
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "audit_empty"), nil)
+	}
+	blocks := []string{"<b>" + b.tr.T(r.Lang, "audit_title") + "</b>"}
+	for _, e := range entries {
+		line := fmt.Sprintf("#%d · %s · %s · %s", e.PostID, b.tr.T(r.Lang, "audit_"+e.Action),
+			esc(b.userName(ctx, e.UserID)), e.At.In(b.tz).Format(dateTimeLayout))
+		for _, c := range e.Changes {
+			line += "\n   " + esc(c)
+		}
+		blocks = append(blocks, line)
+	}
+	return b.replyBlocks(ctx, r, blocks, nil)
+}
+
+func (b *Bot) userName(ctx context.Context, id int64) string {
+	u, err := b.store.User(ctx, id)
+	if err != nil {
+		u = store.User{ID: id}
+	}
+	return userLabel(u)
+}

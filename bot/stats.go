@@ -1,0 +1,163 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// statsWindow is how far back /stats counts posts.
+const statsWindow = 30 * 24 * time.Hour
+
+// handleStats shows officials who is subscribed and what was published.
+func (b *Bot) handleStats(ctx context.Context, r *Request) error {
+	l := r.Lang
+	s, err := b.store.SubscriberStats(ctx)
+	if err != nil {
+		return err
+	}
+	posts, err := b.store.CountPosts(ctx, b.now().Add(-statsWindow))
+	if err != nil {
+		return err
+	}
+	lines := []string{"<b>" + b.tr.T(l, "stats_title") + "</b>",
+		b.tr.T(l, "stats_subscribers", "Total", s.Total, "Active", s.Active, "Inactive", s.Inactive), ""}
+	lines = append(lines, "<b>"+b.tr.T(l, "stats_per_city")+"</b>")
+	for _, c := range b.data.Partners {
+		lines = append(lines, fmt.Sprintf("%s: %d", b.cityLabel(c.Slug, l), s.PerCity[c.Slug]))
+	}
+	lines = append(lines, "", "<b>"+b.tr.T(l, "stats_per_lang")+"</b>")
+	for _, lang := range store.Langs {
+		lines = append(lines, fmt.Sprintf("%s: %d", b.tr.T(lang, "lang_name"), s.PerLang[lang]))
+	}
+	lines = append(lines, "", "<b>"+b.tr.T(l, "stats_per_freq")+"</b>")
+	for _, f := range store.Frequencies {
+		lines = append(lines, fmt.Sprintf("%s: %d", b.tr.T(l, "freq_"+string(f)), s.PerFreq[f]))
+	}
+	lines = append(lines, "", "<b>"+b.tr.T(l, "stats_posts_30d")+"</b>")
+	for _, k := range store.Kinds {
+		lines = append(lines, fmt.Sprintf("%s: %d", b.kindLabel(k, l), posts[k]))
+	}
+	lines = append(lines, "", "<b>"+b.tr.T(l, "stats_delivery")+"</b>")
+	run, err := b.store.LastRun(ctx)
+	switch {
+	case isNotFound(err):
+		lines = append(lines, b.tr.T(l, "stats_no_run"))
+	case err != nil:
+		return err
+	default:
+		state := b.tr.T(l, "stats_run_running")
+		if !run.FinishedAt.IsZero() {
+			state = run.FinishedAt.In(b.tz).Format(dateTimeLayout)
+		}
+		lines = append(lines, b.tr.T(l, "stats_last_run", "Frequency", b.tr.T(l, "freq_"+string(run.Frequency)),
+			"Started", run.StartedAt.In(b.tz).Format(dateTimeLayout), "Finished", state,
+			"Planned", run.Planned, "Sent", run.Sent, "Failed", run.Failed))
+	}
+	ob, err := b.store.OutboxStats(ctx, b.now())
+	if err != nil {
+		return err
+	}
+	lines = append(lines, b.tr.T(l, "stats_outbox", "Ready", ob.Ready, "Pending", ob.Pending, "Delayed", ob.Delayed,
+		"Dead", ob.Dead, "Oldest", ob.OldestAge.Round(time.Second).String()))
+	return b.reply(ctx, r, strings.Join(lines, "\n"), nil)
+}
+
+// handleDigestPreview shows the official the digest they would get now.
+func (b *Bot) handleDigestPreview(ctx context.Context, r *Request) error {
+	sub := r.Sub
+	if sub == nil || len(sub.Cities) == 0 {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "digest_preview_no_sub"), nil)
+	}
+	since := b.now().Add(-24 * time.Hour)
+	if sub.Frequency == store.FreqWeekly {
+		since = b.now().Add(-7 * 24 * time.Hour)
+	}
+	if b.digestSince != nil {
+		if t, ok, err := b.digestSince(ctx, *sub); err != nil {
+			return err
+		} else if ok {
+			since = t
+		}
+	}
+	posts, err := b.DigestPosts(ctx, *sub, since)
+	if err != nil {
+		return err
+	}
+	msgs := b.DigestMessages(*sub, posts)
+	if len(msgs) == 0 {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "digest_preview_empty", "Since", since.In(b.tz).Format(dateTimeLayout)), nil)
+	}
+	if err := b.reply(ctx, r, b.tr.T(r.Lang, "digest_preview_title"), nil); err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		if err := b.reply(ctx, r, m, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// digestPostLimit bounds the posts one digest shows per city.
+const digestPostLimit = 30
+
+// DigestPosts returns the posts a subscriber's digest holds: published
+// since the given time, about their cities, of the kinds they want, and no
+// announcements (those were pushed already).
+func (b *Bot) DigestPosts(ctx context.Context, sub store.Subscriber, since time.Time) ([]store.Post, error) {
+	seen := map[int64]bool{}
+	var out []store.Post
+	for _, city := range sub.Cities {
+		posts, err := b.store.LatestPosts(ctx, city, digestPostLimit)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range posts {
+			if p.PublishedAt.Before(since) || seen[p.ID] || p.Kind == store.KindAnnouncement || !sub.Wants(p.Kind) {
+				continue
+			}
+			seen[p.ID] = true
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// DigestMessages renders a digest: grouped by city in the subscriber's
+// order, newest first, in their language, split into messages of at most
+// 4096 characters between posts, never inside one. No posts, no messages.
+func (b *Bot) DigestMessages(sub store.Subscriber, posts []store.Post) []string {
+	if len(posts) == 0 {
+		return nil
+	}
+	l := sub.Lang
+	byCity := map[string][]store.Post{}
+	for _, p := range posts {
+		byCity[p.City] = append(byCity[p.City], p)
+	}
+	order := slices.Clone(sub.Cities)
+	for _, c := range slices.Sorted(maps.Keys(byCity)) {
+		if !slices.Contains(order, c) {
+			order = append(order, c)
+		}
+	}
+	blocks := []string{"<b>" + b.tr.T(l, "digest_title") + "</b>"}
+	for _, city := range order {
+		ps := byCity[city]
+		if len(ps) == 0 {
+			continue
+		}
+		slices.SortFunc(ps, func(a, b store.Post) int { return b.PublishedAt.Compare(a.PublishedAt) })
+		blocks = append(blocks, "<b>"+b.cityLabel(city, l)+"</b>")
+		for _, p := range ps {
+			blocks = append(blocks, b.PostHTML(p, l))
+		}
+	}
+	return Pack(blocks, MaxMessageLen)
+}

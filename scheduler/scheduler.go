@@ -1,0 +1,58 @@
+// Package scheduler turns posts into digests, reminders and announcements
+// and delivers them: planners fill a durable outbox exactly once, workers
+// drain it within Telegram's limits, and a leader lock makes sure only one
+// replica plans (and polls) at a time.
+package scheduler
+
+import (
+	"context"
+	"time"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// Sender sends one HTML message; the bot implements it. Errors are the Bot
+// API's own, classified with internal/tgerr.
+type Sender interface {
+	SendHTML(ctx context.Context, chatID int64, html string) error
+}
+
+// Renderer renders what residents read; the bot implements it, so digests
+// and announcements look exactly like replies.
+type Renderer interface {
+	PostHTML(p store.Post, l store.Lang) string
+	DigestMessages(sub store.Subscriber, posts []store.Post) []string
+	ReminderHTML(p store.Post, l store.Lang) string
+}
+
+// Limiter paces sends. Implementations share their state between replicas
+// (Redis) or within one process (embedded store).
+type Limiter interface {
+	// Reserve asks to send one message to chatID now. It returns 0 when
+	// the message may go, else how long to wait before asking again. Bulk
+	// messages (outbox) get only part of the global rate, so replies to
+	// residents always find room.
+	Reserve(ctx context.Context, chatID int64, group, bulk bool) (time.Duration, error)
+	// Pause stops every sender for d: Telegram's flood control is per bot.
+	Pause(ctx context.Context, d time.Duration) error
+}
+
+// Store is what the scheduler needs from storage.
+type Store interface {
+	store.Subscribers
+	store.Posts
+	store.Outbox
+	store.Locks
+	store.Digests
+}
+
+// Events are hooks for metrics; every field may be nil.
+type Events struct {
+	// Sent is called after Telegram accepted an outbox message.
+	Sent func(kind store.MessageKind)
+	// Failed is called with a reason: rate_limited, gone, migrated,
+	// transient, dead_lettered.
+	Failed func(kind store.MessageKind, reason string)
+	// DigestRun is called when a planning run ends.
+	DigestRun func(r store.DigestRun, took time.Duration)
+}

@@ -1,0 +1,312 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/partnerbot/partnerbot/internal/tgerr"
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// maxHold is the longest a worker waits on the limiter while holding a
+// claimed message.
+const maxHold = time.Second
+
+// Workers drain the outbox. Every replica runs them; the outbox's consumer
+// group hands each message to one worker, and a message whose worker died
+// is claimed again after ClaimIdle.
+type Workers struct {
+	Store   Store
+	Sender  Sender
+	Limiter Limiter
+	Log     *slog.Logger
+	Events  Events
+	Now     store.NowFunc
+
+	// Consumer names this replica in the consumer group.
+	Consumer string
+	// Count is the number of concurrent senders in this replica.
+	Count int
+	// Batch is how many messages one claim takes.
+	Batch int
+	// ClaimIdle is how long a claimed, unacknowledged message waits before
+	// another worker takes it over.
+	ClaimIdle time.Duration
+	// MaxAttempts is how many transient failures a message survives
+	// before it becomes a dead letter.
+	MaxAttempts int
+	BackoffMin  time.Duration
+	BackoffMax  time.Duration
+	// Grace bounds in-flight sends after shutdown begins; what is left
+	// stays in the outbox.
+	Grace time.Duration
+	// SendTimeout bounds one send.
+	SendTimeout time.Duration
+}
+
+func (w *Workers) defaults() {
+	if w.Count <= 0 {
+		w.Count = 8
+	}
+	if w.Batch <= 0 {
+		w.Batch = 16
+	}
+	if w.ClaimIdle <= 0 {
+		w.ClaimIdle = 30 * time.Second
+	}
+	if w.MaxAttempts <= 0 {
+		w.MaxAttempts = 8
+	}
+	if w.BackoffMin <= 0 {
+		w.BackoffMin = time.Second
+	}
+	if w.BackoffMax <= 0 {
+		w.BackoffMax = 5 * time.Minute
+	}
+	if w.Grace <= 0 {
+		w.Grace = 5 * time.Second
+	}
+	if w.SendTimeout <= 0 {
+		w.SendTimeout = 30 * time.Second
+	}
+	if w.Now == nil {
+		w.Now = time.Now
+	}
+	if w.Log == nil {
+		w.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Run sends until ctx ends, then lets sends in flight finish within Grace.
+func (w *Workers) Run(ctx context.Context) error {
+	w.defaults()
+	// Sends outlive ctx by Grace so a message Telegram is accepting is not
+	// cut off (which would send it twice after a restart).
+	sctx, scancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer scancel()
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(w.Grace, scancel) })
+	defer stop()
+
+	var wg sync.WaitGroup
+	wg.Go(func() { w.promote(ctx) })
+	for i := range w.Count {
+		consumer := fmt.Sprintf("%s-%d", w.Consumer, i)
+		wg.Go(func() { w.loop(ctx, sctx, consumer) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// promote moves retries whose time has come back into the queue.
+func (w *Workers) promote(ctx context.Context) {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if _, err := w.Store.PromoteDue(ctx, w.Now()); err != nil && ctx.Err() == nil {
+			w.Log.Warn("outbox: promote retries", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (w *Workers) loop(ctx, sctx context.Context, consumer string) {
+	failures := 0
+	for ctx.Err() == nil {
+		msgs, err := w.Store.Claim(ctx, consumer, w.Batch, time.Second, w.ClaimIdle)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			failures++
+			d := backoff(100*time.Millisecond, 10*time.Second, failures)
+			w.Log.Warn("outbox: claim failed", "err", err, "retry_in", d.String())
+			sleep(ctx, d)
+			continue
+		}
+		failures = 0
+		for _, m := range msgs {
+			if ctx.Err() != nil {
+				// Not sent: it stays pending and is claimed again.
+				return
+			}
+			w.deliver(ctx, sctx, m)
+		}
+	}
+}
+
+// deliver sends one message and settles it in the outbox.
+func (w *Workers) deliver(ctx, sctx context.Context, m store.OutboxMessage) {
+	log := w.Log.With("chat_id", m.ChatID, "kind", string(m.Kind), "ref", m.Ref, "msg_id", m.ID)
+	for {
+		wait, err := w.Limiter.Reserve(ctx, m.ChatID, m.Group, true)
+		if err != nil {
+			log.Warn("outbox: limiter unavailable", "err", err)
+			wait = time.Second
+		}
+		if wait <= 0 {
+			break
+		}
+		if wait > maxHold {
+			// A long wait (a flood pause) is not spent holding the message:
+			// another worker would take it over after ClaimIdle and send it
+			// twice. It goes back to the queue for when the wait is over.
+			w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, w.Now().Add(wait)))
+			return
+		}
+		if !sleep(ctx, wait) {
+			return // shutting down; the message stays claimed and comes back
+		}
+	}
+	cctx, cancel := context.WithTimeout(sctx, w.SendTimeout)
+	err := w.Sender.SendHTML(cctx, m.ChatID, m.Text)
+	cancel()
+	res := tgerr.Classify(err)
+	now := w.Now()
+	switch res.Outcome {
+	case tgerr.OK:
+		w.settle(sctx, log, w.Store.Ack(sctx, m.ID))
+		w.sent(sctx, m)
+	case tgerr.RateLimited:
+		// Every sender pauses; this message goes again after the pause and
+		// the failure does not count against it.
+		if perr := w.Limiter.Pause(sctx, res.RetryAfter); perr != nil {
+			log.Warn("outbox: pause not shared", "err", perr)
+		}
+		log.Warn("outbox: flood control, pausing all senders", "retry_after", res.RetryAfter.String())
+		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now.Add(res.RetryAfter)))
+		w.failed(sctx, m, "rate_limited")
+	case tgerr.Gone:
+		w.chatGone(sctx, log, m.ChatID, res.Deactivated)
+		w.settle(sctx, log, w.Store.Ack(sctx, m.ID))
+		w.failed(sctx, m, "gone")
+	case tgerr.Migrated:
+		w.migrate(sctx, log, m.ChatID, res.MigrateTo)
+		old := m.ChatID
+		m.ChatID = res.MigrateTo
+		log.Info("outbox: group migrated, resending", "old_chat_id", old, "new_chat_id", m.ChatID)
+		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now))
+		w.failed(sctx, m, "migrated")
+	case tgerr.BadMarkup, tgerr.Permanent:
+		log.Error("outbox: message refused by Telegram, dead-lettered", "err", err)
+		w.settle(sctx, log, w.Store.Bury(sctx, m.ID, store.DeadLetter{Message: m, Reason: err.Error(), At: now}))
+		w.failed(sctx, m, "dead_lettered")
+	default:
+		m.Attempts++
+		if m.Attempts >= w.MaxAttempts {
+			log.Error("outbox: giving up after retries, dead-lettered", "attempts", m.Attempts, "err", err)
+			w.settle(sctx, log, w.Store.Bury(sctx, m.ID, store.DeadLetter{Message: m, Reason: err.Error(), At: now}))
+			w.failed(sctx, m, "dead_lettered")
+			return
+		}
+		d := backoff(w.BackoffMin, w.BackoffMax, m.Attempts)
+		log.Warn("outbox: send failed, will retry", "attempts", m.Attempts, "retry_in", d.String(), "err", err)
+		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now.Add(d)))
+		w.failed(sctx, m, "transient")
+	}
+}
+
+// settle logs an outbox update that failed: the message stays pending and
+// is claimed again after ClaimIdle, so nothing is lost, at worst resent.
+func (w *Workers) settle(_ context.Context, log *slog.Logger, err error) {
+	if err != nil {
+		log.Warn("outbox: could not settle message; it will be retried", "err", err)
+	}
+}
+
+func (w *Workers) chatGone(ctx context.Context, log *slog.Logger, chatID int64, deactivated bool) {
+	var err error
+	if deactivated {
+		_, err = w.Store.DeleteSubscriber(ctx, chatID)
+	} else {
+		err = w.Store.SetActive(ctx, chatID, false, w.Now())
+	}
+	if err != nil && !isNotFound(err) {
+		log.Warn("outbox: could not mark chat inactive", "err", err)
+		return
+	}
+	log.Info("outbox: chat unreachable, subscriber inactive", "deleted", deactivated)
+}
+
+func (w *Workers) migrate(ctx context.Context, log *slog.Logger, from, to int64) {
+	if err := MigrateChat(ctx, w.Store, from, to, w.Now()); err != nil {
+		log.Warn("outbox: could not move subscription to supergroup", "new_chat_id", to, "err", err)
+	}
+}
+
+func (w *Workers) sent(ctx context.Context, m store.OutboxMessage) {
+	w.count(ctx, m, true)
+	if w.Events.Sent != nil {
+		w.Events.Sent(m.Kind)
+	}
+}
+
+// failed records a failure; final failures count against the digest run.
+func (w *Workers) failed(ctx context.Context, m store.OutboxMessage, reason string) {
+	if reason == "gone" || reason == "dead_lettered" {
+		w.count(ctx, m, false)
+	}
+	if w.Events.Failed != nil {
+		w.Events.Failed(m.Kind, reason)
+	}
+}
+
+// count adds a settled digest message to its run's figures (for /stats).
+func (w *Workers) count(ctx context.Context, m store.OutboxMessage, ok bool) {
+	if m.Kind != store.MsgDigest || m.Ref == "" {
+		return
+	}
+	if err := w.Store.CountDelivery(ctx, m.Ref, ok); err != nil {
+		w.Log.Debug("outbox: run figures not updated", "ref", m.Ref, "err", err)
+	}
+}
+
+// MigrateChat moves a group's subscription to its supergroup id. The new
+// record is saved before the old one is deleted, so a failure in between
+// leaves two records, never none.
+func MigrateChat(ctx context.Context, st store.Subscribers, from, to int64, now time.Time) error {
+	s, err := st.Subscriber(ctx, from)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.ChatID, s.ChatType, s.UpdatedAt = to, "supergroup", now
+	if err := st.SaveSubscriber(ctx, s); err != nil {
+		return err
+	}
+	if _, err := st.DeleteSubscriber(ctx, from); err != nil && !isNotFound(err) {
+		return err
+	}
+	return nil
+}
+
+// backoff is exponential with jitter, capped.
+func backoff(minD, maxD time.Duration, n int) time.Duration {
+	d := minD
+	for i := 1; i < n && d < maxD; i++ {
+		d *= 2
+	}
+	d = min(d, maxD)
+	return d/2 + rand.N(d/2+1)
+}
+
+// sleep waits d or until ctx ends; it reports whether the full wait passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

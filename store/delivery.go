@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// MessageKind tells what an outgoing message is, for metrics and stats.
+type MessageKind string
+
+// Kinds of outgoing messages that go through the outbox.
+const (
+	MsgDigest       MessageKind = "digest"
+	MsgAnnouncement MessageKind = "announcement"
+	MsgReminder     MessageKind = "reminder"
+)
+
+// OutboxMessage is one message waiting to be sent. It stays in the outbox
+// until Telegram accepted it or it failed for good.
+type OutboxMessage struct {
+	// ID is set by the outbox when the message is claimed.
+	ID     string      `json:"-"`
+	Kind   MessageKind `json:"kind"`
+	ChatID int64       `json:"chat_id"`
+	// Group is true for group chats, which have a lower per-chat limit.
+	Group bool   `json:"group,omitempty"`
+	Text  string `json:"text"`
+	// Attempts counts failed sends so far.
+	Attempts  int       `json:"attempts,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	// Ref names what the message belongs to (a run or a post), for logs.
+	Ref string `json:"ref,omitempty"`
+}
+
+// Once is the dedupe key of an EnqueueOnce, and the digest cursor to move
+// with it.
+type Once struct {
+	Key string
+	TTL time.Duration
+	// CursorChat, when not 0, gets its digest cursor set to Cursor.
+	CursorChat int64
+	Cursor     time.Time
+}
+
+// DeadLetter is a message that failed for good.
+type DeadLetter struct {
+	Message OutboxMessage `json:"message"`
+	Reason  string        `json:"reason"`
+	At      time.Time     `json:"at"`
+}
+
+// OutboxStats describes the outbox for /stats and metrics.
+type OutboxStats struct {
+	Ready   int64 // waiting to be claimed
+	Pending int64 // claimed by a worker, not yet acknowledged
+	Delayed int64 // waiting for a retry time
+	Dead    int64 // dead letters
+	// OldestAge is the age of the oldest message not yet sent.
+	OldestAge time.Duration
+}
+
+// Outbox is the durable queue of outgoing messages shared by all replicas.
+type Outbox interface {
+	// Enqueue adds messages.
+	Enqueue(ctx context.Context, msgs ...OutboxMessage) error
+	// EnqueueOnce adds msgs, sets the dedupe key and (when once.CursorChat
+	// is set) that chat's digest cursor in one atomic step, unless the key
+	// is already set; it reports whether it enqueued. This makes planning
+	// exactly-once across replicas and restarts.
+	EnqueueOnce(ctx context.Context, once Once, msgs ...OutboxMessage) (bool, error)
+	// Claim returns up to max messages for consumer: first messages another
+	// consumer claimed more than minIdle ago and never acknowledged (its
+	// worker died), then new ones, waiting up to block for new ones.
+	Claim(ctx context.Context, consumer string, max int, block, minIdle time.Duration) ([]OutboxMessage, error)
+	// Ack removes a sent message.
+	Ack(ctx context.Context, id string) error
+	// Retry acknowledges the claimed message and schedules m (with its
+	// updated Attempts) again at the given time.
+	Retry(ctx context.Context, id string, m OutboxMessage, at time.Time) error
+	// Bury acknowledges the claimed message and keeps it as a dead letter.
+	Bury(ctx context.Context, id string, d DeadLetter) error
+	// PromoteDue moves delayed messages whose time has come back to the
+	// queue and reports how many.
+	PromoteDue(ctx context.Context, now time.Time) (int, error)
+	// OutboxStats describes the queue.
+	OutboxStats(ctx context.Context, now time.Time) (OutboxStats, error)
+	// DeadLetters returns the newest dead letters, at most limit.
+	DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error)
+}
+
+// Locks are leases shared by all replicas: one poller, one planner.
+type Locks interface {
+	// TryLock takes the named lock for owner for ttl, or renews it when
+	// owner holds it already; it reports whether owner holds it now.
+	TryLock(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
+	// Unlock releases the lock if owner holds it.
+	Unlock(ctx context.Context, name, owner string) error
+}
+
+// DigestRun is one planning run of a schedule slot.
+type DigestRun struct {
+	// Key names the run: schedule and slot, e.g. "daily:2026-11-27T09:00".
+	Key       string    `json:"key"`
+	Frequency Frequency `json:"frequency"`
+	Slot      time.Time `json:"slot"`
+	StartedAt time.Time `json:"started_at"`
+	// FinishedAt is zero while planning is going on (or was cut off).
+	FinishedAt time.Time `json:"finished_at"`
+	// Cursor is the last chat id planned, so a cut-off run resumes.
+	Cursor int64 `json:"cursor"`
+	// Planned counts subscribers that got a digest; Skipped those with
+	// nothing new.
+	Planned int `json:"planned"`
+	Skipped int `json:"skipped"`
+	// Sent and Failed count the run's messages as workers settle them.
+	Sent   int `json:"sent"`
+	Failed int `json:"failed"`
+}
+
+// Digests keeps planning state.
+type Digests interface {
+	// StartRun creates the run if it does not exist and returns it as
+	// stored (an existing run comes back with its cursor).
+	StartRun(ctx context.Context, r DigestRun) (DigestRun, error)
+	// SaveRun stores run progress.
+	SaveRun(ctx context.Context, r DigestRun) error
+	// Run returns a run by key, or ErrNotFound.
+	Run(ctx context.Context, key string) (DigestRun, error)
+	// CountDelivery counts one settled message of a run (by run key):
+	// sent, or failed for good. Run and LastRun report the counts.
+	CountDelivery(ctx context.Context, runKey string, sent bool) error
+	// LastRun returns the most recently started run, or ErrNotFound.
+	LastRun(ctx context.Context) (DigestRun, error)
+	// ActiveSubscribersAfter pages through active subscribers in chat id
+	// order, starting after the given id; at most limit.
+	ActiveSubscribersAfter(ctx context.Context, after int64, limit int) ([]Subscriber, error)
+	// DigestCursors returns when each chat's last digest was planned;
+	// chats that never got one are absent from the map. One round trip
+	// for a page of subscribers.
+	DigestCursors(ctx context.Context, chatIDs []int64) (map[int64]time.Time, error)
+	// EventsStartingBetween lists events with from <= StartsAt < to,
+	// soonest first.
+	EventsStartingBetween(ctx context.Context, from, to time.Time) ([]Post, error)
+	// MarkOnce sets a flag key (e.g. "reminder:42") unless set; it
+	// reports whether this call set it.
+	MarkOnce(ctx context.Context, key string, ttl time.Duration) (bool, error)
+}

@@ -1,0 +1,61 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// defaultAuditCap is how many entries the global audit list (and the list
+// of each post) keeps; older ones are dropped.
+const defaultAuditCap = 10_000
+
+// AppendAudit pushes e onto the log of its post and onto the global log,
+// trimming both to the newest entries, in one transaction. An entry with
+// PostID 0 only goes to the global log.
+func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) error {
+	op := fmt.Sprintf("append audit of post %d", e.PostID)
+	data, err := json.Marshal(e)
+	if err != nil {
+		return wrapErr(fmt.Errorf("encode: %w", err), op)
+	}
+	last := int64(s.auditCap) - 1
+	_, err = s.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		if e.PostID != 0 {
+			pipe.LPush(ctx, s.k.postAudit(e.PostID), data)
+			pipe.LTrim(ctx, s.k.postAudit(e.PostID), 0, last)
+		}
+		pipe.LPush(ctx, s.k.audit(), data)
+		pipe.LTrim(ctx, s.k.audit(), 0, last)
+		return nil
+	})
+	return wrapErr(err, op)
+}
+
+// AuditLog returns up to limit entries newest first (in the order they
+// were appended): those of postID, or of every post when postID is 0.
+func (s *Store) AuditLog(ctx context.Context, postID int64, limit int) ([]store.AuditEntry, error) {
+	op := fmt.Sprintf("audit log of post %d limit=%d", postID, limit)
+	if limit <= 0 {
+		return []store.AuditEntry{}, nil
+	}
+	key := s.k.audit()
+	if postID != 0 {
+		key = s.k.postAudit(postID)
+	}
+	vals, err := s.rdb.LRange(ctx, key, 0, int64(limit)-1).Result()
+	if err != nil {
+		return nil, wrapErr(err, op)
+	}
+	out := make([]store.AuditEntry, len(vals))
+	for i, v := range vals {
+		if err := json.Unmarshal([]byte(v), &out[i]); err != nil {
+			return nil, wrapErr(fmt.Errorf("decode %s[%d]: %w", key, i, err), op)
+		}
+	}
+	return out, nil
+}

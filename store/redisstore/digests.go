@@ -1,0 +1,386 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// startRunScript stores the run ARGV[1] under KEYS[1] and indexes its key
+// ARGV[3] in KEYS[2] with score ARGV[2], unless a run is stored there
+// already; it returns whether it stored the run.
+var startRunScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1`)
+
+// StartRun stores r unless a run with its key exists, and returns the run
+// as stored (like Run). Runs are kept for good (a few hundred small
+// records a year).
+func (s *Store) StartRun(ctx context.Context, r store.DigestRun) (store.DigestRun, error) {
+	op := fmt.Sprintf("start run %q", r.Key)
+	if r.Key == "" {
+		return store.DigestRun{}, fmt.Errorf("redisstore: %s: empty key", op)
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return store.DigestRun{}, wrapErr(fmt.Errorf("encode: %w", err), op)
+	}
+	created, err := startRunScript.Run(ctx, s.rdb, []string{s.k.run(r.Key), s.k.runsByStart()},
+		data, timeScore(r.StartedAt), r.Key).Int()
+	if err != nil {
+		return store.DigestRun{}, wrapErr(err, op)
+	}
+	if created == 0 {
+		// Started before: read it with its counts.
+		return s.Run(ctx, r.Key)
+	}
+	r.Sent, r.Failed = 0, 0
+	return r, nil
+}
+
+// SaveRun stores r (creating it if need be) and its index entry.
+func (s *Store) SaveRun(ctx context.Context, r store.DigestRun) error {
+	op := fmt.Sprintf("save run %q", r.Key)
+	if r.Key == "" {
+		return fmt.Errorf("redisstore: %s: empty key", op)
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return wrapErr(fmt.Errorf("encode: %w", err), op)
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		pipe.Set(ctx, s.k.run(r.Key), data, 0)
+		pipe.ZAdd(ctx, s.k.runsByStart(), redis.Z{Score: timeScore(r.StartedAt), Member: r.Key})
+		return nil
+	})
+	return wrapErr(err, op)
+}
+
+// Run returns the run with key, with Sent and Failed from its counts
+// (see CountDelivery), or store.ErrNotFound.
+func (s *Store) Run(ctx context.Context, key string) (store.DigestRun, error) {
+	op := fmt.Sprintf("get run %q", key)
+	var (
+		get    *redis.StringCmd
+		counts *redis.SliceCmd
+	)
+	_, err := s.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		get = pipe.Get(ctx, s.k.run(key))
+		counts = pipe.HMGet(ctx, s.k.runCounts(key), "sent", "failed")
+		return nil
+	})
+	if errors.Is(err, redis.Nil) {
+		return store.DigestRun{}, notFound(op)
+	}
+	if err != nil {
+		return store.DigestRun{}, wrapErr(err, op)
+	}
+	var r store.DigestRun
+	if err := json.Unmarshal([]byte(get.Val()), &r); err != nil {
+		return store.DigestRun{}, wrapErr(fmt.Errorf("decode: %w", err), op)
+	}
+	r.Sent, r.Failed = 0, 0 // the counts hash is the truth, not what SaveRun wrote
+	for i, dst := range []*int{&r.Sent, &r.Failed} {
+		str, ok := counts.Val()[i].(string)
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(str)
+		if err != nil {
+			return store.DigestRun{}, wrapErr(fmt.Errorf("bad count %q: %w", str, err), op)
+		}
+		*dst = n
+	}
+	return r, nil
+}
+
+// countDeliveryScript adds one to field ARGV[1] of the counts KEYS[2] of
+// the run KEYS[1]; it returns 0 when there is no such run.
+var countDeliveryScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+return 1`)
+
+// CountDelivery adds a settled message to the counts of the run runKey,
+// or is store.ErrNotFound when there is no such run. The counts live in
+// their own hash, so SaveRun of a run read before does not lose them;
+// Run fills Sent and Failed from it.
+func (s *Store) CountDelivery(ctx context.Context, runKey string, sent bool) error {
+	op := fmt.Sprintf("count delivery of run %q sent=%t", runKey, sent)
+	field := "failed"
+	if sent {
+		field = "sent"
+	}
+	n, err := countDeliveryScript.Run(ctx, s.rdb, []string{s.k.run(runKey), s.k.runCounts(runKey)}, field).Int()
+	if err != nil {
+		return wrapErr(err, op)
+	}
+	if n == 0 {
+		return notFound(op)
+	}
+	return nil
+}
+
+// LastRun returns the run with the latest StartedAt (at millisecond
+// precision), or store.ErrNotFound.
+func (s *Store) LastRun(ctx context.Context) (store.DigestRun, error) {
+	const op = "last run"
+	keys, err := s.rdb.ZRevRange(ctx, s.k.runsByStart(), 0, 0).Result()
+	if err != nil {
+		return store.DigestRun{}, wrapErr(err, op)
+	}
+	if len(keys) == 0 {
+		return store.DigestRun{}, notFound(op)
+	}
+	return s.Run(ctx, keys[0])
+}
+
+// ActiveSubscribersAfter pages through the subs:active index by score
+// (the chat id), reading the page's records with one MGET. A record that
+// is gone or inactive by the time it is read is skipped, and the next part
+// of the index read, so a page comes back short only at the end.
+func (s *Store) ActiveSubscribersAfter(ctx context.Context, after int64, limit int) ([]store.Subscriber, error) {
+	op := fmt.Sprintf("active subscribers after %d limit=%d", after, limit)
+	out := []store.Subscriber{}
+	if limit <= 0 || after == math.MaxInt64 {
+		return out, nil
+	}
+	if err := s.ensureMigrated(ctx); err != nil {
+		return nil, err
+	}
+	for len(out) < limit {
+		want := limit - len(out)
+		members, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{
+			Key:     s.k.activeSubscribers(),
+			Start:   "(" + strconv.FormatInt(after, 10),
+			Stop:    "+inf",
+			ByScore: true,
+			Count:   int64(want),
+		}).Result()
+		if err != nil {
+			return nil, wrapErr(err, op)
+		}
+		if len(members) == 0 {
+			break
+		}
+		ids := make([]int64, len(members))
+		keys := make([]string, len(members))
+		for i, m := range members {
+			if ids[i], err = parseMember(m); err != nil {
+				return nil, wrapErr(fmt.Errorf("bad member %q: %w", m, err), op)
+			}
+		}
+		// See CitySubscribers: scores order the ids exactly below 2^53.
+		slices.Sort(ids)
+		for i, id := range ids {
+			keys[i] = s.k.subscriber(id)
+		}
+		vals, err := s.rdb.MGet(ctx, keys...).Result()
+		if err != nil {
+			return nil, wrapErr(err, op)
+		}
+		for i, v := range vals {
+			str, ok := v.(string)
+			if !ok {
+				continue // deleted since the index was read
+			}
+			var sub store.Subscriber
+			if err := json.Unmarshal([]byte(str), &sub); err != nil {
+				return nil, wrapErr(fmt.Errorf("decode %s: %w", keys[i], err), op)
+			}
+			if sub.Active && sub.ChatID == ids[i] {
+				out = append(out, sub)
+			}
+		}
+		after = ids[len(ids)-1]
+		if len(members) < want {
+			break
+		}
+	}
+	return out, nil
+}
+
+// indexActive queues the change of the subs:active index for a subscriber
+// record being written (active true) or deleted or deactivated (false).
+// updateSubscriber calls it in the transaction that writes the record.
+func (s *Store) indexActive(ctx context.Context, pipe redis.Pipeliner, chatID int64, active bool) {
+	if active {
+		pipe.ZAdd(ctx, s.k.activeSubscribers(), redis.Z{Score: float64(chatID), Member: subscriberMember(chatID)})
+	} else {
+		pipe.ZRem(ctx, s.k.activeSubscribers(), subscriberMember(chatID))
+	}
+}
+
+// RebuildActiveIndex makes the subs:active index agree with the subscriber
+// records: it adds every active record (walking the records with SCAN) and
+// drops members whose record is gone or inactive (walking the index with
+// ZSCAN). Each batch is a transaction watching its records, so it is safe
+// while the bot runs. Data written before the index existed needs it once;
+// Migrate is the place to call it.
+func (s *Store) RebuildActiveIndex(ctx context.Context) error {
+	const op = "rebuild active subscriber index"
+	clients, err := s.scanClients(ctx)
+	if err != nil {
+		return wrapErr(err, op)
+	}
+	pattern := s.k.subscriberPattern()
+	for _, c := range clients {
+		var cursor uint64
+		for {
+			found, next, err := c.Scan(ctx, cursor, pattern, scanBatch).Result()
+			if err != nil {
+				return wrapErr(err, op)
+			}
+			ids := make([]int64, 0, len(found))
+			for _, key := range found {
+				if id, ok := s.k.parseSubscriberKey(key); ok {
+					ids = append(ids, id)
+				}
+			}
+			if err := s.reindexActive(ctx, ids); err != nil {
+				return wrapErr(err, op)
+			}
+			if next == 0 {
+				break
+			}
+			cursor = next
+		}
+	}
+	var cursor uint64
+	for {
+		flat, next, err := s.rdb.ZScan(ctx, s.k.activeSubscribers(), cursor, "", scanBatch).Result()
+		if err != nil {
+			return wrapErr(err, op)
+		}
+		ids := make([]int64, 0, len(flat)/2)
+		for i := 0; i < len(flat); i += 2 { // member, score, member, ...
+			id, err := parseMember(flat[i])
+			if err != nil {
+				return wrapErr(fmt.Errorf("bad index member %q: %w", flat[i], err), op)
+			}
+			ids = append(ids, id)
+		}
+		if err := s.reindexActive(ctx, ids); err != nil {
+			return wrapErr(err, op)
+		}
+		if next == 0 {
+			return nil
+		}
+		cursor = next
+	}
+}
+
+// reindexActive sets the subs:active entries of ids from their records in
+// one transaction watching the records.
+func (s *Store) reindexActive(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = s.k.subscriber(id)
+	}
+	return s.watch(ctx, func(tx *redis.Tx) error {
+		vals, err := tx.MGet(ctx, keys...).Result()
+		if err != nil {
+			return err
+		}
+		active := make([]bool, len(vals))
+		for i, v := range vals {
+			str, ok := v.(string)
+			if !ok {
+				continue
+			}
+			var sub store.Subscriber
+			if err := json.Unmarshal([]byte(str), &sub); err != nil {
+				return fmt.Errorf("decode %s: %w", keys[i], err)
+			}
+			active[i] = sub.Active
+		}
+		_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+			for i, id := range ids {
+				s.indexActive(ctx, pipe, id, active[i])
+			}
+			return nil
+		})
+		return err
+	}, keys...)
+}
+
+// DigestCursors reads the cursors of chatIDs with one MGET.
+func (s *Store) DigestCursors(ctx context.Context, chatIDs []int64) (map[int64]time.Time, error) {
+	op := fmt.Sprintf("digest cursors of %d chats", len(chatIDs))
+	out := make(map[int64]time.Time, len(chatIDs))
+	if len(chatIDs) == 0 {
+		return out, nil
+	}
+	keys := make([]string, len(chatIDs))
+	for i, id := range chatIDs {
+		keys[i] = s.k.digestCursor(id)
+	}
+	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, wrapErr(err, op)
+	}
+	for i, v := range vals {
+		str, ok := v.(string)
+		if !ok {
+			continue
+		}
+		ms, err := strconv.ParseInt(str, 10, 64)
+		if err != nil {
+			return nil, wrapErr(fmt.Errorf("bad cursor %s=%q: %w", keys[i], str, err), op)
+		}
+		out[chatIDs[i]] = time.UnixMilli(ms).UTC()
+	}
+	return out, nil
+}
+
+// EventsStartingBetween reads the events:bystart index from from to to (at
+// millisecond precision) and loads the posts with one MGET; ties come
+// lowest id first.
+func (s *Store) EventsStartingBetween(ctx context.Context, from, to time.Time) ([]store.Post, error) {
+	op := fmt.Sprintf("events starting between %s and %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	lo, hi := minScore(from), minScore(to) // score >= from  <=>  score >= lo; score < to  <=>  score < hi
+	if lo >= hi {
+		return []store.Post{}, nil
+	}
+	posts, err := s.query(ctx, []string{s.k.eventsByStart()}, math.MaxInt, func(key string) redis.ZRangeArgs {
+		return redis.ZRangeArgs{
+			Key:     key,
+			Start:   strconv.FormatInt(lo, 10),
+			Stop:    "(" + strconv.FormatInt(hi, 10),
+			ByScore: true,
+		}
+	}, compareZ)
+	return posts, wrapErr(err, op)
+}
+
+// MarkOnce sets the flag once:{key} unless it is set (SET NX PX); a ttl
+// <= 0 keeps it forever.
+func (s *Store) MarkOnce(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	op := fmt.Sprintf("mark once %q", key)
+	if key == "" {
+		return false, fmt.Errorf("redisstore: %s: empty key", op)
+	}
+	ttl = max(0, ttl)
+	if ttl > 0 && ttl < time.Millisecond {
+		ttl = time.Millisecond
+	}
+	ok, err := s.rdb.SetNX(ctx, s.k.once(key), 1, ttl).Result()
+	if err != nil {
+		return false, wrapErr(err, op)
+	}
+	return ok, nil
+}

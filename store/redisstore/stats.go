@@ -1,0 +1,246 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// scanBatch is the COUNT hint of SCAN and ZSCAN: how many keys (and so
+// records) one round trip handles, which bounds the memory of a full pass.
+const scanBatch = 500
+
+// SubscriberStats counts every subscriber record. It walks the records with
+// SCAN, scanBatch at a time, reading each batch with one MGET, so memory
+// stays flat however many chats there are (apart from the set of chat ids
+// seen, which SCAN's possible repeats require). Records changed during the
+// walk may be counted as they were or as they are.
+func (s *Store) SubscriberStats(ctx context.Context) (store.SubscriberStats, error) {
+	const op = "subscriber stats"
+	st := store.SubscriberStats{
+		PerCity: map[string]int{},
+		PerLang: map[store.Lang]int{},
+		PerFreq: map[store.Frequency]int{},
+	}
+	clients, err := s.scanClients(ctx)
+	if err != nil {
+		return store.SubscriberStats{}, wrapErr(err, op)
+	}
+	seen := make(map[int64]struct{})
+	pattern := s.k.subscriberPattern()
+	for _, c := range clients {
+		var cursor uint64
+		for {
+			found, next, err := c.Scan(ctx, cursor, pattern, scanBatch).Result()
+			if err != nil {
+				return store.SubscriberStats{}, wrapErr(err, op)
+			}
+			keys := found[:0]
+			for _, key := range found {
+				id, ok := s.k.parseSubscriberKey(key)
+				if _, dup := seen[id]; !ok || dup {
+					continue
+				}
+				seen[id] = struct{}{}
+				keys = append(keys, key)
+			}
+			if err := countSubscribers(ctx, c, keys, &st); err != nil {
+				return store.SubscriberStats{}, wrapErr(err, op)
+			}
+			if next == 0 {
+				break
+			}
+			cursor = next
+		}
+	}
+	return st, nil
+}
+
+// countSubscribers reads the records of keys and adds them to st.
+func countSubscribers(ctx context.Context, c redis.Cmdable, keys []string, st *store.SubscriberStats) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	vals, err := c.MGet(ctx, keys...).Result()
+	if err != nil {
+		return err
+	}
+	for i, v := range vals {
+		str, ok := v.(string)
+		if !ok {
+			continue // deleted since SCAN listed it
+		}
+		var sub store.Subscriber
+		if err := json.Unmarshal([]byte(str), &sub); err != nil {
+			return fmt.Errorf("decode %s: %w", keys[i], err)
+		}
+		st.Total++
+		st.PerLang[sub.Lang]++
+		st.PerFreq[sub.Frequency]++
+		if !sub.Active {
+			st.Inactive++
+			continue
+		}
+		st.Active++
+		for j, city := range sub.Cities {
+			if slices.Index(sub.Cities, city) == j { // once per city
+				st.PerCity[city]++
+			}
+		}
+	}
+	return nil
+}
+
+// scanClients returns the clients a SCAN of the whole keyspace must run
+// on: every master of a Redis Cluster, else the one client.
+func (s *Store) scanClients(ctx context.Context) ([]redis.Cmdable, error) {
+	cc, ok := s.rdb.(*redis.ClusterClient)
+	if !ok {
+		return []redis.Cmdable{s.rdb}, nil
+	}
+	var mu sync.Mutex
+	var clients []redis.Cmdable
+	err := cc.ForEachMaster(ctx, func(_ context.Context, c *redis.Client) error {
+		mu.Lock()
+		defer mu.Unlock()
+		clients = append(clients, c)
+		return nil
+	})
+	return clients, err
+}
+
+// CountPosts counts, for every kind in store.Kinds, the posts published at
+// or after since (at millisecond precision), with one ZCOUNT per kind. The
+// map holds every kind, zero or not.
+func (s *Store) CountPosts(ctx context.Context, since time.Time) (map[store.Kind]int, error) {
+	op := fmt.Sprintf("count posts since %s", since.Format(time.RFC3339))
+	if err := s.ensureMigrated(ctx); err != nil {
+		return nil, err
+	}
+	start := strconv.FormatInt(minScore(since), 10)
+	cmds := make([]*redis.IntCmd, len(store.Kinds))
+	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, k := range store.Kinds {
+			cmds[i] = pipe.ZCount(ctx, s.k.kindPosts(k), start, "+inf")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrapErr(err, op)
+	}
+	counts := make(map[store.Kind]int, len(store.Kinds))
+	for i, k := range store.Kinds {
+		counts[k] = int(cmds[i].Val())
+	}
+	return counts, nil
+}
+
+// layoutVersion is the version of the key layout this package writes,
+// stored under keys.layout by Migrate. Version 1 (no layout key) lacked the
+// posts:kind:{kind} indexes; version 2 lacked subs:active.
+const layoutVersion = 3
+
+// Migrate brings data written by earlier versions of this package up to
+// the current layout: it indexes by kind the posts stored before that
+// index existed. It does the work once per database (the layout key
+// records it), is idempotent and safe while the bot runs. CountPosts calls
+// it on its first use; calling it at startup moves that cost there.
+func (s *Store) Migrate(ctx context.Context) error {
+	const op = "migrate"
+	v, err := s.rdb.Get(ctx, s.k.layout()).Int()
+	switch {
+	case errors.Is(err, redis.Nil):
+		v = 1
+	case err != nil:
+		return wrapErr(err, op)
+	}
+	if v < 2 {
+		if err := s.indexKinds(ctx); err != nil {
+			return wrapErr(err, op+": index posts by kind")
+		}
+	}
+	if v < 3 {
+		if err := s.RebuildActiveIndex(ctx); err != nil {
+			return wrapErr(err, op+": index active subscribers")
+		}
+	}
+	if v < layoutVersion {
+		// Never lowers a version a newer release wrote.
+		err := s.rdb.Eval(ctx, bumpSeqScript, []string{s.k.layout()}, layoutVersion).Err()
+		if err != nil {
+			return wrapErr(err, op)
+		}
+	}
+	s.migrated.Store(true)
+	return nil
+}
+
+// ensureMigrated runs Migrate unless it succeeded before on this Store.
+func (s *Store) ensureMigrated(ctx context.Context) error {
+	if s.migrated.Load() {
+		return nil
+	}
+	return s.Migrate(ctx)
+}
+
+// indexKinds adds every post listed in posts:bytime to the index of its
+// kind, scanBatch posts per transaction. Each batch watches its posts, so
+// a post updated or deleted meanwhile is not indexed as it was.
+func (s *Store) indexKinds(ctx context.Context) error {
+	var cursor uint64
+	for {
+		flat, next, err := s.rdb.ZScan(ctx, s.k.postsByTime(), cursor, "", scanBatch).Result()
+		if err != nil {
+			return err
+		}
+		keys := make([]string, 0, len(flat)/2)
+		for i := 0; i < len(flat); i += 2 { // member, score, member, ...
+			id, err := parseMember(flat[i])
+			if err != nil {
+				return fmt.Errorf("bad index member %q: %w", flat[i], err)
+			}
+			keys = append(keys, s.k.post(id))
+		}
+		if len(keys) > 0 {
+			err := s.watch(ctx, func(tx *redis.Tx) error {
+				vals, err := tx.MGet(ctx, keys...).Result()
+				if err != nil {
+					return err
+				}
+				_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+					for i, v := range vals {
+						str, ok := v.(string)
+						if !ok {
+							continue
+						}
+						var p store.Post
+						if err := json.Unmarshal([]byte(str), &p); err != nil {
+							return fmt.Errorf("decode %s: %w", keys[i], err)
+						}
+						pipe.ZAdd(ctx, s.k.kindPosts(p.Kind), redis.Z{
+							Score: timeScore(p.PublishedAt), Member: postMember(p.ID),
+						})
+					}
+					return nil
+				})
+				return err
+			}, keys...)
+			if err != nil {
+				return err
+			}
+		}
+		if next == 0 {
+			return nil
+		}
+		cursor = next
+	}
+}
