@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -29,11 +30,20 @@ type Bot struct {
 	tz        *time.Location
 	announcer Announcer
 	pacer     Pacer
+	obs       Observer
+	publicURL string
 	// digestSince tells when a subscriber's last digest went out.
 	digestSince func(ctx context.Context, s store.Subscriber) (time.Time, bool, error)
 
 	commands  map[string]route
 	callbacks map[string]callbackRoute
+}
+
+// Observer hears about handled updates and replies; metrics implement it.
+type Observer interface {
+	UpdateHandled(kind, command string, d time.Duration)
+	Sent(kind string)
+	Failed(kind, reason string)
 }
 
 // Announcer pushes an announcement to its subscribers right away.
@@ -57,6 +67,11 @@ type Config struct {
 	Announcer Announcer
 	// Pacer, when set, paces replies with the shared limiter.
 	Pacer Pacer
+	// Observer, when set, is told about every update and reply (metrics).
+	Observer Observer
+	// PublicURL, when set, is where the calendar feeds are served; city
+	// cards and /events then link to them.
+	PublicURL string
 	// DigestSince, when set, tells when a chat's last digest went out, so
 	// /digest_preview shows exactly what the next digest would.
 	DigestSince func(ctx context.Context, s store.Subscriber) (time.Time, bool, error)
@@ -65,7 +80,7 @@ type Config struct {
 // New returns a Bot ready to handle updates.
 func New(cfg Config) *Bot {
 	b := &Bot{store: cfg.Store, data: cfg.Data, tg: cfg.Client, tr: cfg.Translator, log: cfg.Logger, now: cfg.Now,
-		owners: cfg.Owners, tz: cfg.TimeZone, announcer: cfg.Announcer, pacer: cfg.Pacer, digestSince: cfg.DigestSince}
+		owners: cfg.Owners, tz: cfg.TimeZone, announcer: cfg.Announcer, pacer: cfg.Pacer, obs: cfg.Observer, publicURL: strings.TrimRight(cfg.PublicURL, "/"), digestSince: cfg.DigestSince}
 	if b.tz == nil {
 		b.tz = time.UTC
 		if cfg.Data != nil && cfg.Data.Home.Location != nil {
@@ -91,11 +106,15 @@ func New(cfg Config) *Bot {
 // that may pass); everything else, including storage failures that were
 // explained to the resident, counts as handled.
 func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
+	began := time.Now()
 	r := newRequest(u, b.tg.Username())
 	log := b.log.With("update_id", r.UpdateID, "chat_id", r.ChatID, "kind", string(r.Kind))
 	b.resolve(ctx, r)
 	b.rememberUser(ctx, r)
 	err := b.dispatch(ctx, r)
+	if b.obs != nil {
+		b.obs.UpdateHandled(string(r.Kind), b.commandLabel(r), time.Since(began))
+	}
 	if err == nil {
 		log.Debug("update handled", "command", r.Command)
 		return nil
@@ -123,6 +142,29 @@ func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 		return fmt.Errorf("reply with error notice: %w", rerr)
 	}
 	return nil
+}
+
+// commandLabel names the command or button for metrics; anything not in
+// the route tables is "other", so residents cannot invent label values.
+func (b *Bot) commandLabel(r *Request) string {
+	switch r.Kind {
+	case KindCommand:
+		if _, ok := b.commands[r.Command]; ok {
+			return r.Command
+		}
+		return "other"
+	case KindCallback:
+		if cb, err := DecodeCallback(r.Data); err == nil {
+			return "button_" + cb.Action
+		}
+		if action, _, ok := strings.Cut(r.Data, ":"); ok {
+			if _, known := b.callbacks[action]; known {
+				return "button_" + action
+			}
+		}
+		return "other"
+	}
+	return ""
 }
 
 // resolve loads the chat's record and picks the reply language: the chosen

@@ -79,6 +79,9 @@ func (b *Bot) cardText(ctx context.Context, c store.City, l store.Lang) (string,
 	if c.Link != "" {
 		lines = append(lines, "", `🔗 <a href="`+esc(c.Link)+`">`+esc(c.Link)+`</a>`)
 	}
+	if link := b.calendarLink(c.Slug, l); link != "" {
+		lines = append(lines, link)
+	}
 	lines = append(lines, "", "<b>"+b.tr.T(l, "card_latest")+"</b>")
 	if len(posts) == 0 {
 		lines = append(lines, b.tr.T(l, "news_empty"))
@@ -130,7 +133,24 @@ func (b *Bot) sendEvents(ctx context.Context, r *Request, slug string) error {
 	for _, p := range events {
 		blocks = append(blocks, b.eventItem(p, r.Lang))
 	}
+	if link := b.calendarLink(slug, r.Lang); link != "" {
+		blocks = append(blocks, link)
+	}
 	return b.replyBlocks(ctx, r, blocks, nil)
+}
+
+// calendarLink points to the iCalendar feed of a city (or of all cities),
+// in the resident's language, when the feeds are public (PUBLIC_URL).
+func (b *Bot) calendarLink(slug string, l store.Lang) string {
+	if b.publicURL == "" {
+		return ""
+	}
+	path := "/events.ics"
+	if slug != "" {
+		path = "/events/" + slug + ".ics"
+	}
+	url := b.publicURL + path + "?lang=" + string(l)
+	return "📅 " + b.tr.T(l, "calendar_link", "URL", url)
 }
 
 // handleNews lists the latest posts, newest first.

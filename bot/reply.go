@@ -79,6 +79,7 @@ func (b *Bot) send(ctx context.Context, r *Request, c tgbotapi.Chattable) (tgbot
 		}
 		msg, err := b.tg.Send(ctx, c)
 		res := tgerr.Classify(err)
+		b.observeSend(res.Outcome)
 		switch res.Outcome {
 		case tgerr.OK:
 			return msg, nil
@@ -105,6 +106,17 @@ func (b *Bot) send(ctx context.Context, r *Request, c tgbotapi.Chattable) (tgbot
 		}
 		return msg, err
 	}
+}
+
+func (b *Bot) observeSend(o tgerr.Outcome) {
+	if b.obs == nil {
+		return
+	}
+	if o == tgerr.OK {
+		b.obs.Sent("reply")
+		return
+	}
+	b.obs.Failed("reply", o.String())
 }
 
 // markGone records that a chat can no longer be reached.

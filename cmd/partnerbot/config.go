@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -26,6 +28,9 @@ type Config struct {
 	LogLevel  slog.Level
 	LogFormat string
 
+	HTTPAddr  string
+	PublicURL string
+
 	DigestSpec       string
 	WeeklyDigestSpec string
 	ReminderBefore   time.Duration
@@ -37,12 +42,13 @@ type Config struct {
 	PollTimeout time.Duration
 	BackoffMin  time.Duration
 	BackoffMax  time.Duration
+	// RetryMin is the first retry delay of a failed send.
+	RetryMin time.Duration
+
 	// LockTTL is how long a dead leader's lock blocks a takeover.
 	LockTTL time.Duration
 	// ClaimIdle is how long a dead worker's messages wait for another.
 	ClaimIdle time.Duration
-	// RetryMin is the first retry delay of a failed send.
-	RetryMin time.Duration
 }
 
 // envVar documents one variable; the same table prints the -h help, so the
@@ -60,22 +66,26 @@ var envVars = []envVar{
 	{"DATA_FILE", "", "path of a dataset JSON file; empty uses the built-in Kropyvnytskyi dataset."},
 	{"LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"LOG_FORMAT", "text", "text or json."},
+	{"HTTP_ADDR", "127.0.0.1:8080", "address of the HTTP server (health, metrics, calendar and Atom feeds); empty disables it."},
+	{"PUBLIC_URL", "", "public base URL of the HTTP server, e.g. https://partners.example.org; city cards then link to the calendar feeds."},
 	{"DIGEST_SCHEDULE", "0 9 * * *", "cron spec (robfig/cron, in TIMEZONE) of the daily digest; @every 30s works too."},
 	{"WEEKLY_DIGEST_SCHEDULE", "0 9 * * 1", "cron spec of the weekly digest."},
 	{"REMINDER_BEFORE", "24h", "how long before an event its reminder goes out (Go duration)."},
 	{"SEND_RATE", "25", "messages per second for all replicas together; at most 30, or 1000 with ALLOW_PAID_BROADCAST."},
 	{"ALLOW_PAID_BROADCAST", "false", "true sends bulk messages with allow_paid_broadcast (Telegram charges per message)."},
 	{"REPLICA_ID", "", "name of this replica in the outbox consumer group; default host name and process id."},
+	{"LEADER_TTL", "5s", "lease of the poller and planner locks: a dead replica's role is taken over after this."},
+	{"OUTBOX_CLAIM_IDLE", "30s", "a message claimed by a replica that died is sent by another after this."},
 }
 
 var tokenRE = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
 
 // LoadConfig reads and checks the environment. Every error names the
 // variable at fault and never repeats a secret.
-func LoadConfig(getenv func(string) string) (Config, error) {
+func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	get := func(name string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
+		if v, _ := lookup(name); strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
 		}
 		for _, e := range envVars {
 			if e.Name == name {
@@ -136,7 +146,32 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("LOG_FORMAT: %q is not text or json", c.LogFormat)
 	}
+	if err := c.loadHTTP(lookup, get); err != nil {
+		return c, err
+	}
 	return c, c.loadDelivery(get)
+}
+
+// loadHTTP reads the HTTP server's settings. HTTP_ADDR set to empty
+// disables the server, so it is read raw, not through the default.
+func (c *Config) loadHTTP(lookup func(string) (string, bool), get func(string) string) error {
+	c.HTTPAddr = get("HTTP_ADDR")
+	if v, set := lookup("HTTP_ADDR"); set {
+		c.HTTPAddr = strings.TrimSpace(v)
+	}
+	if c.HTTPAddr != "" {
+		if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
+			return fmt.Errorf("HTTP_ADDR: %q is not host:port, like 127.0.0.1:8080 or :8080", c.HTTPAddr)
+		}
+	}
+	c.PublicURL = get("PUBLIC_URL")
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("PUBLIC_URL: %q is not an http(s) URL like https://partners.example.org", c.PublicURL)
+		}
+	}
+	return nil
 }
 
 // loadDelivery reads the scheduler's settings.
@@ -169,6 +204,16 @@ func (c *Config) loadDelivery(get func(string) string) error {
 		return fmt.Errorf("SEND_RATE: %q must be a whole number from 1 to %d (1000 needs ALLOW_PAID_BROADCAST=true)", get("SEND_RATE"), limit)
 	}
 	c.SendRate = rate
+	for _, d := range []struct {
+		name string
+		to   *time.Duration
+	}{{"LEADER_TTL", &c.LockTTL}, {"OUTBOX_CLAIM_IDLE", &c.ClaimIdle}} {
+		v, err := time.ParseDuration(get(d.name))
+		if err != nil || v < 100*time.Millisecond {
+			return fmt.Errorf("%s: %q is not a duration of at least 100ms, like 5s", d.name, get(d.name))
+		}
+		*d.to = v
+	}
 	c.ReplicaID = get("REPLICA_ID")
 	if c.ReplicaID == "" {
 		host, _ := os.Hostname()
@@ -183,8 +228,9 @@ func usage() string {
 	sb.WriteString(`partnerbot — a Telegram bot about a city's international partnerships.
 
 Usage:
-  partnerbot          run the bot (configured by environment variables)
-  partnerbot -h       show this help
+  partnerbot              run the bot (configured by environment variables)
+  partnerbot healthcheck  exit 0 when the running bot's /healthz answers (for containers)
+  partnerbot -h           show this help
 
 Environment:
 `)

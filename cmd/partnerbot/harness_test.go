@@ -28,6 +28,8 @@ type env struct {
 
 	cancel context.CancelFunc
 	done   chan error
+	// http is the address of the HTTP server of the running Main.
+	http chan string
 }
 
 func newEnv(t *testing.T) *env {
@@ -38,6 +40,7 @@ func newEnv(t *testing.T) *env {
 		"TELEGRAM_API_ENDPOINT": e.tg.Endpoint(),
 		"REDIS_URL":             e.redis.URL(),
 		"LOG_LEVEL":             "debug",
+		"HTTP_ADDR":             "127.0.0.1:0",
 	}))
 	if err != nil {
 		t.Fatalf("config: %v", err)
@@ -48,19 +51,33 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-func mapEnv(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
+func mapEnv(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
 
 // start runs Main and waits until it is polling.
 func (e *env) start() {
 	e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	e.cancel, e.done = cancel, make(chan error, 1)
-	m := &Main{Config: e.cfg, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	e.cancel, e.done, e.http = cancel, make(chan error, 1), make(chan string, 1)
+	m := &Main{Config: e.cfg, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		OnHTTP: func(addr string) { e.http <- addr }}
 	go func() { e.done <- m.Run(ctx) }()
 	e.tg.WaitLongPoll(e.t, wait)
 	e.t.Cleanup(e.stop)
+}
+
+// httpURL is the base URL of the running Main's HTTP server.
+func (e *env) httpURL() string {
+	e.t.Helper()
+	select {
+	case addr := <-e.http:
+		e.http <- addr // keep it for the next caller
+		return "http://" + addr
+	case <-time.After(wait):
+		e.t.Fatal("HTTP server never listened")
+		return ""
+	}
 }
 
 // stop cancels Main and waits for it to return.
@@ -181,4 +198,8 @@ func (s *syncBuffer) String() string {
 
 func newTestLogger(w *syncBuffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func contextWithCancel() (context.Context, context.CancelFunc) {
+	return context.WithCancel(context.Background())
 }

@@ -8,9 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the container image has no zoneinfo
@@ -20,28 +24,32 @@ import (
 
 	"github.com/partnerbot/partnerbot/bot"
 	"github.com/partnerbot/partnerbot/data"
+	"github.com/partnerbot/partnerbot/internal/metrics"
+	"github.com/partnerbot/partnerbot/internal/web"
 	"github.com/partnerbot/partnerbot/scheduler"
 	"github.com/partnerbot/partnerbot/store"
 	"github.com/partnerbot/partnerbot/store/redisstore"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr))
 }
 
 // run is main without the process: it returns the exit code.
-func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func run(args []string, lookup func(string) (string, bool), stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "-h", "-help", "--help", "help":
 			fmt.Fprint(stdout, usage())
 			return 0
+		case "healthcheck":
+			return healthcheck(lookup, stderr)
 		default:
 			fmt.Fprintf(stderr, "partnerbot: unknown argument %q\n\n%s", args[0], usage())
 			return 2
 		}
 	}
-	cfg, err := LoadConfig(getenv)
+	cfg, err := LoadConfig(lookup)
 	if err != nil {
 		fmt.Fprintf(stderr, "partnerbot: %v\n", err)
 		return 2
@@ -51,6 +59,35 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	m := &Main{Config: cfg, Logger: NewLogger(cfg, stderr)}
 	if err := m.Run(ctx); err != nil {
 		m.Logger.Error("partnerbot stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// healthcheck asks the running bot's /healthz; the container's HEALTHCHECK
+// runs it, since the image has no shell or curl.
+func healthcheck(lookup func(string) (string, bool), stderr io.Writer) int {
+	addr := "127.0.0.1:8080"
+	if v, ok := lookup("HTTP_ADDR"); ok {
+		addr = strings.TrimSpace(v)
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || addr == "" {
+		fmt.Fprintln(stderr, "healthcheck: HTTP_ADDR is empty or not host:port; the HTTP server is off")
+		return 1
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	client := &http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get("http://" + net.JoinHostPort(host, port) + "/healthz")
+	if err != nil {
+		fmt.Fprintf(stderr, "healthcheck: %v\n", err)
+		return 1
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "healthcheck: /healthz answered %d\n", resp.StatusCode)
 		return 1
 	}
 	return 0
@@ -73,11 +110,14 @@ type Main struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now store.NowFunc
+	// OnHTTP, when set, is told the HTTP server's address once it listens
+	// (tests use port 0).
+	OnHTTP func(addr string)
 }
 
 // Run starts the bot and blocks until ctx is cancelled or start-up fails.
 // Storage and Telegram are waited for with backoff, so the bot can start
-// before its Redis does.
+// before its Redis does; the HTTP server answers /healthz meanwhile.
 func (m *Main) Run(ctx context.Context) error {
 	cfg, log := m.Config, m.Logger
 	if log == nil {
@@ -97,6 +137,29 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	mets := metrics.New(nil)
+	var telegramReached atomic.Bool
+	site := &web.Server{Data: dataset, Registry: mets.Registry, TelegramReached: telegramReached.Load,
+		PublicURL: cfg.PublicURL, Log: log, Now: m.Now}
+	// The HTTP server lives as long as Run, whichever way Run ends.
+	ctx, cancel := context.WithCancel(ctx)
+	var httpWG sync.WaitGroup
+	defer func() { cancel(); httpWG.Wait() }()
+	if cfg.HTTPAddr != "" {
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+		}
+		if m.OnHTTP != nil {
+			m.OnHTTP(ln.Addr().String())
+		}
+		httpWG.Go(func() {
+			if err := web.ServeListener(ctx, ln, site.Handler(), log); err != nil {
+				log.Error("http server stopped", "err", err)
+			}
+		})
+	}
+
 	st, err := retry(ctx, log, cfg, "redis", func() (*redisstore.Store, error) {
 		s, err := redisstore.Open(ctx, cfg.RedisURL)
 		if err != nil && !errors.Is(err, store.ErrUnavailable) {
@@ -108,6 +171,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return fmt.Errorf("redis: migrate key layout: %w", err)
+	}
+	site.SetStore(st)
+	mets.WatchStore(st)
 	if err := seed(ctx, st, dataset, log); err != nil {
 		return err
 	}
@@ -121,11 +189,18 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	telegramReached.Store(true)
 	limiter := st.Limiter(redisstore.LimiterConfig{Rate: cfg.SendRate})
 	client.SetPaidBroadcast(cfg.PaidBroadcast)
-	planner := &scheduler.Planner{Store: st, Data: dataset, Log: log, Now: m.Now, ReminderBefore: cfg.ReminderBefore}
+	events := scheduler.Events{
+		Sent:      func(k store.MessageKind) { mets.Sent(string(k)) },
+		Failed:    func(k store.MessageKind, reason string) { mets.Failed(string(k), reason) },
+		DigestRun: mets.DigestRun,
+	}
+	planner := &scheduler.Planner{Store: st, Data: dataset, Log: log, Now: m.Now, ReminderBefore: cfg.ReminderBefore, Events: events}
 	b := bot.New(bot.Config{Store: st, Data: dataset, Client: client, Translator: tr, Logger: log, Now: m.Now,
-		Owners: cfg.AdminIDs, TimeZone: cfg.TimeZone, Announcer: planner, Pacer: limiter})
+		Owners: cfg.AdminIDs, TimeZone: cfg.TimeZone, Announcer: planner, Pacer: limiter, Observer: mets,
+		PublicURL: cfg.PublicURL})
 	planner.Renderer = b
 	if err := b.DeleteWebhook(ctx); err != nil {
 		return err
@@ -141,21 +216,23 @@ func (m *Main) Run(ctx context.Context) error {
 
 	poller := &bot.Poller{Client: client, Handle: b.Handle, Log: log, Timeout: cfg.PollTimeout,
 		BackoffMin: cfg.BackoffMin, BackoffMax: cfg.BackoffMax}
-	workers := &scheduler.Workers{Store: st, Sender: client, Limiter: limiter, Log: log, Now: m.Now,
+	workers := &scheduler.Workers{Store: st, Sender: client, Limiter: limiter, Log: log, Now: m.Now, Events: events,
 		Consumer: cfg.ReplicaID, BackoffMin: cfg.RetryMin, ClaimIdle: cfg.ClaimIdle}
 	crons := &scheduler.Cron{Planner: planner, Log: log, Loc: cfg.TimeZone,
 		DailySpec: cfg.DigestSpec, WeeklySpec: cfg.WeeklyDigestSpec}
 	lead := func(name string) *scheduler.Leader {
 		return &scheduler.Leader{Locks: st, Name: name, Owner: cfg.ReplicaID, TTL: cfg.LockTTL, Log: log}
 	}
-	// Every replica sends from the outbox; one polls and one plans.
-	var wg sync.WaitGroup
-	errs := make(chan error, 3)
-	for _, run := range []func(context.Context) error{
+	// Every replica sends from the outbox and serves HTTP; one polls and
+	// one plans.
+	tasks := []func(context.Context) error{
 		workers.Run,
 		func(ctx context.Context) error { return lead("poller").Run(ctx, poller.Run) },
 		func(ctx context.Context) error { return lead("planner").Run(ctx, crons.Run) },
-	} {
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(tasks))
+	for _, run := range tasks {
 		wg.Go(func() { errs <- run(ctx) })
 	}
 	wg.Wait()

@@ -19,7 +19,7 @@ import (
 // test can kill -9 a real process without a separate build.
 func TestMain(m *testing.M) {
 	if os.Getenv("PARTNERBOT_AS_MAIN") == "1" {
-		os.Exit(run(nil, os.Getenv, os.Stdout, os.Stderr))
+		os.Exit(run(nil, os.LookupEnv, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
