@@ -4,6 +4,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 .PHONY: test check unit redis build run fuzz
 
 ## test: everything CI checks — redis-server present, gofmt, go vet, staticcheck, tests with -race
+## (the end-to-end suite runs twice: on Redis and on the embedded store)
 test: redis check unit
 
 ## redis: the tests start their own redis-server; install it when it is missing
@@ -21,14 +22,15 @@ check:
 
 unit:
 	go test -race -count=1 ./...
+	PARTNERBOT_TEST_BACKEND=bolt go test -race -count=1 ./cmd/partnerbot
 
 ## build: the same static binary the Dockerfile builds
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o bin/partnerbot ./cmd/partnerbot
 
-## run: the bot against REDIS_URL (default: the local Redis)
+## run: the bot (embedded store in ./data unless REDIS_URL is set)
 run:
-	REDIS_URL=$${REDIS_URL:-redis://localhost:6379/0} go run ./cmd/partnerbot
+	go run ./cmd/partnerbot
 
 ## fuzz: a short round of every fuzz target
 fuzz:

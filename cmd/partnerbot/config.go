@@ -22,6 +22,7 @@ type Config struct {
 	Token     string
 	Endpoint  string
 	RedisURL  string
+	StateDir  string
 	AdminIDs  []int64
 	TimeZone  *time.Location
 	DataFile  string
@@ -60,7 +61,8 @@ type envVar struct {
 var envVars = []envVar{
 	{"TELEGRAM_BOT_TOKEN", "", "required. The bot token from @BotFather."},
 	{"TELEGRAM_API_ENDPOINT", bot.DefaultEndpoint, "Bot API endpoint, a format string taking the token, then the method; point it at a self-hosted Bot API server."},
-	{"REDIS_URL", "", "required. redis://[:password@]host:port/db or rediss:// for TLS."},
+	{"REDIS_URL", "", "redis://[:password@]host:port/db or rediss:// for TLS; empty runs on the embedded store in STATE_DIR."},
+	{"STATE_DIR", "./data", "directory of the embedded store's file (partnerbot.db), used when REDIS_URL is empty."},
 	{"ADMIN_IDS", "", "comma-separated Telegram user ids of the city's officials (owners)."},
 	{"TIMEZONE", "Europe/Kyiv", "IANA time zone of the home city, for schedules and dates."},
 	{"DATA_FILE", "", "path of a dataset JSON file; empty uses the built-in Kropyvnytskyi dataset."},
@@ -110,11 +112,8 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		return c, fmt.Errorf("TELEGRAM_API_ENDPOINT must start with http:// or https://")
 	}
 
-	c.RedisURL = get("REDIS_URL")
-	if c.RedisURL == "" {
-		return c, fmt.Errorf("REDIS_URL is not set: e.g. redis://localhost:6379/0")
-	}
-	if _, err := redis.ParseURL(c.RedisURL); err != nil {
+	c.RedisURL, c.StateDir = get("REDIS_URL"), get("STATE_DIR")
+	if _, err := redis.ParseURL(c.RedisURL); c.RedisURL != "" && err != nil {
 		// The URL may hold a password: say what is wrong, not what it was.
 		return c, fmt.Errorf("REDIS_URL is malformed: expected redis://[:password@]host:port/db or rediss://[:password@]host:port/db")
 	}
@@ -230,6 +229,8 @@ func usage() string {
 Usage:
   partnerbot              run the bot (configured by environment variables)
   partnerbot healthcheck  exit 0 when the running bot's /healthz answers (for containers)
+  partnerbot export       write all data of the configured store as JSON to stdout
+  partnerbot import       load such JSON from stdin into the configured store (must be empty)
   partnerbot -h           show this help
 
 Environment:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/partnerbot/partnerbot/internal/redistest"
 	"github.com/partnerbot/partnerbot/internal/telegramtest"
+	"github.com/partnerbot/partnerbot/store"
 )
 
 // wait is the deadline for anything the bot should do promptly.
@@ -30,9 +32,25 @@ type env struct {
 	done   chan error
 	// http is the address of the HTTP server of the running Main.
 	http chan string
+	// stores holds the running Main's store.
+	stores chan store.Store
 }
 
+// newEnv prepares a bot on the backend chosen by PARTNERBOT_TEST_BACKEND:
+// "redis" (default) or "bolt" (the embedded store); `make test` runs the
+// end-to-end suite on both.
 func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := newRedisEnv(t)
+	if os.Getenv("PARTNERBOT_TEST_BACKEND") == "bolt" {
+		e.cfg.RedisURL, e.cfg.StateDir = "", t.TempDir()
+	}
+	return e
+}
+
+// newRedisEnv prepares a bot on Redis, for tests of Redis itself (outages,
+// several replicas).
+func newRedisEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, tg: telegramtest.New(t), redis: redistest.Start(t), logs: &syncBuffer{}}
 	cfg, err := LoadConfig(mapEnv(map[string]string{
@@ -59,9 +77,9 @@ func mapEnv(m map[string]string) func(string) (string, bool) {
 func (e *env) start() {
 	e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	e.cancel, e.done, e.http = cancel, make(chan error, 1), make(chan string, 1)
+	e.cancel, e.done, e.http, e.stores = cancel, make(chan error, 1), make(chan string, 1), make(chan store.Store, 1)
 	m := &Main{Config: e.cfg, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		OnHTTP: func(addr string) { e.http <- addr }}
+		OnHTTP: func(addr string) { e.http <- addr }, OnStore: func(st store.Store) { e.stores <- st }}
 	go func() { e.done <- m.Run(ctx) }()
 	e.tg.WaitLongPoll(e.t, wait)
 	e.t.Cleanup(e.stop)

@@ -28,15 +28,15 @@ import (
 	"github.com/partnerbot/partnerbot/internal/web"
 	"github.com/partnerbot/partnerbot/scheduler"
 	"github.com/partnerbot/partnerbot/store"
-	"github.com/partnerbot/partnerbot/store/redisstore"
+	"github.com/partnerbot/partnerbot/store/dump"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.LookupEnv, os.Stdin, os.Stdout, os.Stderr))
 }
 
 // run is main without the process: it returns the exit code.
-func run(args []string, lookup func(string) (string, bool), stdout, stderr io.Writer) int {
+func run(args []string, lookup func(string) (string, bool), stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "-h", "-help", "--help", "help":
@@ -44,6 +44,8 @@ func run(args []string, lookup func(string) (string, bool), stdout, stderr io.Wr
 			return 0
 		case "healthcheck":
 			return healthcheck(lookup, stderr)
+		case "export", "import":
+			return transfer(args[0], lookup, stdin, stdout, stderr)
 		default:
 			fmt.Fprintf(stderr, "partnerbot: unknown argument %q\n\n%s", args[0], usage())
 			return 2
@@ -59,6 +61,41 @@ func run(args []string, lookup func(string) (string, bool), stdout, stderr io.Wr
 	m := &Main{Config: cfg, Logger: NewLogger(cfg, stderr)}
 	if err := m.Run(ctx); err != nil {
 		m.Logger.Error("partnerbot stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// transfer runs "export" or "import"; both need only the storage settings
+// and a token-shaped TELEGRAM_BOT_TOKEN is not required.
+func transfer(cmd string, lookup func(string) (string, bool), stdin io.Reader, stdout, stderr io.Writer) int {
+	withToken := func(name string) (string, bool) {
+		if name == "TELEGRAM_BOT_TOKEN" {
+			if v, ok := lookup(name); ok && v != "" {
+				return v, ok
+			}
+			return "0:not-needed-for-" + cmd, true
+		}
+		return lookup(name)
+	}
+	cfg, err := LoadConfig(withToken)
+	if err != nil {
+		fmt.Fprintf(stderr, "partnerbot: %v\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if cmd == "export" {
+		err = exportData(ctx, cfg, stdout)
+	} else {
+		var d dump.Dump
+		if d, err = importData(ctx, cfg, stdin); err == nil {
+			fmt.Fprintf(stderr, "partnerbot: imported %d subscribers, %d posts, %d officials, %d users\n",
+				len(d.Subscribers), len(d.Posts), len(d.Officials), len(d.Users))
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "partnerbot: %v\n", bot.Redact(err, cfg.Token))
 		return 1
 	}
 	return 0
@@ -113,6 +150,9 @@ type Main struct {
 	// OnHTTP, when set, is told the HTTP server's address once it listens
 	// (tests use port 0).
 	OnHTTP func(addr string)
+	// OnStore, when set, is given the opened store (tests inspect it; the
+	// embedded file cannot be opened twice).
+	OnStore func(store.Store)
 }
 
 // Run starts the bot and blocks until ctx is cancelled or start-up fails.
@@ -160,19 +200,13 @@ func (m *Main) Run(ctx context.Context) error {
 		})
 	}
 
-	st, err := retry(ctx, log, cfg, "redis", func() (*redisstore.Store, error) {
-		s, err := redisstore.Open(ctx, cfg.RedisURL)
-		if err != nil && !errors.Is(err, store.ErrUnavailable) {
-			return nil, permanent{err} // a wrong password will not fix itself
-		}
-		return s, err
-	})
+	st, limiter, err := openBackend(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return fmt.Errorf("redis: migrate key layout: %w", err)
+	if m.OnStore != nil {
+		m.OnStore(st)
 	}
 	site.SetStore(st)
 	mets.WatchStore(st)
@@ -190,7 +224,6 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	telegramReached.Store(true)
-	limiter := st.Limiter(redisstore.LimiterConfig{Rate: cfg.SendRate})
 	client.SetPaidBroadcast(cfg.PaidBroadcast)
 	events := scheduler.Events{
 		Sent:      func(k store.MessageKind) { mets.Sent(string(k)) },

@@ -138,6 +138,7 @@ func TestWizardCancelEditFieldAndRestart(t *testing.T) {
 	mustContain(t, o.ask("/cancel").Plain, "nothing to cancel")
 	// The preview's buttons are dead after /cancel.
 	_, _ = o.tap(preview, "Publish")
+	st = e.store() // the restarted bot's
 	posts, _ := st.LatestPosts(context.Background(), "krefeld", 10)
 	for _, p := range posts {
 		if p.Title == "After edit" || p.Title == "Before restart" {

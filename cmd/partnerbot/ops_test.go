@@ -19,7 +19,7 @@ import (
 // test can kill -9 a real process without a separate build.
 func TestMain(m *testing.M) {
 	if os.Getenv("PARTNERBOT_AS_MAIN") == "1" {
-		os.Exit(run(nil, os.LookupEnv, os.Stdout, os.Stderr))
+		os.Exit(run(nil, os.LookupEnv, os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
@@ -102,7 +102,7 @@ func TestShutdownFinishesUpdateInHand(t *testing.T) {
 }
 
 func TestRedisLostWhileRunning(t *testing.T) {
-	e := newEnv(t)
+	e := newRedisEnv(t)
 	e.start()
 	c := e.private(220, "en")
 	c.ask("/subscribe krefeld")
@@ -123,7 +123,7 @@ func TestRedisLostWhileRunning(t *testing.T) {
 }
 
 func TestWaitsForRedisAtStart(t *testing.T) {
-	e := newEnv(t)
+	e := newRedisEnv(t)
 	e.redis.Kill()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -183,7 +183,7 @@ func TestTokenNeverLogged(t *testing.T) {
 // A crash (kill -9) while an update is being handled: the offset was not
 // confirmed, so the restarted bot gets the update again and answers it once.
 func TestCrashRedeliversUnconfirmedUpdate(t *testing.T) {
-	e := newEnv(t)
+	e := newRedisEnv(t)
 	c := e.private(240, "en")
 	e.tg.SetDelay("sendMessage", time.Minute)
 
@@ -273,6 +273,9 @@ func TestConfig(t *testing.T) {
 	if err != nil {
 		t.Fatalf("minimal config: %v", err)
 	}
+	if embedded, err := LoadConfig(mapEnv(map[string]string{"TELEGRAM_BOT_TOKEN": "1:a"})); err != nil || embedded.StateDir != "./data" || embedded.RedisURL != "" {
+		t.Errorf("only a token: %+v %v; want the embedded store in ./data", embedded, err)
+	}
 	if good.Endpoint != "https://api.telegram.org/bot%s/%s" || good.TimeZone.String() != "Europe/Kyiv" || good.LogFormat != "text" {
 		t.Errorf("defaults: %+v", good)
 	}
@@ -290,7 +293,6 @@ func TestConfig(t *testing.T) {
 		{with("TELEGRAM_BOT_TOKEN", "not a token"), "TELEGRAM_BOT_TOKEN"},
 		{with("TELEGRAM_API_ENDPOINT", "https://api.telegram.org/bot"), "TELEGRAM_API_ENDPOINT"},
 		{with("TELEGRAM_API_ENDPOINT", "ftp://x/bot%s/%s"), "TELEGRAM_API_ENDPOINT"},
-		{map[string]string{"TELEGRAM_BOT_TOKEN": "1:a"}, "REDIS_URL"},
 		{with("REDIS_URL", "mysql://secretpw@db"), "REDIS_URL"},
 		{with("ADMIN_IDS", "42,bob"), "ADMIN_IDS"},
 		{with("ADMIN_IDS", "-5"), "ADMIN_IDS"},
@@ -312,14 +314,14 @@ func TestConfig(t *testing.T) {
 
 func TestHelpAndBadStart(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := run([]string{"-h"}, mapEnv(nil), &out, &errOut); code != 0 {
+	if code := run([]string{"-h"}, mapEnv(nil), nil, &out, &errOut); code != 0 {
 		t.Errorf("-h exit %d", code)
 	}
 	for _, v := range envVars {
 		mustContain(t, out.String(), v.Name)
 	}
 	out.Reset()
-	if code := run(nil, mapEnv(map[string]string{"REDIS_URL": "redis://x"}), &out, &errOut); code != 2 {
+	if code := run(nil, mapEnv(map[string]string{"REDIS_URL": "redis://x"}), nil, &out, &errOut); code != 2 {
 		t.Errorf("missing token: exit %d", code)
 	}
 	if lines := strings.Count(strings.TrimSpace(errOut.String()), "\n"); lines != 0 || !strings.Contains(errOut.String(), "TELEGRAM_BOT_TOKEN") {
@@ -327,7 +329,7 @@ func TestHelpAndBadStart(t *testing.T) {
 	}
 	errOut.Reset()
 	env := map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "REDIS_URL": "redis://127.0.0.1:1/0", "DATA_FILE": "/nonexistent/city.json"}
-	if code := run(nil, mapEnv(env), &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "/nonexistent/city.json") {
+	if code := run(nil, mapEnv(env), nil, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "/nonexistent/city.json") {
 		t.Errorf("bad DATA_FILE: exit %d, %q", code, errOut.String())
 	}
 }

@@ -13,10 +13,21 @@ import (
 	"github.com/partnerbot/partnerbot/store/redisstore"
 )
 
-// storeOf opens a second connection to the bot's Redis, to check what the
-// bot stored.
+// store returns a store on the bot's data, to check what the bot stored: a
+// second connection to Redis, or the running bot's own embedded store
+// (its file cannot be opened twice).
 func (e *env) store() store.Store {
 	e.t.Helper()
+	if e.cfg.RedisURL == "" {
+		select {
+		case st := <-e.stores:
+			e.stores <- st
+			return st
+		case <-time.After(wait):
+			e.t.Fatal("the bot never opened its store")
+			return nil
+		}
+	}
 	s, err := redisstore.Open(context.Background(), e.redis.URL())
 	if err != nil {
 		e.t.Fatalf("open store: %v", err)

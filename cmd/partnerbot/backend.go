@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/partnerbot/partnerbot/scheduler"
+	"github.com/partnerbot/partnerbot/store"
+	"github.com/partnerbot/partnerbot/store/boltstore"
+	"github.com/partnerbot/partnerbot/store/dump"
+	"github.com/partnerbot/partnerbot/store/redisstore"
+)
+
+// backend is the storage the bot runs on: Redis when REDIS_URL is set,
+// else the embedded file under STATE_DIR.
+type backend interface {
+	store.Store
+	dump.Exporter
+	dump.Importer
+}
+
+// openBackend opens the configured storage. Redis is waited for with
+// backoff; the embedded file either opens at once or fails (a second
+// process holding it will not let go by itself).
+func openBackend(ctx context.Context, cfg Config, log *slog.Logger) (backend, scheduler.Limiter, error) {
+	if cfg.RedisURL == "" {
+		path := filepath.Join(cfg.StateDir, boltstore.DefaultFileName)
+		st, err := boltstore.Open(path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("STATE_DIR: %w", err)
+		}
+		log.Info("storage: embedded file", "path", path)
+		return st, boltstore.NewLimiter(cfg.SendRate, 0.8), nil
+	}
+	st, err := retry(ctx, log, cfg, "redis", func() (*redisstore.Store, error) {
+		s, err := redisstore.Open(ctx, cfg.RedisURL)
+		if err != nil && !errors.Is(err, store.ErrUnavailable) {
+			return nil, permanent{err} // a wrong password will not fix itself
+		}
+		return s, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("redis: migrate key layout: %w", err)
+	}
+	log.Info("storage: redis")
+	return st, st.Limiter(redisstore.LimiterConfig{Rate: cfg.SendRate}), nil
+}

@@ -1,0 +1,205 @@
+package boltstore
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Bucket names. Every concern has its own top-level bucket; values are JSON
+// unless noted. keys.go is the one place that builds keys, so the file
+// layout can be read (and changed) here.
+//
+// Layout (i64 = 8-byte signed key, see i64; str = length-prefixed string,
+// see appendStr; ms = unix milliseconds as i64):
+//
+//	subs              i64(chatID)                  Subscriber
+//	subs_active       i64(chatID)                  empty: active chats
+//	city_subs         str(city) i64(chatID)        empty: active chats of a city
+//	posts             i64(id)                      Post; the bucket's sequence
+//	                                               is the last assigned post id
+//	posts_by_time     ms(PublishedAt) i64(id)      empty
+//	posts_by_city     str(city) ms(Pub) i64(id)    empty (city "all" = AllCities)
+//	posts_by_kind     str(kind) ms(Pub) i64(id)    empty
+//	events_by_start   ms(StartsAt) i64(id)         empty: events with StartsAt
+//	events_by_city    str(city) ms(Start) i64(id)  empty
+//	seeds             seed key                     i64(post id); kept when the
+//	                                               post is deleted
+//	officials         i64(userID)                  Official
+//	users             i64(id)                      User
+//	usernames         lower-case name without @    i64(user id)
+//	drafts            i64(userID)                  draftRecord (draft + expiry)
+//	audit             u64(seq)                     AuditEntry, every post; the
+//	                                               newest auditCap are kept
+//	audit_by_post     i64(postID) u64(seq)         AuditEntry of one post
+//	outbox_ready      u64(seq)                     readyRecord; seq from the
+//	                                               bucket's sequence, so the
+//	                                               order is the enqueue order
+//	outbox_pending    u64(seq)                     pendingRecord (consumer,
+//	                                               claim time, message)
+//	outbox_claims     ns(claimed) u64(seq)         empty: pending by claim time
+//	outbox_delayed    ms(due) u64(n)               OutboxMessage
+//	outbox_dead       u64(seq)                     DeadLetter, newest deadCap
+//	once              key                          i64(expiry, unix ns; 0 = never)
+//	once_by_expiry    i64(expiry ns) key           empty: flags that expire
+//	digest_cursors    i64(chatID)                  i64(ms)
+//	locks             name                         lockRecord (owner, expiry)
+//	runs              run key                      DigestRun
+//	runs_by_start     ms(StartedAt) run key        empty
+//	run_counts        run key                      runCounts (sent, failed)
+//	meta              "layout"                     u64 layout version
+//	                  "dead_count"                 u64 dead letters ever buried
+var (
+	bucketSubs          = []byte("subs")
+	bucketActive        = []byte("subs_active")
+	bucketCitySubs      = []byte("city_subs")
+	bucketPosts         = []byte("posts")
+	bucketPostsByTime   = []byte("posts_by_time")
+	bucketPostsByCity   = []byte("posts_by_city")
+	bucketPostsByKind   = []byte("posts_by_kind")
+	bucketEventsByStart = []byte("events_by_start")
+	bucketEventsByCity  = []byte("events_by_city")
+	bucketSeeds         = []byte("seeds")
+	bucketOfficials     = []byte("officials")
+	bucketUsers         = []byte("users")
+	bucketUsernames     = []byte("usernames")
+	bucketDrafts        = []byte("drafts")
+	bucketAudit         = []byte("audit")
+	bucketAuditByPost   = []byte("audit_by_post")
+	bucketReady         = []byte("outbox_ready")
+	bucketPending       = []byte("outbox_pending")
+	bucketClaims        = []byte("outbox_claims")
+	bucketDelayed       = []byte("outbox_delayed")
+	bucketDead          = []byte("outbox_dead")
+	bucketOnce          = []byte("once")
+	bucketOnceByExpiry  = []byte("once_by_expiry")
+	bucketCursors       = []byte("digest_cursors")
+	bucketLocks         = []byte("locks")
+	bucketRuns          = []byte("runs")
+	bucketRunsByStart   = []byte("runs_by_start")
+	bucketRunCounts     = []byte("run_counts")
+	bucketMeta          = []byte("meta")
+
+	allBuckets = [][]byte{
+		bucketSubs, bucketActive, bucketCitySubs,
+		bucketPosts, bucketPostsByTime, bucketPostsByCity, bucketPostsByKind,
+		bucketEventsByStart, bucketEventsByCity, bucketSeeds,
+		bucketOfficials, bucketUsers, bucketUsernames, bucketDrafts,
+		bucketAudit, bucketAuditByPost,
+		bucketReady, bucketPending, bucketClaims, bucketDelayed, bucketDead,
+		bucketOnce, bucketOnceByExpiry, bucketCursors, bucketLocks,
+		bucketRuns, bucketRunsByStart, bucketRunCounts, bucketMeta,
+	}
+
+	metaLayout    = []byte("layout")
+	metaDeadCount = []byte("dead_count")
+)
+
+// layoutVersion is the version of the layout above, stored in meta by
+// Open; a file written by a newer layout is refused rather than misread.
+const layoutVersion = 1
+
+// i64 encodes v so that byte order is numeric order: big-endian with the
+// sign bit flipped, so negative ids (groups) sort before positive ones.
+func i64(v int64) []byte { return appendI64(make([]byte, 0, 8), v) }
+
+func appendI64(b []byte, v int64) []byte {
+	return binary.BigEndian.AppendUint64(b, uint64(v)^(1<<63))
+}
+
+// decodeI64 reads an i64 key (or the first 8 bytes of a composite key).
+func decodeI64(b []byte) (int64, error) {
+	if len(b) < 8 {
+		return 0, fmt.Errorf("key %x: want at least 8 bytes", b)
+	}
+	return int64(binary.BigEndian.Uint64(b) ^ (1 << 63)), nil
+}
+
+// u64 encodes a sequence number big-endian, so byte order is numeric order.
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), v) }
+
+func decodeU64(b []byte) (uint64, error) {
+	if len(b) != 8 {
+		return 0, fmt.Errorf("key %x: want 8 bytes", b)
+	}
+	return binary.BigEndian.Uint64(b), nil
+}
+
+// appendStr appends s with its length in front, so a composite key splits
+// unambiguously and a prefix scan over one value ("lyon") never runs into
+// a longer one ("lyons").
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// strPrefix is the prefix of every composite key starting with str(s).
+func strPrefix(s string) []byte { return appendStr(nil, s) }
+
+// ms is the index form of a time: unix milliseconds, like redisstore's
+// scores, so both backends order and tie alike.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// minMS is the lowest millisecond index value at or after t: t rounded up
+// to a whole millisecond.
+func minMS(t time.Time) int64 {
+	m := t.UnixMilli()
+	if t.After(time.UnixMilli(m)) {
+		m++
+	}
+	return m
+}
+
+// timeIDKey is an index key ms(t) i64(id) after prefix.
+func timeIDKey(prefix []byte, t int64, id int64) []byte {
+	b := make([]byte, 0, len(prefix)+16)
+	b = append(b, prefix...)
+	b = appendI64(b, t)
+	return appendI64(b, id)
+}
+
+// cityIDKey is a city_subs key.
+func cityIDKey(city string, chatID int64) []byte {
+	return appendI64(appendStr(nil, city), chatID)
+}
+
+// cityTimeKey is a posts_by_city or events_by_city key.
+func cityTimeKey(city string, t, id int64) []byte { return timeIDKey(strPrefix(city), t, id) }
+
+// kindTimeKey is a posts_by_kind key.
+func kindTimeKey(kind string, t, id int64) []byte { return timeIDKey(strPrefix(kind), t, id) }
+
+// postAuditKey is an audit_by_post key.
+func postAuditKey(postID int64, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(i64(postID), seq)
+}
+
+// claimKey is an outbox_claims key: claim time (unix ns) then sequence.
+func claimKey(claimedNS int64, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(i64(claimedNS), seq)
+}
+
+// delayedKey is an outbox_delayed key: due time (unix ms) then a
+// sequence number that keeps equal messages apart.
+func delayedKey(dueMS int64, n uint64) []byte {
+	return binary.BigEndian.AppendUint64(i64(dueMS), n)
+}
+
+// expiryKey is a once_by_expiry key.
+func expiryKey(expiresNS int64, key string) []byte {
+	return append(i64(expiresNS), key...)
+}
+
+// runStartKey is a runs_by_start key.
+func runStartKey(startedMS int64, key string) []byte {
+	return append(i64(startedMS), key...)
+}
+
+// hasPrefix is bytes.HasPrefix, named for cursor loops.
+func hasPrefix(k, prefix []byte) bool { return k != nil && bytes.HasPrefix(k, prefix) }
+
+// messageID is the outbox id of the entry with sequence seq: its decimal
+// form, opaque to callers.
+func messageID(seq uint64) string { return strconv.FormatUint(seq, 10) }

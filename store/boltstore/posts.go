@@ -1,0 +1,440 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// CreatePost stores p under the next id of the posts bucket's sequence, or
+// under p.ID when it is not zero (raising the sequence to it, so later ids
+// are higher); storing under the id of an existing post replaces that post
+// and its index entries. It returns p with its id.
+func (s *Store) CreatePost(ctx context.Context, p store.Post) (store.Post, error) {
+	if p.ID < 0 {
+		return store.Post{}, fmt.Errorf("boltstore: create post: invalid id %d", p.ID)
+	}
+	op := "create post"
+	if p.ID != 0 {
+		op = fmt.Sprintf("create post %d", p.ID)
+	}
+	err := s.update(ctx, op, func(tx *bolt.Tx) error {
+		var err error
+		p, err = putPost(tx, p, false)
+		return err
+	})
+	if err != nil {
+		return store.Post{}, err
+	}
+	return p, nil
+}
+
+// SeedPost stores p once per p.SeedKey: the seeds bucket remembers the key
+// (even after the post is deleted) in the transaction that creates the
+// post, so concurrent and repeated seeds create a single post.
+func (s *Store) SeedPost(ctx context.Context, p store.Post) (created bool, err error) {
+	op := fmt.Sprintf("seed post %q", p.SeedKey)
+	if p.SeedKey == "" {
+		return false, fmt.Errorf("boltstore: %s: empty seed key", op)
+	}
+	if p.ID < 0 {
+		return false, fmt.Errorf("boltstore: %s: invalid id %d", op, p.ID)
+	}
+	err = s.update(ctx, op, func(tx *bolt.Tx) error {
+		created = false
+		seeds := tx.Bucket(bucketSeeds)
+		if seeds.Get([]byte(p.SeedKey)) != nil {
+			return nil
+		}
+		q, err := putPost(tx, p, false)
+		if err != nil {
+			return err
+		}
+		if err := seeds.Put([]byte(p.SeedKey), i64(q.ID)); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return created, nil
+}
+
+// UpdatePost replaces the post with p.ID and moves its index entries (its
+// city, kind, publication and start times may all have changed) in one
+// transaction; store.ErrNotFound when there is no such post.
+func (s *Store) UpdatePost(ctx context.Context, p store.Post) error {
+	op := fmt.Sprintf("update post %d", p.ID)
+	if p.ID <= 0 {
+		return notFound(op)
+	}
+	return s.update(ctx, op, func(tx *bolt.Tx) error {
+		_, err := putPost(tx, p, true)
+		return err
+	})
+}
+
+// DeletePost removes the post with id and its index entries in one
+// transaction; store.ErrNotFound when there is none. The seed key of a
+// dataset post stays (so SeedPost does not bring the post back), as does
+// the post's audit log.
+func (s *Store) DeletePost(ctx context.Context, id int64) error {
+	op := fmt.Sprintf("delete post %d", id)
+	return s.update(ctx, op, func(tx *bolt.Tx) error {
+		posts := tx.Bucket(bucketPosts)
+		var old store.Post
+		found, err := getJSON(posts, i64(id), &old)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return store.ErrNotFound
+		}
+		if err := unindexPost(tx, old); err != nil {
+			return err
+		}
+		return posts.Delete(i64(id))
+	})
+}
+
+// putPost writes p within tx: it assigns an id when p.ID is 0, drops the
+// index entries of the version it replaces, and writes record and
+// indexes. mustExist fails with store.ErrNotFound when there is nothing to
+// replace.
+func putPost(tx *bolt.Tx, p store.Post, mustExist bool) (store.Post, error) {
+	posts := tx.Bucket(bucketPosts)
+	if p.ID == 0 {
+		id, err := posts.NextSequence()
+		if err != nil {
+			return store.Post{}, err
+		}
+		if id > math.MaxInt64 {
+			return store.Post{}, fmt.Errorf("post ids exhausted")
+		}
+		p.ID = int64(id)
+	} else if uint64(p.ID) > posts.Sequence() {
+		if err := posts.SetSequence(uint64(p.ID)); err != nil {
+			return store.Post{}, err
+		}
+	}
+	key := i64(p.ID)
+	var old store.Post
+	found, err := getJSON(posts, key, &old)
+	if err != nil {
+		return store.Post{}, err
+	}
+	if mustExist && !found {
+		return store.Post{}, store.ErrNotFound
+	}
+	if found {
+		if err := unindexPost(tx, old); err != nil {
+			return store.Post{}, err
+		}
+	}
+	if err := putJSON(posts, key, p); err != nil {
+		return store.Post{}, err
+	}
+	return p, indexPost(tx, p)
+}
+
+// postIndexKeys lists the index entries of p: bucket and key.
+func postIndexKeys(p store.Post) [][2][]byte {
+	pub := ms(p.PublishedAt)
+	keys := [][2][]byte{
+		{bucketPostsByTime, timeIDKey(nil, pub, p.ID)},
+		{bucketPostsByCity, cityTimeKey(p.City, pub, p.ID)},
+		{bucketPostsByKind, kindTimeKey(string(p.Kind), pub, p.ID)},
+	}
+	if isIndexedEvent(p) {
+		start := ms(*p.StartsAt)
+		keys = append(keys,
+			[2][]byte{bucketEventsByStart, timeIDKey(nil, start, p.ID)},
+			[2][]byte{bucketEventsByCity, cityTimeKey(p.City, start, p.ID)})
+	}
+	return keys
+}
+
+func indexPost(tx *bolt.Tx, p store.Post) error {
+	for _, bk := range postIndexKeys(p) {
+		if err := tx.Bucket(bk[0]).Put(bk[1], nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func unindexPost(tx *bolt.Tx, p store.Post) error {
+	for _, bk := range postIndexKeys(p) {
+		if err := tx.Bucket(bk[0]).Delete(bk[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isIndexedEvent reports whether p belongs in the event indexes: only
+// events with a start time can be upcoming.
+func isIndexedEvent(p store.Post) bool { return p.Kind == store.KindEvent && p.StartsAt != nil }
+
+// Post returns the post with id, or store.ErrNotFound.
+func (s *Store) Post(ctx context.Context, id int64) (store.Post, error) {
+	op := fmt.Sprintf("get post %d", id)
+	var p store.Post
+	if err := s.get(ctx, op, bucketPosts, i64(id), &p); err != nil {
+		return store.Post{}, err
+	}
+	return p, nil
+}
+
+// LatestPosts returns up to limit posts newest first by PublishedAt (at
+// millisecond precision; ties highest id first). With a city it merges
+// that city's index with the AllCities one, reading each only as far as
+// the page needs.
+func (s *Store) LatestPosts(ctx context.Context, city string, limit int) ([]store.Post, error) {
+	op := fmt.Sprintf("latest posts city=%q limit=%d", city, limit)
+	out := []store.Post{}
+	if limit <= 0 {
+		return out, nil
+	}
+	err := s.view(ctx, op, func(tx *bolt.Tx) error {
+		var scans []*scan
+		switch city {
+		case "":
+			scans = []*scan{newScan(tx.Bucket(bucketPostsByTime), nil, nil, true)}
+		default:
+			b := tx.Bucket(bucketPostsByCity)
+			scans = []*scan{newScan(b, strPrefix(city), nil, true)}
+			if city != store.AllCities {
+				scans = append(scans, newScan(b, strPrefix(store.AllCities), nil, true))
+			}
+		}
+		var err error
+		out, err = loadPosts(tx, merge(scans, true, limit, nil))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// UpcomingEvents returns up to limit events with StartsAt at or after from,
+// soonest first (ties lowest id first), filtered by city like LatestPosts.
+// Start times are indexed at millisecond precision.
+func (s *Store) UpcomingEvents(ctx context.Context, city string, from time.Time, limit int) ([]store.Post, error) {
+	op := fmt.Sprintf("upcoming events city=%q limit=%d", city, limit)
+	out := []store.Post{}
+	if limit <= 0 {
+		return out, nil
+	}
+	start := i64(minMS(from))
+	err := s.view(ctx, op, func(tx *bolt.Tx) error {
+		var scans []*scan
+		switch city {
+		case "":
+			scans = []*scan{newScan(tx.Bucket(bucketEventsByStart), nil, start, false)}
+		default:
+			b := tx.Bucket(bucketEventsByCity)
+			scans = []*scan{newScan(b, strPrefix(city), start, false)}
+			if city != store.AllCities {
+				scans = append(scans, newScan(b, strPrefix(store.AllCities), start, false))
+			}
+		}
+		var err error
+		out, err = loadPosts(tx, merge(scans, false, limit, nil))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EventsStartingBetween lists events with from <= StartsAt < to (at
+// millisecond precision), soonest first, ties lowest id first.
+func (s *Store) EventsStartingBetween(ctx context.Context, from, to time.Time) ([]store.Post, error) {
+	op := fmt.Sprintf("events starting between %s and %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	out := []store.Post{}
+	lo, hi := minMS(from), minMS(to) // t >= from <=> ms >= lo; t < to <=> ms < hi
+	if lo >= hi {
+		return out, nil
+	}
+	end := i64(hi)
+	err := s.view(ctx, op, func(tx *bolt.Tx) error {
+		sc := newScan(tx.Bucket(bucketEventsByStart), nil, i64(lo), false)
+		ids := merge([]*scan{sc}, false, math.MaxInt, func(suffix []byte) bool {
+			return bytes.Compare(suffix[:8], end) >= 0
+		})
+		var err error
+		out, err = loadPosts(tx, ids)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CountPosts counts, for every kind in store.Kinds, the posts published at
+// or after since (at millisecond precision). The map holds every kind.
+func (s *Store) CountPosts(ctx context.Context, since time.Time) (map[store.Kind]int, error) {
+	op := fmt.Sprintf("count posts since %s", since.Format(time.RFC3339))
+	counts := make(map[store.Kind]int, len(store.Kinds))
+	start := i64(minMS(since))
+	err := s.view(ctx, op, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPostsByKind)
+		for _, k := range store.Kinds {
+			n := 0
+			for sc := newScan(b, strPrefix(string(k)), start, false); sc.suffix() != nil; sc.next() {
+				n++
+			}
+			counts[k] = n
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return counts, nil
+}
+
+// loadPosts reads the posts with ids, in that order. An id without a post
+// cannot happen (record and indexes change in one transaction) and is
+// skipped rather than failing the listing.
+func loadPosts(tx *bolt.Tx, ids []int64) ([]store.Post, error) {
+	posts := tx.Bucket(bucketPosts)
+	out := make([]store.Post, 0, len(ids))
+	for _, id := range ids {
+		var p store.Post
+		found, err := getJSON(posts, i64(id), &p)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// scan walks the index keys under one prefix, each ending in i64(time)
+// i64(id): forward from prefix+from, or backward from the end of the
+// prefix.
+type scan struct {
+	c      *bolt.Cursor
+	prefix []byte
+	rev    bool
+	k      []byte // current key; nil when done
+}
+
+func newScan(b *bolt.Bucket, prefix, from []byte, rev bool) *scan {
+	sc := &scan{c: b.Cursor(), prefix: prefix, rev: rev}
+	switch {
+	case !rev:
+		sc.k, _ = sc.c.Seek(append(append([]byte{}, prefix...), from...))
+	default:
+		sc.k, _ = seekLastWithPrefix(sc.c, prefix)
+	}
+	sc.check()
+	return sc
+}
+
+func (sc *scan) check() {
+	if !hasPrefix(sc.k, sc.prefix) || len(sc.k) < len(sc.prefix)+16 {
+		sc.k = nil
+	}
+}
+
+// suffix is the time and id part of the current key, nil when done.
+func (sc *scan) suffix() []byte {
+	if sc.k == nil {
+		return nil
+	}
+	return sc.k[len(sc.prefix):]
+}
+
+func (sc *scan) next() {
+	if sc.k == nil {
+		return
+	}
+	if sc.rev {
+		sc.k, _ = sc.c.Prev()
+	} else {
+		sc.k, _ = sc.c.Next()
+	}
+	sc.check()
+}
+
+// seekLastWithPrefix positions c on the last key starting with prefix (or
+// on a key before them all when there is none): on the first key after
+// them, then one back. An empty prefix is the last key.
+func seekLastWithPrefix(c *bolt.Cursor, prefix []byte) ([]byte, []byte) {
+	end := prefixEnd(prefix)
+	if end == nil {
+		return c.Last()
+	}
+	if k, _ := c.Seek(end); k == nil {
+		return c.Last()
+	}
+	return c.Prev()
+}
+
+// prefixEnd is the smallest key greater than every key starting with
+// prefix, or nil when there is none (prefix is all 0xff).
+func prefixEnd(prefix []byte) []byte {
+	end := append([]byte{}, prefix...)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// merge reads the scans in (time, id) order, ascending or descending, and
+// returns up to limit distinct ids. stop, when set, ends the merge at the
+// first suffix it accepts.
+func merge(scans []*scan, rev bool, limit int, stop func(suffix []byte) bool) []int64 {
+	var ids []int64
+	seen := map[int64]bool{}
+	for len(ids) < limit {
+		best := -1
+		for i, sc := range scans {
+			suf := sc.suffix()
+			if suf == nil {
+				continue
+			}
+			if best < 0 {
+				best = i
+				continue
+			}
+			c := bytes.Compare(suf, scans[best].suffix())
+			if (!rev && c < 0) || (rev && c > 0) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		suf := scans[best].suffix()
+		if stop != nil && stop(suf) {
+			break
+		}
+		id, _ := decodeI64(suf[8:16]) // check() guarantees 16 bytes
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+		scans[best].next()
+	}
+	return ids
+}

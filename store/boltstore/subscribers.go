@@ -1,0 +1,190 @@
+package boltstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// Subscriber returns the record of chatID, or store.ErrNotFound.
+func (s *Store) Subscriber(ctx context.Context, chatID int64) (store.Subscriber, error) {
+	op := fmt.Sprintf("get subscriber %d", chatID)
+	var sub store.Subscriber
+	if err := s.get(ctx, op, bucketSubs, i64(chatID), &sub); err != nil {
+		return store.Subscriber{}, err
+	}
+	return sub, nil
+}
+
+// SaveSubscriber creates or replaces the record of sub.ChatID and, in the
+// same transaction, puts the chat in the city indexes of sub.Cities when
+// it is active and takes it out of every other city it was in before.
+func (s *Store) SaveSubscriber(ctx context.Context, sub store.Subscriber) error {
+	op := fmt.Sprintf("save subscriber %d", sub.ChatID)
+	_, err := s.updateSubscriber(ctx, op, sub.ChatID, func(store.Subscriber, bool) (*store.Subscriber, error) {
+		return &sub, nil
+	})
+	return err
+}
+
+// DeleteSubscriber removes the record of chatID and its index entries and
+// returns the record as it was, or store.ErrNotFound. Like redisstore it
+// keeps the chat's digest cursor, so a chat that comes back is not sent
+// what it got before.
+func (s *Store) DeleteSubscriber(ctx context.Context, chatID int64) (store.Subscriber, error) {
+	op := fmt.Sprintf("delete subscriber %d", chatID)
+	return s.updateSubscriber(ctx, op, chatID, func(_ store.Subscriber, found bool) (*store.Subscriber, error) {
+		if !found {
+			return nil, store.ErrNotFound
+		}
+		return nil, nil
+	})
+}
+
+// SetActive sets Active and UpdatedAt of chatID's record and moves its
+// index entries; an unknown chat is store.ErrNotFound.
+func (s *Store) SetActive(ctx context.Context, chatID int64, active bool, now time.Time) error {
+	op := fmt.Sprintf("set subscriber %d active=%t", chatID, active)
+	_, err := s.updateSubscriber(ctx, op, chatID, func(old store.Subscriber, found bool) (*store.Subscriber, error) {
+		if !found {
+			return nil, store.ErrNotFound
+		}
+		old.Active = active
+		old.UpdatedAt = now
+		return &old, nil
+	})
+	return err
+}
+
+// CitySubscribers returns the active chats of city in ascending id order,
+// reading only that city's part of the index.
+func (s *Store) CitySubscribers(ctx context.Context, city string) ([]int64, error) {
+	op := fmt.Sprintf("city %q subscribers", city)
+	ids := []int64{}
+	err := s.view(ctx, op, func(tx *bolt.Tx) error {
+		prefix := strPrefix(city)
+		c := tx.Bucket(bucketCitySubs).Cursor()
+		for k, _ := c.Seek(prefix); hasPrefix(k, prefix); k, _ = c.Next() {
+			id, err := decodeI64(k[len(prefix):])
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// updateSubscriber is the one read-modify-write path for subscriber
+// records. In one write transaction it reads the current record, asks
+// change for the new one (nil deletes) and writes record and indexes. It
+// returns the record as it was. An error from change aborts without
+// writing.
+func (s *Store) updateSubscriber(ctx context.Context, op string, chatID int64,
+	change func(old store.Subscriber, found bool) (*store.Subscriber, error)) (store.Subscriber, error) {
+	var old store.Subscriber
+	err := s.update(ctx, op, func(tx *bolt.Tx) error {
+		subs := tx.Bucket(bucketSubs)
+		key := i64(chatID)
+		found, err := getJSON(subs, key, &old)
+		if err != nil {
+			return err
+		}
+		next, err := change(old, found)
+		if err != nil {
+			return err
+		}
+		if next != nil && next.ChatID != chatID {
+			return fmt.Errorf("record is for chat %d", next.ChatID)
+		}
+		if found {
+			if err := unindexSubscriber(tx, old); err != nil {
+				return err
+			}
+		}
+		if next == nil {
+			return subs.Delete(key)
+		}
+		if err := putJSON(subs, key, next); err != nil {
+			return err
+		}
+		return indexSubscriber(tx, *next)
+	})
+	if err != nil {
+		return store.Subscriber{}, err
+	}
+	return old, nil
+}
+
+// indexSubscriber adds the index entries of an active subscriber.
+func indexSubscriber(tx *bolt.Tx, sub store.Subscriber) error {
+	if !sub.Active {
+		return nil
+	}
+	if err := tx.Bucket(bucketActive).Put(i64(sub.ChatID), nil); err != nil {
+		return err
+	}
+	cities := tx.Bucket(bucketCitySubs)
+	for _, c := range sub.Cities {
+		if err := cities.Put(cityIDKey(c, sub.ChatID), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unindexSubscriber removes whatever index entries sub may have. Deleting
+// a missing key is a no-op, so an inactive record needs no special case.
+func unindexSubscriber(tx *bolt.Tx, sub store.Subscriber) error {
+	if err := tx.Bucket(bucketActive).Delete(i64(sub.ChatID)); err != nil {
+		return err
+	}
+	cities := tx.Bucket(bucketCitySubs)
+	for _, c := range sub.Cities {
+		if err := cities.Delete(cityIDKey(c, sub.ChatID)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SubscriberStats counts every subscriber record in one read transaction,
+// a consistent snapshot.
+func (s *Store) SubscriberStats(ctx context.Context) (store.SubscriberStats, error) {
+	st := store.SubscriberStats{
+		PerCity: map[string]int{},
+		PerLang: map[store.Lang]int{},
+		PerFreq: map[store.Frequency]int{},
+	}
+	err := s.view(ctx, "subscriber stats", func(tx *bolt.Tx) error {
+		return forEachJSON(tx.Bucket(bucketSubs), func(sub store.Subscriber) error {
+			st.Total++
+			st.PerLang[sub.Lang]++
+			st.PerFreq[sub.Frequency]++
+			if !sub.Active {
+				st.Inactive++
+				return nil
+			}
+			st.Active++
+			for j, city := range sub.Cities {
+				if slices.Index(sub.Cities, city) == j { // once per city
+					st.PerCity[city]++
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return store.SubscriberStats{}, err
+	}
+	return st, nil
+}

@@ -1,0 +1,231 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// The methods below let store/dump move residents' and officials' data
+// between backends (partnerbot export / import). They walk the keyspace
+// with SCAN, scanBatch keys per round trip, so they are meant for a
+// stopped bot: records changed during the walk may be seen as they were or
+// as they are. Each record is reported once, although SCAN may list a key
+// twice.
+
+// ExportSubscribers calls fn for every subscriber record.
+func (s *Store) ExportSubscribers(ctx context.Context, fn func(store.Subscriber) error) error {
+	err := scanValues(ctx, s, s.k.prefix+"sub:", s.k.subscriber, func(_ int64, v string) error {
+		var sub store.Subscriber
+		if err := json.Unmarshal([]byte(v), &sub); err != nil {
+			return fmt.Errorf("decode subscriber: %w", err)
+		}
+		return fn(sub)
+	})
+	return wrapErr(err, "export subscribers")
+}
+
+// ExportPosts calls fn for every post.
+func (s *Store) ExportPosts(ctx context.Context, fn func(store.Post) error) error {
+	err := scanValues(ctx, s, s.k.prefix+"post:", s.k.post, func(_ int64, v string) error {
+		var p store.Post
+		if err := json.Unmarshal([]byte(v), &p); err != nil {
+			return fmt.Errorf("decode post: %w", err)
+		}
+		return fn(p)
+	})
+	return wrapErr(err, "export posts")
+}
+
+// ExportUsers calls fn for every user.
+func (s *Store) ExportUsers(ctx context.Context, fn func(store.User) error) error {
+	err := scanValues(ctx, s, s.k.prefix+"user:", s.k.user, func(_ int64, v string) error {
+		var u store.User
+		if err := json.Unmarshal([]byte(v), &u); err != nil {
+			return fmt.Errorf("decode user: %w", err)
+		}
+		return fn(u)
+	})
+	return wrapErr(err, "export users")
+}
+
+// ExportDigestCursors calls fn for every chat's digest cursor.
+func (s *Store) ExportDigestCursors(ctx context.Context, fn func(chatID int64, at time.Time) error) error {
+	err := scanValues(ctx, s, s.k.prefix+"digest:cursor:", s.k.digestCursor, func(chatID int64, v string) error {
+		ms, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("bad cursor of %d %q: %w", chatID, v, err)
+		}
+		return fn(chatID, time.UnixMilli(ms).UTC())
+	})
+	return wrapErr(err, "export digest cursors")
+}
+
+// ExportAudit calls fn for every entry of the global audit log, oldest
+// first (the newest auditCap entries are all there is).
+func (s *Store) ExportAudit(ctx context.Context, fn func(store.AuditEntry) error) error {
+	const op = "export audit log"
+	vals, err := s.rdb.LRange(ctx, s.k.audit(), 0, -1).Result()
+	if err != nil {
+		return wrapErr(err, op)
+	}
+	for i, v := range slices.Backward(vals) {
+		var e store.AuditEntry
+		if err := json.Unmarshal([]byte(v), &e); err != nil {
+			return wrapErr(fmt.Errorf("decode %s[%d]: %w", s.k.audit(), i, err), op)
+		}
+		if err := fn(e); err != nil {
+			return wrapErr(err, op)
+		}
+	}
+	return nil
+}
+
+// ExportSeeds calls fn for every dataset seed key and the id of the post
+// it created, deleted posts included.
+func (s *Store) ExportSeeds(ctx context.Context, fn func(seedKey string, postID int64) error) error {
+	const op = "export seeds"
+	prefix := s.k.prefix + "seed:"
+	seen := map[string]bool{}
+	err := scanKeys(ctx, s, prefix, func(c redis.Cmdable, keys []string) error {
+		var fresh []string
+		for _, k := range keys {
+			if !seen[k] {
+				seen[k] = true
+				fresh = append(fresh, k)
+			}
+		}
+		if len(fresh) == 0 {
+			return nil
+		}
+		vals, err := c.MGet(ctx, fresh...).Result()
+		if err != nil {
+			return err
+		}
+		for i, v := range vals {
+			str, ok := v.(string)
+			if !ok {
+				continue // deleted since SCAN listed it
+			}
+			id, err := strconv.ParseInt(str, 10, 64)
+			if err != nil {
+				return fmt.Errorf("bad seed %s=%q: %w", fresh[i], str, err)
+			}
+			if err := fn(strings.TrimPrefix(fresh[i], prefix), id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return wrapErr(err, op)
+}
+
+// LastPostID returns the highest post id handed out so far (posts:seq),
+// deleted posts included.
+func (s *Store) LastPostID(ctx context.Context) (int64, error) {
+	id, err := s.rdb.Get(ctx, s.k.postSeq()).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	return id, wrapErr(err, "last post id")
+}
+
+// ImportSeed records that the dataset entry seedKey created post postID,
+// so SeedPost does not create it again.
+func (s *Store) ImportSeed(ctx context.Context, seedKey string, postID int64) error {
+	op := fmt.Sprintf("import seed %q", seedKey)
+	if seedKey == "" {
+		return fmt.Errorf("redisstore: %s: empty seed key", op)
+	}
+	return wrapErr(s.rdb.Set(ctx, s.k.seed(seedKey), postID, 0).Err(), op)
+}
+
+// ImportDigestCursor sets chatID's digest cursor (whole milliseconds).
+func (s *Store) ImportDigestCursor(ctx context.Context, chatID int64, at time.Time) error {
+	op := fmt.Sprintf("import digest cursor of %d", chatID)
+	return wrapErr(s.rdb.Set(ctx, s.k.digestCursor(chatID), at.UnixMilli(), 0).Err(), op)
+}
+
+// RaisePostSeq makes later post ids higher than id.
+func (s *Store) RaisePostSeq(ctx context.Context, id int64) error {
+	op := fmt.Sprintf("raise post id sequence to %d", id)
+	if id <= 0 {
+		return nil
+	}
+	return wrapErr(s.rdb.Eval(ctx, bumpSeqScript, []string{s.k.postSeq()}, id).Err(), op)
+}
+
+// scanKeys calls fn with each batch of keys starting with prefix, on every
+// master that SCAN must visit.
+func scanKeys(ctx context.Context, s *Store, prefix string, fn func(c redis.Cmdable, keys []string) error) error {
+	clients, err := s.scanClients(ctx)
+	if err != nil {
+		return err
+	}
+	pattern := globEscape(prefix) + "*"
+	for _, c := range clients {
+		var cursor uint64
+		for {
+			keys, next, err := c.Scan(ctx, cursor, pattern, scanBatch).Result()
+			if err != nil {
+				return err
+			}
+			if err := fn(c, keys); err != nil {
+				return err
+			}
+			if next == 0 {
+				break
+			}
+			cursor = next
+		}
+	}
+	return nil
+}
+
+// scanValues calls fn with the id and value of every key that is
+// prefix+{id} for an int64 id, exactly as keyOf(id) builds it (so keys of
+// a longer prefix, such as "posts:seq" for "post:", are left out), each
+// id once.
+func scanValues(ctx context.Context, s *Store, prefix string, keyOf func(int64) string,
+	fn func(id int64, value string) error) error {
+	seen := map[int64]bool{}
+	return scanKeys(ctx, s, prefix, func(c redis.Cmdable, keys []string) error {
+		var ids []int64
+		var fresh []string
+		for _, k := range keys {
+			id, err := strconv.ParseInt(strings.TrimPrefix(k, prefix), 10, 64)
+			if err != nil || keyOf(id) != k || seen[id] {
+				continue
+			}
+			seen[id] = true
+			ids = append(ids, id)
+			fresh = append(fresh, k)
+		}
+		if len(fresh) == 0 {
+			return nil
+		}
+		vals, err := c.MGet(ctx, fresh...).Result()
+		if err != nil {
+			return err
+		}
+		for i, v := range vals {
+			str, ok := v.(string)
+			if !ok {
+				continue // deleted since SCAN listed it
+			}
+			if err := fn(ids[i], str); err != nil {
+				return fmt.Errorf("%s: %w", fresh[i], err)
+			}
+		}
+		return nil
+	})
+}
