@@ -105,15 +105,22 @@ func (b *Bot) findUser(ctx context.Context, arg string) (store.User, error) {
 	return b.store.UserByUsername(ctx, strings.TrimPrefix(arg, "@"))
 }
 
-func (b *Bot) handleGrant(ctx context.Context, r *Request) error {
+// targetUser resolves the argument of /grant and /revoke; ok is false when
+// the official has been told what is wrong.
+func (b *Bot) targetUser(ctx context.Context, r *Request, usage string) (u store.User, ok bool, err error) {
 	if r.Args == "" {
-		return b.reply(ctx, r, b.tr.T(r.Lang, "grant_usage"), nil)
+		return u, false, b.reply(ctx, r, b.tr.T(r.Lang, usage), nil)
 	}
-	u, err := b.findUser(ctx, r.Args)
+	u, err = b.findUser(ctx, r.Args)
 	if isNotFound(err) {
-		return b.reply(ctx, r, b.tr.T(r.Lang, "user_unknown", "Who", short(r.Args)), nil)
+		return u, false, b.reply(ctx, r, b.tr.T(r.Lang, "user_unknown", "Who", short(r.Args)), nil)
 	}
-	if err != nil {
+	return u, err == nil, err
+}
+
+func (b *Bot) handleGrant(ctx context.Context, r *Request) error {
+	u, ok, err := b.targetUser(ctx, r, "grant_usage")
+	if !ok || err != nil {
 		return err
 	}
 	if slices.Contains(b.owners, u.ID) {
@@ -131,14 +138,8 @@ func (b *Bot) handleGrant(ctx context.Context, r *Request) error {
 }
 
 func (b *Bot) handleRevoke(ctx context.Context, r *Request) error {
-	if r.Args == "" {
-		return b.reply(ctx, r, b.tr.T(r.Lang, "revoke_usage"), nil)
-	}
-	u, err := b.findUser(ctx, r.Args)
-	if isNotFound(err) {
-		return b.reply(ctx, r, b.tr.T(r.Lang, "user_unknown", "Who", short(r.Args)), nil)
-	}
-	if err != nil {
+	u, ok, err := b.targetUser(ctx, r, "revoke_usage")
+	if !ok || err != nil {
 		return err
 	}
 	if slices.Contains(b.owners, u.ID) {

@@ -134,15 +134,25 @@ func lang(r *http.Request) (store.Lang, bool) {
 	return l, ok && len(v) == 2
 }
 
-func (s *Server) calendar(w http.ResponseWriter, r *http.Request, city string) {
+// feedRequest checks what every feed needs: a known language and a
+// storage that is up; ok is false when the answer has been written.
+func (s *Server) feedRequest(w http.ResponseWriter, r *http.Request) (store.Lang, Store, bool) {
 	l, ok := lang(r)
 	if !ok {
 		http.Error(w, "lang must be uk, en, de or nl", http.StatusBadRequest)
-		return
+		return l, nil, false
 	}
 	st := s.store()
 	if st == nil {
 		http.Error(w, "starting", http.StatusServiceUnavailable)
+		return l, nil, false
+	}
+	return l, st, true
+}
+
+func (s *Server) calendar(w http.ResponseWriter, r *http.Request, city string) {
+	l, st, ok := s.feedRequest(w, r)
+	if !ok {
 		return
 	}
 	events, err := st.UpcomingEvents(r.Context(), city, s.Now(), feedEvents)
@@ -162,14 +172,8 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, city string) {
 }
 
 func (s *Server) atom(w http.ResponseWriter, r *http.Request, city string) {
-	l, ok := lang(r)
+	l, st, ok := s.feedRequest(w, r)
 	if !ok {
-		http.Error(w, "lang must be uk, en, de or nl", http.StatusBadRequest)
-		return
-	}
-	st := s.store()
-	if st == nil {
-		http.Error(w, "starting", http.StatusServiceUnavailable)
 		return
 	}
 	posts, err := st.LatestPosts(r.Context(), city, feedPosts)
