@@ -22,6 +22,7 @@ type Client struct {
 	self  tgbotapi.User
 	// pollHTTP has a timeout above the long-poll timeout.
 	pollHTTP *http.Client
+	sendHTTP *http.Client
 	paid     bool
 }
 
@@ -46,8 +47,9 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 30 * time.Second
 	}
-	c := &Client{token: cfg.Token, pollHTTP: &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}}
-	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, cfg.Endpoint, &http.Client{Timeout: cfg.SendTimeout})
+	c := &Client{token: cfg.Token, pollHTTP: &http.Client{Timeout: cfg.PollTimeout + 10*time.Second},
+		sendHTTP: &http.Client{Timeout: cfg.SendTimeout}}
+	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, cfg.Endpoint, c.sendHTTP)
 	if err != nil {
 		return nil, fmt.Errorf("telegram: connect: %w", c.redact(err))
 	}

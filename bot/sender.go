@@ -39,7 +39,11 @@ func (c *Client) SendHTML(ctx context.Context, chatID int64, html string) error 
 		// Not in the library's types (Bot API 7.11): sent as a raw field.
 		params["allow_paid_broadcast"] = "true"
 	}
-	if _, err := c.api.MakeRequest("sendMessage", params); err != nil {
+	// The library takes no context: a copy whose requests carry ctx, so a
+	// send is bounded by the caller's timeout and shutdown.
+	api := *c.api
+	api.Client = &ctxClient{ctx: ctx, c: c.sendHTTP}
+	if _, err := api.MakeRequest("sendMessage", params); err != nil {
 		return fmt.Errorf("telegram: sendMessage: %w", c.redact(err))
 	}
 	return nil

@@ -63,8 +63,9 @@ func (l *Leader) lead(ctx context.Context, fn func(ctx context.Context) error, e
 		case err := <-done:
 			if err != nil && ctx.Err() == nil {
 				l.Log.Error("leader: task failed", "lock", l.Name, "err", err)
-				sleep(ctx, every)
 			}
+			// Whatever ended the task, do not spin straight back into it.
+			sleep(ctx, every)
 			return
 		case <-t.C:
 			held, err := l.Locks.TryLock(ctx, l.Name, l.Owner, l.TTL)

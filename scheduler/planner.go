@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/partnerbot/partnerbot/store"
@@ -31,6 +32,9 @@ type Planner struct {
 	ReminderBefore time.Duration
 	// DedupeTTL is how long dedupe keys are kept: longer than any period.
 	DedupeTTL time.Duration
+
+	mu       sync.Mutex
+	reminded map[int64]bool // events fully fanned out since this process leads
 }
 
 func (p *Planner) defaults() {
@@ -185,14 +189,27 @@ func (p *Planner) RunReminders(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("planner: reminders: %w", err)
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// An event whose reminders all went into the outbox during this
+	// leadership is not walked again every minute; after a restart it is,
+	// once, and the per-chat keys keep that from sending anything twice.
+	done := map[int64]bool{}
 	total := 0
 	for _, ev := range events {
+		if p.reminded[ev.ID] {
+			done[ev.ID] = true
+			continue
+		}
 		n, err := p.fanOut(ctx, ev, store.MsgReminder, "reminder")
 		if err != nil {
+			p.reminded = done
 			return total, err
 		}
+		done[ev.ID] = true
 		total += n
 	}
+	p.reminded = done // events that left the window are forgotten
 	return total, nil
 }
 
@@ -258,6 +275,19 @@ func (p *Planner) fanOut(ctx context.Context, post store.Post, kind store.Messag
 			if len(msgs) == 0 {
 				continue
 			}
+			if kind == store.MsgReminder {
+				// Reminders are planned again every few minutes while the
+				// event is upcoming, and the city's subscribers change in
+				// between: a key per chunk (named by its first chat) would
+				// change with them and remind the whole chunk again. So
+				// each chat has its own key.
+				n, err := p.remindEach(ctx, ref, msgs)
+				total += n
+				if err != nil {
+					return total, err
+				}
+				continue
+			}
 			once := store.Once{Key: fmt.Sprintf("%s:%s:%d", ref, city, chunk[0]), TTL: p.DedupeTTL}
 			ok, err := p.Store.EnqueueOnce(ctx, once, msgs...)
 			if err != nil {
@@ -272,6 +302,25 @@ func (p *Planner) fanOut(ctx context.Context, post store.Post, kind store.Messag
 		p.Log.Info("fan-out enqueued", "ref", ref, "messages", total)
 	}
 	return total, nil
+}
+
+// remindEach enqueues each reminder under its own (event, chat) key, kept
+// at least as long as the event can be reminded of, and reports how many
+// were new.
+func (p *Planner) remindEach(ctx context.Context, ref string, msgs []store.OutboxMessage) (int, error) {
+	ttl := max(p.DedupeTTL, p.ReminderBefore+24*time.Hour)
+	n := 0
+	for _, m := range msgs {
+		once := store.Once{Key: fmt.Sprintf("%s:chat:%d", ref, m.ChatID), TTL: ttl}
+		ok, err := p.Store.EnqueueOnce(ctx, once, m)
+		if err != nil {
+			return n, fmt.Errorf("planner: %s: enqueue for chat %d: %w", ref, m.ChatID, err)
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

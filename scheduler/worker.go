@@ -71,7 +71,9 @@ func (w *Workers) defaults() {
 		w.Grace = 5 * time.Second
 	}
 	if w.SendTimeout <= 0 {
-		w.SendTimeout = 30 * time.Second
+		// A send must end well within the time a batch is held (ClaimIdle/2),
+		// or another worker would take the message over and send it too.
+		w.SendTimeout = min(10*time.Second, w.ClaimIdle/3)
 	}
 	if w.Now == nil {
 		w.Now = time.Now
@@ -132,18 +134,31 @@ func (w *Workers) loop(ctx, sctx context.Context, consumer string) {
 			continue
 		}
 		failures = 0
-		for _, m := range msgs {
+		// A claimed message that waits in this batch for longer than
+		// ClaimIdle looks abandoned: another worker takes it over and both
+		// send it. So the batch is only worked on for half of ClaimIdle;
+		// what is left then goes back to the queue, unsent, for any
+		// worker (the first message always gets its chance, so a batch
+		// always makes progress). The other half is for the send in
+		// hand, so a send must time out within ClaimIdle/2.
+		handBack := time.Now().Add(w.ClaimIdle / 2)
+		for i, m := range msgs {
 			if ctx.Err() != nil {
 				// Not sent: it stays pending and is claimed again.
 				return
 			}
-			w.deliver(ctx, sctx, m)
+			if i > 0 && time.Now().After(handBack) {
+				w.settle(sctx, w.Log, w.Store.Retry(sctx, m.ID, m, w.Now()))
+				continue
+			}
+			w.deliver(ctx, sctx, m, handBack)
 		}
 	}
 }
 
-// deliver sends one message and settles it in the outbox.
-func (w *Workers) deliver(ctx, sctx context.Context, m store.OutboxMessage) {
+// deliver sends one message and settles it in the outbox. It does not
+// wait on the limiter past handBack (see loop).
+func (w *Workers) deliver(ctx, sctx context.Context, m store.OutboxMessage, handBack time.Time) {
 	log := w.Log.With("chat_id", m.ChatID, "kind", string(m.Kind), "ref", m.Ref, "msg_id", m.ID)
 	for {
 		wait, err := w.Limiter.Reserve(ctx, m.ChatID, m.Group, true)
@@ -154,7 +169,7 @@ func (w *Workers) deliver(ctx, sctx context.Context, m store.OutboxMessage) {
 		if wait <= 0 {
 			break
 		}
-		if wait > maxHold {
+		if wait > maxHold || time.Now().Add(wait).After(handBack) {
 			// A long wait (a flood pause) is not spent holding the message:
 			// another worker would take it over after ClaimIdle and send it
 			// twice. It goes back to the queue for when the wait is over.

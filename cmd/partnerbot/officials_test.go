@@ -113,7 +113,6 @@ func mustLoc(t *testing.T, name string) *time.Location {
 func TestWizardCancelEditFieldAndRestart(t *testing.T) {
 	e := newOfficialEnv(t)
 	e.start()
-	st := e.store()
 	o := e.private(ownerID, "en")
 	_, got := o.tap(o.ask("/post"), "Visit")
 	_, got = o.tap(got[0], "Krefeld")
@@ -138,7 +137,7 @@ func TestWizardCancelEditFieldAndRestart(t *testing.T) {
 	mustContain(t, o.ask("/cancel").Plain, "nothing to cancel")
 	// The preview's buttons are dead after /cancel.
 	_, _ = o.tap(preview, "Publish")
-	st = e.store() // the restarted bot's
+	st := e.store() // the restarted bot's
 	posts, _ := st.LatestPosts(context.Background(), "krefeld", 10)
 	for _, p := range posts {
 		if p.Title == "After edit" || p.Title == "Before restart" {

@@ -219,6 +219,7 @@ func (e *env) spawn() *exec.Cmd {
 		"TELEGRAM_BOT_TOKEN="+e.tg.Token(),
 		"TELEGRAM_API_ENDPOINT="+e.tg.Endpoint(),
 		"REDIS_URL="+e.redis.URL(),
+		"HTTP_ADDR=127.0.0.1:0",
 	)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
