@@ -334,3 +334,22 @@ func TestHelpAndBadStart(t *testing.T) {
 		t.Errorf("bad DATA_FILE: exit %d, %q", code, errOut.String())
 	}
 }
+
+// The README's configuration table and -h come from the same list; this
+// keeps the README from drifting.
+func TestReadmeDocumentsEveryVariable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range envVars {
+		if !strings.Contains(string(readme), "| `"+v.Name+"` |") {
+			t.Errorf("README's configuration table lacks %s", v.Name)
+		}
+	}
+	for _, cmd := range []string{"partnerbot export", "partnerbot import", "partnerbot healthcheck", "make test"} {
+		if !strings.Contains(string(readme), cmd) {
+			t.Errorf("README never mentions %q", cmd)
+		}
+	}
+}
