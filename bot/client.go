@@ -47,8 +47,13 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 30 * time.Second
 	}
+	// Go's default transport keeps 2 idle connections per host; with a
+	// dozen concurrent senders most requests would open a new connection
+	// (and a TLS handshake with Telegram). Keep enough for all of them.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
 	c := &Client{token: cfg.Token, pollHTTP: &http.Client{Timeout: cfg.PollTimeout + 10*time.Second},
-		sendHTTP: &http.Client{Timeout: cfg.SendTimeout}}
+		sendHTTP: &http.Client{Timeout: cfg.SendTimeout, Transport: tr}}
 	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, cfg.Endpoint, c.sendHTTP)
 	if err != nil {
 		return nil, fmt.Errorf("telegram: connect: %w", c.redact(err))

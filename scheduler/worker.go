@@ -176,7 +176,8 @@ func (w *Workers) deliver(ctx, sctx context.Context, m store.OutboxMessage, hand
 			w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, w.Now().Add(wait)))
 			return
 		}
-		if !sleep(ctx, wait) {
+		// Jitter, so workers denied together do not all ask again at once.
+		if !sleep(ctx, wait+rand.N(wait/4+1)) {
 			return // shutting down; the message stays claimed and comes back
 		}
 	}

@@ -47,8 +47,10 @@ func NewLimiter(perSecond int, bulkShare float64) *Limiter {
 	bulk := max(1, int(float64(perSecond)*bulkShare))
 	return &Limiter{
 		now:    time.Now,
-		global: rate.NewLimiter(rate.Limit(perSecond), perSecond),
-		bulk:   rate.NewLimiter(rate.Limit(bulk), bulk),
+		// A burst of a tenth of a second's worth, as in redisstore: a full
+		// second's burst would exceed Telegram's broadcast limit.
+		global: rate.NewLimiter(rate.Limit(perSecond), max(1, perSecond/10)),
+		bulk:   rate.NewLimiter(rate.Limit(bulk), max(1, bulk/10)),
 		chats:  map[int64]*chatLimiter{},
 	}
 }

@@ -55,7 +55,7 @@ func TestLimiterPrivateChat(t *testing.T) {
 }
 
 func TestLimiterGroupBurst(t *testing.T) {
-	l, clock := newTestLimiter(25, 0.8)
+	l, clock := newTestLimiter(300, 0.8) // global and bulk bursts above 3
 	for i := range 3 {
 		if d := reserve(t, l, -100, true, true); d != 0 {
 			t.Fatalf("group message %d = %s, want 0 (burst of 3)", i, d)
@@ -72,7 +72,7 @@ func TestLimiterGroupBurst(t *testing.T) {
 }
 
 func TestLimiterRepliesSkipChatLimit(t *testing.T) {
-	l, _ := newTestLimiter(25, 0.8)
+	l, _ := newTestLimiter(300, 0.8)
 	for i := range 5 {
 		if d := reserve(t, l, 7, false, false); d != 0 {
 			t.Fatalf("reply %d to chat 7 = %s, want 0: replies only count globally", i, d)
@@ -81,7 +81,8 @@ func TestLimiterRepliesSkipChatLimit(t *testing.T) {
 }
 
 func TestLimiterBulkShareLeavesRoom(t *testing.T) {
-	l, _ := newTestLimiter(10, 0.5)
+	// Rate 100, bulk 50: bursts of a tenth of a second, 10 and 5.
+	l, _ := newTestLimiter(100, 0.5)
 	bulk := 0
 	for chat := range int64(100) {
 		if reserve(t, l, chat, false, true) == 0 {
@@ -89,7 +90,7 @@ func TestLimiterBulkShareLeavesRoom(t *testing.T) {
 		}
 	}
 	if bulk != 5 {
-		t.Errorf("bulk messages allowed at once = %d, want 5 (half of 10)", bulk)
+		t.Errorf("bulk messages allowed at once = %d, want 5 (the bulk burst)", bulk)
 	}
 	replies := 0
 	for chat := range int64(100) {
@@ -108,7 +109,7 @@ func TestLimiterBulkShareLeavesRoom(t *testing.T) {
 func TestLimiterWaitingUsesNothing(t *testing.T) {
 	// A bulk message held by its chat's limit must not eat the global
 	// rate: everyone else still gets it.
-	l, _ := newTestLimiter(10, 1)
+	l, _ := newTestLimiter(100, 1) // bursts of 10
 	if d := reserve(t, l, 7, false, true); d != 0 {
 		t.Fatalf("first = %s", d)
 	}

@@ -45,8 +45,11 @@ func (s *Store) Limiter(cfg LimiterConfig) *Limiter {
 		rl:      redis_rate.NewLimiter(s.rdb),
 		rdb:     s.rdb,
 		k:       s.k,
-		global:  redis_rate.PerSecond(cfg.Rate),
-		bulk:    redis_rate.PerSecond(bulk),
+		// A burst of a tenth of a second's worth: redis_rate.PerSecond
+		// would let a whole extra second's worth out at once, which is
+		// over Telegram's broadcast limit at the start of every digest.
+		global:  redis_rate.Limit{Rate: cfg.Rate, Burst: burst(cfg.Rate), Period: time.Second},
+		bulk:    redis_rate.Limit{Rate: bulk, Burst: burst(bulk), Period: time.Second},
 		private: redis_rate.Limit{Rate: 1, Burst: 1, Period: time.Second},
 		// Telegram allows 20 messages a minute in a group; a small burst
 		// keeps a multi-part digest together without tripping it.
@@ -54,9 +57,14 @@ func (s *Store) Limiter(cfg LimiterConfig) *Limiter {
 	}
 }
 
-// Reserve implements scheduler.Limiter. The global and bulk limits are
-// checked before the chat's, so a chat that must wait does not waste them.
-// Every call first honours a flood pause set by any replica.
+// burst is the most messages that may go at once: a tenth of the rate.
+func burst(rate int) int { return max(1, rate/10) }
+
+// Reserve implements scheduler.Limiter. Every call first honours a flood
+// pause set by any replica. The global and bulk limits are checked before
+// the chat's, so the global pace stays exact; a message that then waits
+// for its chat has spent a global token (rare: a digest is usually one
+// message per chat).
 func (l *Limiter) Reserve(ctx context.Context, chatID int64, group, bulk bool) (time.Duration, error) {
 	pause, err := l.rdb.PTTL(ctx, l.k.pause()).Result()
 	if err != nil {
