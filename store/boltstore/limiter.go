@@ -46,7 +46,7 @@ func NewLimiter(perSecond int, bulkShare float64) *Limiter {
 	}
 	bulk := max(1, int(float64(perSecond)*bulkShare))
 	return &Limiter{
-		now:    time.Now,
+		now: time.Now,
 		// A burst of a tenth of a second's worth, as in redisstore: a full
 		// second's burst would exceed Telegram's broadcast limit.
 		global: rate.NewLimiter(rate.Limit(perSecond), max(1, perSecond/10)),

@@ -42,9 +42,9 @@ func (s *Store) Limiter(cfg LimiterConfig) *Limiter {
 	}
 	bulk := max(1, int(float64(cfg.Rate)*cfg.BulkShare))
 	return &Limiter{
-		rl:      redis_rate.NewLimiter(s.rdb),
-		rdb:     s.rdb,
-		k:       s.k,
+		rl:  redis_rate.NewLimiter(s.rdb),
+		rdb: s.rdb,
+		k:   s.k,
 		// A burst of a tenth of a second's worth: redis_rate.PerSecond
 		// would let a whole extra second's worth out at once, which is
 		// over Telegram's broadcast limit at the start of every digest.
