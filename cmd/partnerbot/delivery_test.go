@@ -22,19 +22,11 @@ func TestRedisRestartMidFanOut(t *testing.T) {
 	official := e.private(ownerID, "en")
 	text := fmt.Sprintf("Road works %d", time.Now().UnixNano())
 	mustContain(t, official.ask("/announce venlo | "+text).Plain, "150")
-	deadline := time.Now().Add(wait)
-	for {
-		missing, _, _ := deliveries(e.tg, subs, text)
-		if missing <= 120 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("fan-out did not start: %d chats still waiting", missing)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	missing := 0
+	eventually(t, wait, func() string { return fmt.Sprintf("fan-out did not start: %d chats still waiting", missing) },
+		func() bool { missing, _, _ = deliveries(e.tg, subs, text); return missing <= 120 })
 	e.redis.Kill()
-	missing, _, _ := deliveries(e.tg, subs, text)
+	missing, _, _ = deliveries(e.tg, subs, text)
 	t.Logf("Redis killed with %d of 150 chats still waiting", missing)
 	if missing == 0 {
 		t.Fatal("the fan-out was over before Redis went down")

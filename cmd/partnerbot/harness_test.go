@@ -221,3 +221,18 @@ func newTestLogger(w *syncBuffer) *slog.Logger {
 func contextWithCancel() (context.Context, context.CancelFunc) {
 	return context.WithCancel(context.Background())
 }
+
+// eventually waits until cond holds, checking every few milliseconds, and
+// fails the test with what it waited for after within. State that has no
+// change notification (logs, Redis, several processes) is waited on here;
+// the fake Bot API has its own Wait helpers.
+func eventually(t testing.TB, within time.Duration, what func() string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v: %s", within, what())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

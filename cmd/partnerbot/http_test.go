@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"debug/elf"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -13,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -108,17 +108,13 @@ func TestReadyzBeforeTelegram(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()
 	base := "http://" + <-addr
-	deadline := time.Now().Add(wait)
-	for {
-		code, body := httpGet(t, base+"/readyz")
-		if code == 503 && strings.Contains(body, "telegram") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz = %d %s, want 503 naming telegram", code, body)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	var code int
+	var body string
+	eventually(t, wait, func() string { return fmt.Sprintf("/readyz = %d %s, want 503 naming telegram", code, body) },
+		func() bool {
+			code, body = httpGet(t, base+"/readyz")
+			return code == 503 && strings.Contains(body, "telegram")
+		})
 	if code, _ := httpGet(t, base+"/healthz"); code != 200 {
 		t.Errorf("/healthz = %d while waiting for Telegram", code)
 	}

@@ -359,17 +359,12 @@ func TestAnnouncementReachesItsCityOnly(t *testing.T) {
 func (e *env) waitOutboxEmpty() {
 	e.t.Helper()
 	st := e.store()
-	deadline := time.Now().Add(wait)
-	for {
-		s, err := st.OutboxStats(context.Background(), time.Now())
-		if err == nil && s.Ready == 0 && s.Pending == 0 && s.Delayed == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("outbox not empty: %+v %v", s, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	var s store.OutboxStats
+	var err error
+	eventually(e.t, wait, func() string { return fmt.Sprintf("outbox not empty: %+v %v", s, err) }, func() bool {
+		s, err = st.OutboxStats(context.Background(), time.Now())
+		return err == nil && s.Ready == 0 && s.Pending == 0 && s.Delayed == 0
+	})
 }
 
 func TestDigestPreviewAndStats(t *testing.T) {

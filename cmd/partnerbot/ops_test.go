@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -236,28 +237,21 @@ func (e *env) spawn() *exec.Cmd {
 
 func waitInFlight(t *testing.T, tg *telegramtest.Server, method string) {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for time.Now().Before(deadline) {
+	eventually(t, wait, func() string { return "no " + method + " in flight" }, func() bool {
 		for _, c := range tg.Calls(method) {
 			if c.Status == 0 {
-				return
+				return true
 			}
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("no %s in flight", method)
+		return false
+	})
 }
 
 // waitLog waits until the log holds substr.
 func waitLog(t *testing.T, logs *syncBuffer, substr string) {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for !strings.Contains(logs.String(), substr) {
-		if time.Now().After(deadline) {
-			t.Fatalf("log never said %q:\n%s", substr, logs.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, wait, func() string { return fmt.Sprintf("log never said %q:\n%s", substr, logs.String()) },
+		func() bool { return strings.Contains(logs.String(), substr) })
 }
 
 func TestConfig(t *testing.T) {

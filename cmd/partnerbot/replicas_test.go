@@ -147,17 +147,9 @@ func deliveries(tg *telegramtest.Server, ids []int64, substr string) (missing, d
 // waitDelivered waits until every chat in ids got a message holding substr.
 func waitDelivered(t *testing.T, tg *telegramtest.Server, ids []int64, substr string, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		missing, _, _ := deliveries(tg, ids, substr)
-		if missing == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d chats never got %q", missing, len(ids), substr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	missing := 0
+	eventually(t, within, func() string { return fmt.Sprintf("%d of %d chats never got %q", missing, len(ids), substr) },
+		func() bool { missing, _, _ = deliveries(tg, ids, substr); return missing == 0 })
 }
 
 func no409(t *testing.T, tg *telegramtest.Server) {
@@ -193,17 +185,13 @@ func TestThreeReplicas(t *testing.T) {
 
 	// Let three more slots be planned: none may repeat the post.
 	seen := time.Now()
-	deadline := time.Now().Add(wait)
-	for {
-		run, err := st.LastRun(context.Background())
-		if err == nil && run.Frequency == store.FreqDaily && !run.FinishedAt.IsZero() && run.Slot.After(seen.Add(3*time.Second)) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no digest run three slots after delivery; last %+v %v", run, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var run store.DigestRun
+	var err error
+	eventually(t, wait, func() string { return fmt.Sprintf("no digest run three slots after delivery; last %+v %v", run, err) },
+		func() bool {
+			run, err = st.LastRun(context.Background())
+			return err == nil && run.Frequency == store.FreqDaily && !run.FinishedAt.IsZero() && run.Slot.After(seen.Add(3*time.Second))
+		})
 	e.waitOutboxEmpty()
 	if _, dups, per := deliveries(e.tg, subs, title); dups != 0 {
 		t.Errorf("%d duplicate digests with the post: %v", dups, per)
@@ -242,24 +230,16 @@ func TestReplicaKilledMidFanOut(t *testing.T) {
 	official := e.private(ownerID, "en")
 	text := fmt.Sprintf("Water outage %d", time.Now().UnixNano())
 	mustContain(t, official.ask("/announce venlo | "+text).Plain, "200")
-	deadline := time.Now().Add(wait)
-	for {
-		missing, _, _ := deliveries(e.tg, subs, text)
-		if missing <= 160 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("fan-out did not start: %d chats still waiting", missing)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	missing := 0
+	eventually(t, wait, func() string { return fmt.Sprintf("fan-out did not start: %d chats still waiting", missing) },
+		func() bool { missing, _, _ = deliveries(e.tg, subs, text); return missing <= 160 })
 	// Kill the replica that polls, so the survivor must take that over too.
 	victim, survivor := a, b
 	if e.lockHolder("poller") == "b" {
 		victim, survivor = b, a
 	}
 	victim.kill(t)
-	missing, _, _ := deliveries(e.tg, subs, text)
+	missing, _, _ = deliveries(e.tg, subs, text)
 	t.Logf("killed %s with %d of 200 chats still waiting", victim.name, missing)
 	if missing == 0 {
 		t.Fatal("the fan-out was over before the kill")
