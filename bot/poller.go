@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/partnerbot/partnerbot/internal/timing"
 )
 
 // AllowedUpdates is sent with every getUpdates call: Telegram remembers the
@@ -69,10 +70,8 @@ func (p *Poller) Run(ctx context.Context) error {
 	p.defaults()
 	// Handlers outlive the poll context by Grace, so the update in hand is
 	// finished rather than cut off.
-	hctx, hcancel := context.WithCancel(context.WithoutCancel(ctx))
+	hctx, hcancel := timing.Outlive(ctx, p.Grace)
 	defer hcancel()
-	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(p.Grace, hcancel) })
-	defer stopGrace()
 
 	var (
 		offset, confirmed int
@@ -89,9 +88,9 @@ func (p *Poller) Run(ctx context.Context) error {
 				break
 			}
 			failures++
-			d := backoff(p.BackoffMin, p.BackoffMax, failures)
+			d := timing.Backoff(p.BackoffMin, p.BackoffMax, failures)
 			p.Log.Warn("getUpdates failed", "err", err, "retry_in", d.String())
-			_ = sleepCtx(ctx, d)
+			timing.Sleep(ctx, d)
 			continue
 		}
 		confirmed = offset
@@ -134,9 +133,9 @@ func (p *Poller) Run(ctx context.Context) error {
 		}
 		offset = first
 		failures++
-		d := backoff(p.BackoffMin, p.BackoffMax, failures)
+		d := timing.Backoff(p.BackoffMin, p.BackoffMax, failures)
 		p.Log.Warn("updates not handled, retrying", "count", len(failed), "retry_in", d.String())
-		_ = sleepCtx(ctx, d)
+		timing.Sleep(ctx, d)
 	}
 	if offset != confirmed {
 		if err := p.Client.ConfirmUpdates(offset, AllowedUpdates); err != nil {
@@ -214,14 +213,4 @@ func chatKey(u tgbotapi.Update) int64 {
 	}
 	// Negative ids are groups; a key no chat can have keeps these apart.
 	return int64(-1<<62) - int64(u.UpdateID)
-}
-
-// backoff is exponential with full jitter, capped.
-func backoff(minD, maxD time.Duration, n int) time.Duration {
-	d := minD
-	for i := 1; i < n && d < maxD; i++ {
-		d *= 2
-	}
-	d = min(d, maxD)
-	return d/2 + rand.N(d/2+1)
 }

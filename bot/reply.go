@@ -3,13 +3,13 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/partnerbot/partnerbot/internal/tgerr"
+	"github.com/partnerbot/partnerbot/internal/timing"
 	"github.com/partnerbot/partnerbot/store"
 )
 
@@ -91,7 +91,7 @@ func (b *Bot) send(ctx context.Context, r *Request, c tgbotapi.Chattable) (tgbot
 				}
 			}
 			if attempt == 0 && res.RetryAfter <= maxReplyWait {
-				if werr := sleepCtx(ctx, res.RetryAfter); werr != nil {
+				if !timing.Sleep(ctx, res.RetryAfter) {
 					return msg, err
 				}
 				continue
@@ -127,15 +127,4 @@ func (b *Bot) markGone(ctx context.Context, chatID int64, cause error) {
 		return
 	}
 	b.log.Info("chat unreachable, marked inactive", "chat_id", chatID, "reason", cause.Error())
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return fmt.Errorf("wait %s: %w", d, ctx.Err())
-	case <-t.C:
-		return nil
-	}
 }

@@ -8,6 +8,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/partnerbot/partnerbot/internal/timing"
 	"github.com/partnerbot/partnerbot/store"
 )
 
@@ -73,8 +74,8 @@ func (b *Bot) pace(ctx context.Context, r *Request) error {
 		if time.Now().Add(wait).After(deadline) {
 			return &telegramError{err: fmt.Errorf("flood control: reply must wait %s", wait)}
 		}
-		if err := sleepCtx(ctx, wait); err != nil {
-			return err
+		if !timing.Sleep(ctx, wait) {
+			return fmt.Errorf("reply: %w", ctx.Err())
 		}
 	}
 }

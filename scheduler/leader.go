@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/partnerbot/partnerbot/internal/timing"
 	"github.com/partnerbot/partnerbot/store"
 )
 
@@ -35,7 +36,7 @@ func (l *Leader) Run(ctx context.Context, fn func(ctx context.Context) error) er
 			l.Log.Warn("leader: lock unavailable", "lock", l.Name, "err", err)
 		}
 		if !held {
-			sleep(ctx, every)
+			timing.Sleep(ctx, every)
 			continue
 		}
 		l.Log.Info("leader: lock taken", "lock", l.Name, "owner", l.Owner)
@@ -65,7 +66,7 @@ func (l *Leader) lead(ctx context.Context, fn func(ctx context.Context) error, e
 				l.Log.Error("leader: task failed", "lock", l.Name, "err", err)
 			}
 			// Whatever ended the task, do not spin straight back into it.
-			sleep(ctx, every)
+			timing.Sleep(ctx, every)
 			return
 		case <-t.C:
 			held, err := l.Locks.TryLock(ctx, l.Name, l.Owner, l.TTL)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/partnerbot/partnerbot/internal/tgerr"
+	"github.com/partnerbot/partnerbot/internal/timing"
 	"github.com/partnerbot/partnerbot/store"
 )
 
@@ -88,10 +89,8 @@ func (w *Workers) Run(ctx context.Context) error {
 	w.defaults()
 	// Sends outlive ctx by Grace so a message Telegram is accepting is not
 	// cut off (which would send it twice after a restart).
-	sctx, scancel := context.WithCancel(context.WithoutCancel(ctx))
+	sctx, scancel := timing.Outlive(ctx, w.Grace)
 	defer scancel()
-	stop := context.AfterFunc(ctx, func() { time.AfterFunc(w.Grace, scancel) })
-	defer stop()
 
 	var wg sync.WaitGroup
 	wg.Go(func() { w.promote(ctx) })
@@ -128,9 +127,9 @@ func (w *Workers) loop(ctx, sctx context.Context, consumer string) {
 				return
 			}
 			failures++
-			d := backoff(100*time.Millisecond, 10*time.Second, failures)
+			d := timing.Backoff(100*time.Millisecond, 10*time.Second, failures)
 			w.Log.Warn("outbox: claim failed", "err", err, "retry_in", d.String())
-			sleep(ctx, d)
+			timing.Sleep(ctx, d)
 			continue
 		}
 		failures = 0
@@ -177,7 +176,7 @@ func (w *Workers) deliver(ctx, sctx context.Context, m store.OutboxMessage, hand
 			return
 		}
 		// Jitter, so workers denied together do not all ask again at once.
-		if !sleep(ctx, wait+rand.N(wait/4+1)) {
+		if !timing.Sleep(ctx, wait+rand.N(wait/4+1)) {
 			return // shutting down; the message stays claimed and comes back
 		}
 	}
@@ -222,7 +221,7 @@ func (w *Workers) deliver(ctx, sctx context.Context, m store.OutboxMessage, hand
 			w.failed(sctx, m, "dead_lettered")
 			return
 		}
-		d := backoff(w.BackoffMin, w.BackoffMax, m.Attempts)
+		d := timing.Backoff(w.BackoffMin, w.BackoffMax, m.Attempts)
 		log.Warn("outbox: send failed, will retry", "attempts", m.Attempts, "retry_in", d.String(), "err", err)
 		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now.Add(d)))
 		w.failed(sctx, m, "transient")
@@ -303,26 +302,4 @@ func MigrateChat(ctx context.Context, st store.Subscribers, from, to int64, now 
 		return err
 	}
 	return nil
-}
-
-// backoff is exponential with jitter, capped.
-func backoff(minD, maxD time.Duration, n int) time.Duration {
-	d := minD
-	for i := 1; i < n && d < maxD; i++ {
-		d *= 2
-	}
-	d = min(d, maxD)
-	return d/2 + rand.N(d/2+1)
-}
-
-// sleep waits d or until ctx ends; it reports whether the full wait passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

@@ -24,38 +24,29 @@ import (
 
 // ExportSubscribers calls fn for every subscriber record.
 func (s *Store) ExportSubscribers(ctx context.Context, fn func(store.Subscriber) error) error {
-	err := scanValues(ctx, s, s.k.prefix+"sub:", s.k.subscriber, func(_ int64, v string) error {
-		var sub store.Subscriber
-		if err := json.Unmarshal([]byte(v), &sub); err != nil {
-			return fmt.Errorf("decode subscriber: %w", err)
-		}
-		return fn(sub)
-	})
-	return wrapErr(err, "export subscribers")
+	return exportJSON(ctx, s, "sub:", s.k.subscriber, "subscriber", fn)
 }
 
 // ExportPosts calls fn for every post.
 func (s *Store) ExportPosts(ctx context.Context, fn func(store.Post) error) error {
-	err := scanValues(ctx, s, s.k.prefix+"post:", s.k.post, func(_ int64, v string) error {
-		var p store.Post
-		if err := json.Unmarshal([]byte(v), &p); err != nil {
-			return fmt.Errorf("decode post: %w", err)
-		}
-		return fn(p)
-	})
-	return wrapErr(err, "export posts")
+	return exportJSON(ctx, s, "post:", s.k.post, "post", fn)
 }
 
 // ExportUsers calls fn for every user.
 func (s *Store) ExportUsers(ctx context.Context, fn func(store.User) error) error {
-	err := scanValues(ctx, s, s.k.prefix+"user:", s.k.user, func(_ int64, v string) error {
-		var u store.User
-		if err := json.Unmarshal([]byte(v), &u); err != nil {
-			return fmt.Errorf("decode user: %w", err)
+	return exportJSON(ctx, s, "user:", s.k.user, "user", fn)
+}
+
+// exportJSON walks the JSON records under prefix and decodes each into T.
+func exportJSON[T any](ctx context.Context, s *Store, prefix string, keyOf func(int64) string, what string, fn func(T) error) error {
+	err := scanValues(ctx, s, s.k.prefix+prefix, keyOf, func(_ int64, v string) error {
+		var rec T
+		if err := json.Unmarshal([]byte(v), &rec); err != nil {
+			return fmt.Errorf("decode %s: %w", what, err)
 		}
-		return fn(u)
+		return fn(rec)
 	})
-	return wrapErr(err, "export users")
+	return wrapErr(err, "export "+what+"s")
 }
 
 // ExportDigestCursors calls fn for every chat's digest cursor.
