@@ -9,14 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 	_ "time/tzdata" // the container image has no zoneinfo
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -28,7 +25,6 @@ import (
 	"github.com/partnerbot/partnerbot/internal/web"
 	"github.com/partnerbot/partnerbot/scheduler"
 	"github.com/partnerbot/partnerbot/store"
-	"github.com/partnerbot/partnerbot/store/dump"
 )
 
 func main() {
@@ -61,70 +57,6 @@ func run(args []string, lookup func(string) (string, bool), stdin io.Reader, std
 	m := &Main{Config: cfg, Logger: NewLogger(cfg, stderr)}
 	if err := m.Run(ctx); err != nil {
 		m.Logger.Error("partnerbot stopped", "err", err)
-		return 1
-	}
-	return 0
-}
-
-// transfer runs "export" or "import"; both need only the storage settings
-// and a token-shaped TELEGRAM_BOT_TOKEN is not required.
-func transfer(cmd string, lookup func(string) (string, bool), stdin io.Reader, stdout, stderr io.Writer) int {
-	withToken := func(name string) (string, bool) {
-		if name == "TELEGRAM_BOT_TOKEN" {
-			if v, ok := lookup(name); ok && v != "" {
-				return v, ok
-			}
-			return "0:not-needed-for-" + cmd, true
-		}
-		return lookup(name)
-	}
-	cfg, err := LoadConfig(withToken)
-	if err != nil {
-		fmt.Fprintf(stderr, "partnerbot: %v\n", err)
-		return 2
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if cmd == "export" {
-		err = exportData(ctx, cfg, stdout)
-	} else {
-		var d dump.Dump
-		if d, err = importData(ctx, cfg, stdin); err == nil {
-			fmt.Fprintf(stderr, "partnerbot: imported %d subscribers, %d posts, %d officials, %d users\n",
-				len(d.Subscribers), len(d.Posts), len(d.Officials), len(d.Users))
-		}
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "partnerbot: %v\n", bot.Redact(err, cfg.Token))
-		return 1
-	}
-	return 0
-}
-
-// healthcheck asks the running bot's /healthz; the container's HEALTHCHECK
-// runs it, since the image has no shell or curl.
-func healthcheck(lookup func(string) (string, bool), stderr io.Writer) int {
-	addr := "127.0.0.1:8080"
-	if v, ok := lookup("HTTP_ADDR"); ok {
-		addr = strings.TrimSpace(v)
-	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil || addr == "" {
-		fmt.Fprintln(stderr, "healthcheck: HTTP_ADDR is empty or not host:port; the HTTP server is off")
-		return 1
-	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	client := &http.Client{Timeout: 3 * time.Second}
-	resp, err := client.Get("http://" + net.JoinHostPort(host, port) + "/healthz")
-	if err != nil {
-		fmt.Fprintf(stderr, "healthcheck: %v\n", err)
-		return 1
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(stderr, "healthcheck: /healthz answered %d\n", resp.StatusCode)
 		return 1
 	}
 	return 0
@@ -303,63 +235,9 @@ func seed(ctx context.Context, st store.Store, d *store.Dataset, log *slog.Logge
 	return nil
 }
 
-// permanent marks a start-up error that retrying cannot fix.
-type permanent struct{ err error }
-
-func (p permanent) Error() string { return p.err.Error() }
-func (p permanent) Unwrap() error { return p.err }
-
-// retry calls connect until it succeeds, fails for good or ctx ends,
-// backing off between tries and saying so in the log.
-func retry[T any](ctx context.Context, log *slog.Logger, cfg Config, what string, connect func() (T, error)) (T, error) {
-	minD, maxD := cfg.BackoffMin, cfg.BackoffMax
-	if minD <= 0 {
-		minD = time.Second
-	}
-	if maxD <= 0 {
-		maxD = 30 * time.Second
-	}
-	d := minD
-	for {
-		v, err := connect()
-		if err == nil {
-			return v, nil
-		}
-		var perm permanent
-		if errors.As(err, &perm) {
-			var zero T
-			return zero, fmt.Errorf("%s: %w", what, bot.Redact(perm.err, cfg.Token))
-		}
-		log.Warn("waiting for "+what, "err", bot.Redact(err, cfg.Token).Error(), "retry_in", d.String())
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			var zero T
-			return zero, errors.Join(fmt.Errorf("%s: not reachable before shutdown", what), bot.Redact(err, cfg.Token))
-		case <-t.C:
-		}
-		d = min(2*d, maxD)
-	}
-}
-
-// redactingLogger adapts the bot library's logger to slog, without the token.
-type redactingLogger struct {
-	log   *slog.Logger
-	token string
-}
-
-func (l redactingLogger) Println(v ...any) {
-	l.log.Debug(bot.RedactString(fmt.Sprintln(v...), l.token), "source", "tgbotapi")
-}
-
-func (l redactingLogger) Printf(format string, v ...any) {
-	l.log.Debug(bot.RedactString(fmt.Sprintf(format, v...), l.token), "source", "tgbotapi")
-}
-
-// redisLogger sends go-redis's internal messages to slog at debug level.
-type redisLogger struct{ log *slog.Logger }
-
-func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
-	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), "source", "go-redis")
-}
+// The parts the scheduler needs from the bot, checked where they are wired.
+var (
+	_ scheduler.Sender   = (*bot.Client)(nil)
+	_ scheduler.Renderer = (*bot.Bot)(nil)
+	_ bot.Announcer      = (*scheduler.Planner)(nil)
+)

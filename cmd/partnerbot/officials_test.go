@@ -144,9 +144,8 @@ func TestWizardCancelEditFieldAndRestart(t *testing.T) {
 			t.Errorf("cancelled wizard published %q", p.Title)
 		}
 	}
-	if mustContain(t, o.ask("hello").Plain, "/help"); t.Failed() {
-		return
-	}
+	// With the wizard over, text is ordinary chatter again.
+	mustContain(t, o.ask("hello").Plain, "/help")
 }
 
 func TestOneLineForms(t *testing.T) {
@@ -384,5 +383,4 @@ func TestDigestPreviewAndStats(t *testing.T) {
 	}
 	stats := o.ask("/stats")
 	mustContain(t, stats.Plain, "Chats: 1", "Visit: 1", "Announcement: 1", "English: 1", "daily: 1", "Last digest run")
-	_ = store.KindVisit
 }

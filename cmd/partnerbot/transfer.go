@@ -5,6 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/partnerbot/partnerbot/bot"
 
 	"github.com/partnerbot/partnerbot/store/dump"
 )
@@ -45,4 +50,39 @@ func importData(ctx context.Context, cfg Config, r io.Reader) (dump.Dump, error)
 		return d, fmt.Errorf("import: %w", err)
 	}
 	return d, nil
+}
+
+// transfer runs "export" or "import"; both need only the storage settings
+// and a token-shaped TELEGRAM_BOT_TOKEN is not required.
+func transfer(cmd string, lookup func(string) (string, bool), stdin io.Reader, stdout, stderr io.Writer) int {
+	withToken := func(name string) (string, bool) {
+		if name == "TELEGRAM_BOT_TOKEN" {
+			if v, ok := lookup(name); ok && v != "" {
+				return v, ok
+			}
+			return "0:not-needed-for-" + cmd, true
+		}
+		return lookup(name)
+	}
+	cfg, err := LoadConfig(withToken)
+	if err != nil {
+		fmt.Fprintf(stderr, "partnerbot: %v\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if cmd == "export" {
+		err = exportData(ctx, cfg, stdout)
+	} else {
+		var d dump.Dump
+		if d, err = importData(ctx, cfg, stdin); err == nil {
+			fmt.Fprintf(stderr, "partnerbot: imported %d subscribers, %d posts, %d officials, %d users\n",
+				len(d.Subscribers), len(d.Posts), len(d.Officials), len(d.Users))
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "partnerbot: %v\n", bot.Redact(err, cfg.Token))
+		return 1
+	}
+	return 0
 }

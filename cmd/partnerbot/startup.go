@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/partnerbot/partnerbot/bot"
+)
+
+// permanent marks a start-up error that retrying cannot fix.
+type permanent struct{ err error }
+
+func (p permanent) Error() string { return p.err.Error() }
+func (p permanent) Unwrap() error { return p.err }
+
+// retry calls connect until it succeeds, fails for good or ctx ends,
+// backing off between tries and saying so in the log.
+func retry[T any](ctx context.Context, log *slog.Logger, cfg Config, what string, connect func() (T, error)) (T, error) {
+	minD, maxD := cfg.BackoffMin, cfg.BackoffMax
+	if minD <= 0 {
+		minD = time.Second
+	}
+	if maxD <= 0 {
+		maxD = 30 * time.Second
+	}
+	d := minD
+	for {
+		v, err := connect()
+		if err == nil {
+			return v, nil
+		}
+		var perm permanent
+		if errors.As(err, &perm) {
+			var zero T
+			return zero, fmt.Errorf("%s: %w", what, bot.Redact(perm.err, cfg.Token))
+		}
+		log.Warn("waiting for "+what, "err", bot.Redact(err, cfg.Token).Error(), "retry_in", d.String())
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			var zero T
+			return zero, errors.Join(fmt.Errorf("%s: not reachable before shutdown", what), bot.Redact(err, cfg.Token))
+		case <-t.C:
+		}
+		d = min(2*d, maxD)
+	}
+}
+
+// redactingLogger adapts the bot library's logger to slog, without the token.
+type redactingLogger struct {
+	log   *slog.Logger
+	token string
+}
+
+func (l redactingLogger) Println(v ...any) {
+	l.log.Debug(bot.RedactString(fmt.Sprintln(v...), l.token), "source", "tgbotapi")
+}
+
+func (l redactingLogger) Printf(format string, v ...any) {
+	l.log.Debug(bot.RedactString(fmt.Sprintf(format, v...), l.token), "source", "tgbotapi")
+}
+
+// redisLogger sends go-redis's internal messages to slog at debug level.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), "source", "go-redis")
+}
