@@ -186,22 +186,18 @@ func (s *Store) ActiveSubscribersAfter(ctx context.Context, after int64, limit i
 		for i, id := range ids {
 			keys[i] = s.k.subscriber(id)
 		}
-		vals, err := s.rdb.MGet(ctx, keys...).Result()
-		if err != nil {
-			return nil, wrapErr(err, op)
-		}
-		for i, v := range vals {
-			str, ok := v.(string)
-			if !ok {
-				continue // deleted since the index was read
-			}
+		err = mgetEach(ctx, s.rdb, keys, func(i int, str string) error {
 			var sub store.Subscriber
 			if err := json.Unmarshal([]byte(str), &sub); err != nil {
-				return nil, wrapErr(fmt.Errorf("decode %s: %w", keys[i], err), op)
+				return fmt.Errorf("decode %s: %w", keys[i], err)
 			}
 			if sub.Active && sub.ChatID == ids[i] {
 				out = append(out, sub)
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, wrapErr(err, op)
 		}
 		after = ids[len(ids)-1]
 		if len(members) < want {
@@ -322,27 +318,20 @@ func (s *Store) reindexActive(ctx context.Context, ids []int64) error {
 func (s *Store) DigestCursors(ctx context.Context, chatIDs []int64) (map[int64]time.Time, error) {
 	op := fmt.Sprintf("digest cursors of %d chats", len(chatIDs))
 	out := make(map[int64]time.Time, len(chatIDs))
-	if len(chatIDs) == 0 {
-		return out, nil
-	}
 	keys := make([]string, len(chatIDs))
 	for i, id := range chatIDs {
 		keys[i] = s.k.digestCursor(id)
 	}
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
-	if err != nil {
-		return nil, wrapErr(err, op)
-	}
-	for i, v := range vals {
-		str, ok := v.(string)
-		if !ok {
-			continue
-		}
+	err := mgetEach(ctx, s.rdb, keys, func(i int, str string) error {
 		ms, err := strconv.ParseInt(str, 10, 64)
 		if err != nil {
-			return nil, wrapErr(fmt.Errorf("bad cursor %s=%q: %w", keys[i], str, err), op)
+			return fmt.Errorf("bad cursor %s=%q: %w", keys[i], str, err)
 		}
 		out[chatIDs[i]] = time.UnixMilli(ms).UTC()
+		return nil
+	})
+	if err != nil {
+		return nil, wrapErr(err, op)
 	}
 	return out, nil
 }

@@ -95,27 +95,13 @@ func (s *Store) ExportSeeds(ctx context.Context, fn func(seedKey string, postID 
 				fresh = append(fresh, k)
 			}
 		}
-		if len(fresh) == 0 {
-			return nil
-		}
-		vals, err := c.MGet(ctx, fresh...).Result()
-		if err != nil {
-			return err
-		}
-		for i, v := range vals {
-			str, ok := v.(string)
-			if !ok {
-				continue // deleted since SCAN listed it
-			}
+		return mgetEach(ctx, c, fresh, func(i int, str string) error {
 			id, err := strconv.ParseInt(str, 10, 64)
 			if err != nil {
 				return fmt.Errorf("bad seed %s=%q: %w", fresh[i], str, err)
 			}
-			if err := fn(strings.TrimPrefix(fresh[i], prefix), id); err != nil {
-				return err
-			}
-		}
-		return nil
+			return fn(strings.TrimPrefix(fresh[i], prefix), id)
+		})
 	})
 	return wrapErr(err, op)
 }
@@ -201,22 +187,11 @@ func scanValues(ctx context.Context, s *Store, prefix string, keyOf func(int64) 
 			ids = append(ids, id)
 			fresh = append(fresh, k)
 		}
-		if len(fresh) == 0 {
-			return nil
-		}
-		vals, err := c.MGet(ctx, fresh...).Result()
-		if err != nil {
-			return err
-		}
-		for i, v := range vals {
-			str, ok := v.(string)
-			if !ok {
-				continue // deleted since SCAN listed it
-			}
+		return mgetEach(ctx, c, fresh, func(i int, str string) error {
 			if err := fn(ids[i], str); err != nil {
 				return fmt.Errorf("%s: %w", fresh[i], err)
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 }

@@ -80,21 +80,9 @@ func (s *Store) Officials(ctx context.Context) ([]store.Official, error) {
 		}
 		keys[i] = s.k.official(id)
 	}
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	out, err := mgetJSON[store.Official](ctx, s.rdb, keys)
 	if err != nil {
 		return nil, wrapErr(err, op)
-	}
-	out := make([]store.Official, 0, len(vals))
-	for i, v := range vals {
-		str, ok := v.(string)
-		if !ok {
-			continue // deleted between the two reads
-		}
-		var o store.Official
-		if err := json.Unmarshal([]byte(str), &o); err != nil {
-			return nil, wrapErr(fmt.Errorf("decode %s: %w", keys[i], err), op)
-		}
-		out = append(out, o)
 	}
 	// Scores order the ids already, up to float64 precision.
 	slices.SortFunc(out, func(a, b store.Official) int { return cmp.Compare(a.UserID, b.UserID) })

@@ -320,26 +320,10 @@ func (s *Store) query(ctx context.Context, indexes []string, limit int,
 		}
 		keys[i] = s.k.post(id)
 	}
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
-	if err != nil {
-		return nil, err
-	}
-	posts := make([]store.Post, 0, len(vals))
-	for i, v := range vals {
-		str, ok := v.(string)
-		if !ok {
-			// Record and indexes change together, so this is a post
-			// written by something else than this package; skip it
-			// rather than fail the whole listing.
-			continue
-		}
-		var p store.Post
-		if err := json.Unmarshal([]byte(str), &p); err != nil {
-			return nil, fmt.Errorf("decode %s: %w", keys[i], err)
-		}
-		posts = append(posts, p)
-	}
-	return posts, nil
+	// Record and indexes change together, so a missing record was written
+	// by something else than this package: it is skipped rather than fail
+	// the whole listing.
+	return mgetJSON[store.Post](ctx, s.rdb, keys)
 }
 
 // mergeZ merges sorted lists into one sorted list of at most limit

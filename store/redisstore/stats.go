@@ -67,18 +67,7 @@ func (s *Store) SubscriberStats(ctx context.Context) (store.SubscriberStats, err
 
 // countSubscribers reads the records of keys and adds them to st.
 func countSubscribers(ctx context.Context, c redis.Cmdable, keys []string, st *store.SubscriberStats) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	vals, err := c.MGet(ctx, keys...).Result()
-	if err != nil {
-		return err
-	}
-	for i, v := range vals {
-		str, ok := v.(string)
-		if !ok {
-			continue // deleted since SCAN listed it
-		}
+	return mgetEach(ctx, c, keys, func(i int, str string) error {
 		var sub store.Subscriber
 		if err := json.Unmarshal([]byte(str), &sub); err != nil {
 			return fmt.Errorf("decode %s: %w", keys[i], err)
@@ -88,7 +77,7 @@ func countSubscribers(ctx context.Context, c redis.Cmdable, keys []string, st *s
 		st.PerFreq[sub.Frequency]++
 		if !sub.Active {
 			st.Inactive++
-			continue
+			return nil
 		}
 		st.Active++
 		for j, city := range sub.Cities {
@@ -96,8 +85,8 @@ func countSubscribers(ctx context.Context, c redis.Cmdable, keys []string, st *s
 				st.PerCity[city]++
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // scanClients returns the clients a SCAN of the whole keyspace must run
