@@ -1,7 +1,6 @@
 package scheduler_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"github.com/partnerbot/partnerbot/data"
 	"github.com/partnerbot/partnerbot/internal/redistest"
 	"github.com/partnerbot/partnerbot/internal/telegramtest"
+	"github.com/partnerbot/partnerbot/internal/testkit"
 	"github.com/partnerbot/partnerbot/scheduler"
 	"github.com/partnerbot/partnerbot/store"
 	"github.com/partnerbot/partnerbot/store/redisstore"
@@ -29,7 +29,7 @@ type rig struct {
 	st     *redisstore.Store
 	tg     *telegramtest.Server
 	client *bot.Client
-	logs   *syncBuffer
+	logs   *testkit.Buffer
 	log    *slog.Logger
 }
 
@@ -40,7 +40,7 @@ func newRig(t *testing.T, sendTimeout time.Duration) *rig {
 	if sendTimeout <= 0 {
 		sendTimeout = 5 * time.Second
 	}
-	r := &rig{t: t, redis: redistest.Start(t), tg: telegramtest.New(t), logs: &syncBuffer{}}
+	r := &rig{t: t, redis: redistest.Start(t), tg: telegramtest.New(t), logs: &testkit.Buffer{}}
 	r.log = slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	st, err := redisstore.Open(context.Background(), r.redis.URL())
 	if err != nil {
@@ -151,33 +151,16 @@ func (r *rig) enqueue(chatID int64, text string) {
 	}
 }
 
-// waitSettled waits until nothing is ready, pending or delayed in the
-// outbox: every message was sent, dropped for a gone chat or buried.
+// waitSettled waits until every message was sent, dropped or buried.
 func (r *rig) waitSettled() store.OutboxStats {
 	r.t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		s, err := r.st.OutboxStats(context.Background(), time.Now())
-		if err == nil && s.Ready == 0 && s.Pending == 0 && s.Delayed == 0 {
-			return s
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("outbox not settled: %+v %v", s, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return testkit.WaitOutboxSettled(r.t, r.st, wait)
 }
 
 // waitFor polls cond until it holds.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testkit.Eventually(t, wait, func() string { return what }, cond)
 }
 
 // sendCalls returns the sendMessage calls addressed to chatID.
@@ -238,21 +221,4 @@ func (c *clock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = t
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

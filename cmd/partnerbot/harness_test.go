@@ -1,18 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/partnerbot/partnerbot/internal/redistest"
 	"github.com/partnerbot/partnerbot/internal/telegramtest"
+	"github.com/partnerbot/partnerbot/internal/testkit"
 	"github.com/partnerbot/partnerbot/store"
 )
 
@@ -25,7 +24,7 @@ type env struct {
 	t     *testing.T
 	tg    *telegramtest.Server
 	redis *redistest.Server
-	logs  *syncBuffer
+	logs  *testkit.Buffer
 	cfg   Config
 
 	cancel context.CancelFunc
@@ -52,7 +51,7 @@ func newEnv(t *testing.T) *env {
 // several replicas).
 func newRedisEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, tg: telegramtest.New(t), redis: redistest.Start(t), logs: &syncBuffer{}}
+	e := &env{t: t, tg: telegramtest.New(t), redis: redistest.Start(t), logs: &testkit.Buffer{}}
 	cfg, err := LoadConfig(mapEnv(map[string]string{
 		"TELEGRAM_BOT_TOKEN":    e.tg.Token(),
 		"TELEGRAM_API_ENDPOINT": e.tg.Endpoint(),
@@ -197,24 +196,7 @@ func mustContain(t *testing.T, got string, wants ...string) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func newTestLogger(w *syncBuffer) *slog.Logger {
+func newTestLogger(w *testkit.Buffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
@@ -222,17 +204,8 @@ func contextWithCancel() (context.Context, context.CancelFunc) {
 	return context.WithCancel(context.Background())
 }
 
-// eventually waits until cond holds, checking every few milliseconds, and
-// fails the test with what it waited for after within. State that has no
-// change notification (logs, Redis, several processes) is waited on here;
-// the fake Bot API has its own Wait helpers.
+// eventually waits until cond holds (see testkit.Eventually).
 func eventually(t testing.TB, within time.Duration, what func() string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v: %s", within, what())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testkit.Eventually(t, within, what, cond)
 }

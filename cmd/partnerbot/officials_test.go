@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/partnerbot/partnerbot/internal/telegramtest"
-	"github.com/partnerbot/partnerbot/store"
+	"github.com/partnerbot/partnerbot/internal/testkit"
 )
 
 const ownerID = 900
@@ -357,13 +357,7 @@ func TestAnnouncementReachesItsCityOnly(t *testing.T) {
 // waitOutboxEmpty waits until every queued message has been settled.
 func (e *env) waitOutboxEmpty() {
 	e.t.Helper()
-	st := e.store()
-	var s store.OutboxStats
-	var err error
-	eventually(e.t, wait, func() string { return fmt.Sprintf("outbox not empty: %+v %v", s, err) }, func() bool {
-		s, err = st.OutboxStats(context.Background(), time.Now())
-		return err == nil && s.Ready == 0 && s.Pending == 0 && s.Delayed == 0
-	})
+	testkit.WaitOutboxSettled(e.t, e.store(), wait)
 }
 
 func TestDigestPreviewAndStats(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/partnerbot/partnerbot/internal/telegramtest"
+	"github.com/partnerbot/partnerbot/internal/testkit"
 )
 
 // TestMain lets the test binary play the partnerbot process, so the crash
@@ -248,7 +249,7 @@ func waitInFlight(t *testing.T, tg *telegramtest.Server, method string) {
 }
 
 // waitLog waits until the log holds substr.
-func waitLog(t *testing.T, logs *syncBuffer, substr string) {
+func waitLog(t *testing.T, logs *testkit.Buffer, substr string) {
 	t.Helper()
 	eventually(t, wait, func() string { return fmt.Sprintf("log never said %q:\n%s", substr, logs.String()) },
 		func() bool { return strings.Contains(logs.String(), substr) })

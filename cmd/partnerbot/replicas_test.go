@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/partnerbot/partnerbot/internal/telegramtest"
+	"github.com/partnerbot/partnerbot/internal/testkit"
 	"github.com/partnerbot/partnerbot/store"
 )
 
@@ -19,7 +20,7 @@ import (
 type replica struct {
 	name string
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testkit.Buffer
 	done chan struct{}
 }
 
@@ -46,7 +47,7 @@ func (e *env) spawnReplica(name string, extra map[string]string) *replica {
 	for k, v := range vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	r := &replica{name: name, cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
+	r := &replica{name: name, cmd: cmd, out: &testkit.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = r.out, r.out
 	if err := cmd.Start(); err != nil {
 		e.t.Fatal(err)

@@ -47,6 +47,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/partnerbot/partnerbot/internal/testkit"
 )
 
 // How long a server may take to answer PING after start; generous because CI
@@ -98,7 +100,7 @@ type Server struct {
 // process is one redis-server process; a Restart creates another.
 type process struct {
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testkit.Buffer
 	done chan struct{} // closed when the process has exited
 }
 
@@ -215,7 +217,7 @@ var errExited = errors.New("redis-server exited")
 func (s *Server) launch() (*process, error) {
 	args := append([]string{"--port", strconv.Itoa(s.port), "--dir", s.dir}, s.args...)
 	cmd := exec.Command(s.bin, args...)
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.Dir = s.dir
@@ -419,23 +421,4 @@ func (p *process) stop() {
 	case <-time.After(stopTimeout):
 		p.kill()
 	}
-}
-
-// syncBuffer collects the server's output; exec writes it from its own
-// goroutine while tests may read it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/partnerbot/partnerbot/internal/redistest"
+	"github.com/partnerbot/partnerbot/internal/testkit"
 	"github.com/partnerbot/partnerbot/store"
 )
 
@@ -131,13 +132,8 @@ func TestOutboxSurvivesRestart(t *testing.T) {
 
 func waitPing(t *testing.T, s *Store) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for s.Ping(t.Context()) != nil {
-		if time.Now().After(deadline) {
-			t.Fatal("Redis does not answer after restart")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.Eventually(t, 10*time.Second, func() string { return "Redis does not answer after restart" },
+		func() bool { return s.Ping(t.Context()) == nil })
 }
 
 // TestOutboxRecoversLostGroup: a Redis that lost its data (restart without

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/partnerbot/partnerbot/internal/redistest"
+	"github.com/partnerbot/partnerbot/internal/testkit"
 	"github.com/partnerbot/partnerbot/store"
 	"github.com/partnerbot/partnerbot/store/storetest"
 )
@@ -222,13 +224,9 @@ func TestUnavailableAndRecovery(t *testing.T) {
 	crashy.Restart(t)
 	// go-redis stops dialling for up to a second after many failed dials,
 	// so recovery is polled rather than expected on the first call.
-	deadline := time.Now().Add(10 * time.Second)
-	for err := s.Ping(ctx); err != nil; err = s.Ping(ctx) {
-		if time.Now().After(deadline) {
-			t.Fatalf("Ping after Restart still fails: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	var pingErr error
+	testkit.Eventually(t, 10*time.Second, func() string { return fmt.Sprintf("Ping after Restart still fails: %v", pingErr) },
+		func() bool { pingErr = s.Ping(ctx); return pingErr == nil })
 	got, err := s.Subscriber(ctx, 7)
 	if err != nil || !slices.Equal(got.Cities, sub.Cities) {
 		t.Fatalf("Subscriber(7) after restart = %+v, %v; want the saved record", got, err)
