@@ -23,6 +23,9 @@ var (
 type Subscribers interface {
 	// Subscriber returns the record of chatID, or ErrNotFound.
 	Subscriber(ctx context.Context, chatID int64) (Subscriber, error)
+	// SubscribersByID returns the records of the given chats in one round
+	// trip, in the order asked, leaving out chats that have none.
+	SubscribersByID(ctx context.Context, chatIDs []int64) ([]Subscriber, error)
 	// SaveSubscriber creates or replaces the record and keeps the per-city
 	// subscriber sets in step with s.Cities and s.Active in one atomic change.
 	SaveSubscriber(ctx context.Context, s Subscriber) error

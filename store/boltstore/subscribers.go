@@ -21,6 +21,26 @@ func (s *Store) Subscriber(ctx context.Context, chatID int64) (store.Subscriber,
 	return sub, nil
 }
 
+// SubscribersByID reads the records of chatIDs in one read transaction.
+func (s *Store) SubscribersByID(ctx context.Context, chatIDs []int64) ([]store.Subscriber, error) {
+	out := make([]store.Subscriber, 0, len(chatIDs))
+	err := s.view(ctx, fmt.Sprintf("get %d subscribers", len(chatIDs)), func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSubs)
+		for _, id := range chatIDs {
+			var sub store.Subscriber
+			found, err := getJSON(b, i64(id), &sub)
+			if err != nil {
+				return err
+			}
+			if found {
+				out = append(out, sub)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 // SaveSubscriber creates or replaces the record of sub.ChatID and, in the
 // same transaction, puts the chat in the city indexes of sub.Cities when
 // it is active and takes it out of every other city it was in before.

@@ -26,6 +26,16 @@ func (s *Store) Subscriber(ctx context.Context, chatID int64) (store.Subscriber,
 	return sub, nil
 }
 
+// SubscribersByID reads the records of chatIDs with one MGET.
+func (s *Store) SubscribersByID(ctx context.Context, chatIDs []int64) ([]store.Subscriber, error) {
+	keys := make([]string, len(chatIDs))
+	for i, id := range chatIDs {
+		keys[i] = s.k.subscriber(id)
+	}
+	subs, err := mgetJSON[store.Subscriber](ctx, s.rdb, keys)
+	return subs, wrapErr(err, fmt.Sprintf("get %d subscribers", len(chatIDs)))
+}
+
 // SaveSubscriber creates or replaces the record of sub.ChatID and, in the
 // same transaction, puts the chat in the city sets of sub.Cities when it is
 // active and takes it out of every other city it was in before.

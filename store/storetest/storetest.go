@@ -78,6 +78,29 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 var t0 = time.Date(2030, 5, 1, 12, 0, 0, 0, time.UTC)
 
 func testSubscribers(t *testing.T, newStore func(t *testing.T) store.Store) {
+	t.Run("ByID", func(t *testing.T) {
+		s := newStore(t)
+		for _, id := range []int64{-100, 5, 9} {
+			saveSub(t, s, store.NewSubscriber(id, "private", store.LangDE, t0))
+		}
+		got, err := s.SubscribersByID(t.Context(), []int64{9, 404, -100, 5})
+		if err != nil {
+			t.Fatalf("SubscribersByID = %v", err)
+		}
+		var ids []int64
+		for _, sub := range got {
+			ids = append(ids, sub.ChatID)
+			if sub.Lang != store.LangDE {
+				t.Errorf("chat %d: record not decoded: %+v", sub.ChatID, sub)
+			}
+		}
+		if !slices.Equal(ids, []int64{9, -100, 5}) {
+			t.Errorf("SubscribersByID = %v, want [9 -100 5] (order asked, unknown left out)", ids)
+		}
+		if got, err := s.SubscribersByID(t.Context(), nil); err != nil || len(got) != 0 {
+			t.Errorf("SubscribersByID(nil) = %v, %v", got, err)
+		}
+	})
 	t.Run("NotFound", func(t *testing.T) {
 		s := newStore(t)
 		ctx := t.Context()
