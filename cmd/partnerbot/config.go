@@ -29,8 +29,9 @@ type Config struct {
 	LogLevel  slog.Level
 	LogFormat string
 
-	HTTPAddr  string
-	PublicURL string
+	HTTPAddr    string
+	MetricsAddr string
+	PublicURL   string
 
 	DigestSpec       string
 	WeeklyDigestSpec string
@@ -69,6 +70,7 @@ var envVars = []envVar{
 	{"LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"LOG_FORMAT", "text", "text or json."},
 	{"HTTP_ADDR", "127.0.0.1:8080", "address of the HTTP server (health, metrics, calendar and Atom feeds); empty disables it."},
+	{"METRICS_ADDR", "", "address of a separate listener for /metrics (and /healthz), e.g. 127.0.0.1:9090; HTTP_ADDR then serves no metrics. Empty serves /metrics on HTTP_ADDR."},
 	{"PUBLIC_URL", "", "public base URL of the HTTP server, e.g. https://partners.example.org; city cards then link to the calendar feeds."},
 	{"DIGEST_SCHEDULE", "0 9 * * *", "cron spec (robfig/cron, in TIMEZONE) of the daily digest; @every 30s works too."},
 	{"WEEKLY_DIGEST_SCHEDULE", "0 9 * * 1", "cron spec of the weekly digest."},
@@ -158,10 +160,17 @@ func (c *Config) loadHTTP(lookup func(string) (string, bool), get func(string) s
 	if v, set := lookup("HTTP_ADDR"); set {
 		c.HTTPAddr = strings.TrimSpace(v)
 	}
-	if c.HTTPAddr != "" {
-		if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
-			return fmt.Errorf("HTTP_ADDR: %q is not host:port, like 127.0.0.1:8080 or :8080", c.HTTPAddr)
-		}
+	if err := checkHostPort("HTTP_ADDR", c.HTTPAddr, "127.0.0.1:8080 or :8080"); err != nil {
+		return err
+	}
+	c.MetricsAddr = get("METRICS_ADDR")
+	if err := checkHostPort("METRICS_ADDR", c.MetricsAddr, "127.0.0.1:9090"); err != nil {
+		return err
+	}
+	// Two listeners on port 0 get different ports; on the same fixed
+	// address the second would fail at start, less clearly.
+	if c.MetricsAddr != "" && c.MetricsAddr == c.HTTPAddr && !strings.HasSuffix(c.MetricsAddr, ":0") {
+		return fmt.Errorf("METRICS_ADDR: %q is HTTP_ADDR too; give metrics an address of their own, like 127.0.0.1:9090, or leave METRICS_ADDR empty", c.MetricsAddr)
 	}
 	c.PublicURL = get("PUBLIC_URL")
 	if c.PublicURL != "" {
@@ -169,6 +178,17 @@ func (c *Config) loadHTTP(lookup func(string) (string, bool), get func(string) s
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("PUBLIC_URL: %q is not an http(s) URL like https://partners.example.org", c.PublicURL)
 		}
+	}
+	return nil
+}
+
+// checkHostPort accepts an empty address (that listener is off) or host:port.
+func checkHostPort(name, addr, example string) error {
+	if addr == "" {
+		return nil
+	}
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+		return fmt.Errorf("%s: %q is not host:port, like %s", name, addr, example)
 	}
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"sync"
@@ -82,6 +81,9 @@ type Main struct {
 	// OnHTTP, when set, is told the HTTP server's address once it listens
 	// (tests use port 0).
 	OnHTTP func(addr string)
+	// OnMetrics, when set, is told the metrics server's address once it
+	// listens (METRICS_ADDR set).
+	OnMetrics func(addr string)
 	// OnStore, when set, is given the opened store (tests inspect it; the
 	// embedded file cannot be opened twice).
 	OnStore func(store.Store)
@@ -113,24 +115,14 @@ func (m *Main) Run(ctx context.Context) error {
 	var telegramReached atomic.Bool
 	site := &web.Server{Data: dataset, Registry: mets.Registry, TelegramReached: telegramReached.Load,
 		PublicURL: cfg.PublicURL, Log: log, Now: m.Now}
-	// The HTTP server lives as long as Run, whichever way Run ends.
+	// The HTTP servers live as long as Run, whichever way Run ends.
 	ctx, cancel := context.WithCancel(ctx)
-	var httpWG sync.WaitGroup
-	defer func() { cancel(); httpWG.Wait() }()
-	if cfg.HTTPAddr != "" {
-		ln, err := net.Listen("tcp", cfg.HTTPAddr)
-		if err != nil {
-			return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
-		}
-		if m.OnHTTP != nil {
-			m.OnHTTP(ln.Addr().String())
-		}
-		httpWG.Go(func() {
-			if err := web.ServeListener(ctx, ln, site.Handler(), log); err != nil {
-				log.Error("http server stopped", "err", err)
-			}
-		})
+	defer cancel()
+	stopHTTP, err := startHTTP(ctx, cfg, site, mets, log, m.OnHTTP, m.OnMetrics)
+	if err != nil {
+		return err
 	}
+	defer stopHTTP()
 
 	st, limiter, err := openBackend(ctx, cfg, log)
 	if err != nil {

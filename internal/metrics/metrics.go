@@ -5,7 +5,6 @@ package metrics
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +16,9 @@ import (
 // Metrics is the set of collectors, registered on its own registry.
 type Metrics struct {
 	Registry *prometheus.Registry
+	// Now is the clock of the figures read from storage and of their
+	// caches; nil means time.Now. Tests set it right after New.
+	Now store.NowFunc
 
 	updates    *prometheus.CounterVec
 	latency    *prometheus.HistogramVec
@@ -36,7 +38,15 @@ type Source interface {
 
 // WatchStore adds the gauges read from storage at scrape time; called once
 // storage is reachable.
-func (m *Metrics) WatchStore(src Source) { m.Registry.MustRegister(&storeCollector{src: src}) }
+func (m *Metrics) WatchStore(src Source) { m.Registry.MustRegister(newStoreCollector(src, m.now)) }
+
+// now reads m.Now at every call, so a clock set after New still counts.
+func (m *Metrics) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
 
 // New registers every metric. src may be nil (no storage gauges yet).
 func New(src Source) *Metrics {
@@ -72,7 +82,7 @@ func New(src Source) *Metrics {
 	m.Registry.MustRegister(m.updates, m.latency, m.sent, m.failures, m.pauses, m.runs, m.runSeconds, m.runCounts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if src != nil {
-		m.Registry.MustRegister(&storeCollector{src: src})
+		m.Registry.MustRegister(newStoreCollector(src, m.now))
 	}
 	return m
 }
@@ -102,26 +112,28 @@ func (m *Metrics) DigestRun(r store.DigestRun, took time.Duration) {
 	m.runCounts.WithLabelValues("skipped").Set(float64(r.Skipped))
 }
 
-// storeCollector reads the outbox and subscriber figures when scraped.
-// Counting subscribers scans the store, so that figure is cached.
+// storeCollector reads the outbox and subscriber figures when scraped,
+// each through its own cache (see cache.go).
 type storeCollector struct {
-	src Source
+	outbox *cached[store.OutboxStats]
+	subs   *cached[store.SubscriberStats]
+}
 
-	mu      sync.Mutex
-	subs    store.SubscriberStats
-	subsAt  time.Time
-	subsErr error
+func newStoreCollector(src Source, now func() time.Time) *storeCollector {
+	return &storeCollector{
+		outbox: &cached[store.OutboxStats]{read: src.OutboxStats, now: now,
+			fresh: outboxCacheFor, failFresh: failureCacheFor},
+		subs: &cached[store.SubscriberStats]{now: now, fresh: subsCacheFor, failFresh: failureCacheFor,
+			read: func(ctx context.Context, _ time.Time) (store.SubscriberStats, error) { return src.SubscriberStats(ctx) }},
+	}
 }
 
 var (
 	outboxDepth = prometheus.NewDesc("partnerbot_outbox_messages", "Messages in the outbox by state (ready, pending, delayed, dead).", []string{"state"}, nil)
 	outboxAge   = prometheus.NewDesc("partnerbot_outbox_oldest_age_seconds", "Age of the oldest message not yet sent.", nil, nil)
 	subsDesc    = prometheus.NewDesc("partnerbot_subscribers", "Stored chats by state (active, inactive).", []string{"state"}, nil)
-	upDesc      = prometheus.NewDesc("partnerbot_storage_up", "1 when the storage answered this scrape.", nil, nil)
+	upDesc      = prometheus.NewDesc("partnerbot_storage_up", "1 when the storage answered its last outbox read (at most a few seconds old).", nil, nil)
 )
-
-// subsCacheFor bounds how often a scrape may scan all subscribers.
-const subsCacheFor = time.Minute
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- outboxDepth
@@ -130,12 +142,11 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- upDesc
 }
 
+// Collect never fails the scrape: a figure storage could not give is left
+// out, and partnerbot_storage_up says why.
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	ob, err := c.src.OutboxStats(ctx, time.Now())
 	up := 1.0
-	if err != nil {
+	if ob, err := c.outbox.get(); err != nil {
 		up = 0
 	} else {
 		for state, v := range map[string]int64{"ready": ob.Ready, "pending": ob.Pending, "delayed": ob.Delayed, "dead": ob.Dead} {
@@ -145,14 +156,8 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, up)
 
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if time.Since(c.subsAt) > subsCacheFor || c.subsErr != nil {
-		c.subs, c.subsErr = c.src.SubscriberStats(ctx)
-		c.subsAt = time.Now()
-	}
-	if c.subsErr == nil {
-		ch <- prometheus.MustNewConstMetric(subsDesc, prometheus.GaugeValue, float64(c.subs.Active), "active")
-		ch <- prometheus.MustNewConstMetric(subsDesc, prometheus.GaugeValue, float64(c.subs.Inactive), "inactive")
+	if subs, err := c.subs.get(); err == nil {
+		ch <- prometheus.MustNewConstMetric(subsDesc, prometheus.GaugeValue, float64(subs.Active), "active")
+		ch <- prometheus.MustNewConstMetric(subsDesc, prometheus.GaugeValue, float64(subs.Inactive), "inactive")
 	}
 }
