@@ -66,11 +66,12 @@ var scopeNeeds = map[string]struct{ chat, user bool }{
 }
 
 // parseCommandKey validates scope and language_code the way every
-// *MyCommands method needs them.
-func parseCommandKey(p map[string]string) (commandKey, *APIError) {
+// *MyCommands method needs them. chatID is the scope's chat (0 for scopes
+// without one), which must still be checked with knownScopeLocked.
+func parseCommandKey(p map[string]string) (key commandKey, chatID int64, apiErr *APIError) {
 	lang := p["language_code"]
 	if lang != "" && (len(lang) != 2 || !isAlpha(lang[0]) || !isAlpha(lang[1])) {
-		return commandKey{}, badRequest("invalid language code specified")
+		return commandKey{}, 0, badRequest("invalid language code specified")
 	}
 	var sc tgbotapi.BotCommandScope
 	if raw := p["scope"]; raw != "" {
@@ -80,11 +81,11 @@ func parseCommandKey(p map[string]string) (commandKey, *APIError) {
 			UserID int64           `json:"user_id"`
 		}
 		if err := json.Unmarshal([]byte(raw), &wire); err != nil {
-			return commandKey{}, badRequest("can't parse BotCommandScope JSON object")
+			return commandKey{}, 0, badRequest("can't parse BotCommandScope JSON object")
 		}
 		need, ok := scopeNeeds[wire.Type]
 		if !ok {
-			return commandKey{}, badRequest("unsupported bot command scope type specified")
+			return commandKey{}, 0, badRequest("unsupported bot command scope type specified")
 		}
 		sc.Type, sc.UserID = wire.Type, wire.UserID
 		if len(wire.ChatID) > 0 {
@@ -95,10 +96,10 @@ func parseCommandKey(p map[string]string) (commandKey, *APIError) {
 			sc.ChatID, _ = strconv.ParseInt(string(wire.ChatID), 10, 64)
 		}
 		if need.chat && sc.ChatID == 0 {
-			return commandKey{}, badRequest("chat not found")
+			return commandKey{}, 0, badRequest("chat not found")
 		}
 		if need.user && sc.UserID == 0 {
-			return commandKey{}, badRequest("user not found")
+			return commandKey{}, 0, badRequest("user not found")
 		}
 		if !need.chat {
 			sc.ChatID = 0
@@ -107,11 +108,11 @@ func parseCommandKey(p map[string]string) (commandKey, *APIError) {
 			sc.UserID = 0
 		}
 	}
-	return commandKey{scopeString(sc), lang}, nil
+	return commandKey{scopeString(sc), lang}, sc.ChatID, nil
 }
 
 func (s *Server) setMyCommands(_ context.Context, c *Call) (any, error) {
-	key, apiErr := parseCommandKey(c.Params)
+	key, chatID, apiErr := parseCommandKey(c.Params)
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -122,6 +123,13 @@ func (s *Server) setMyCommands(_ context.Context, c *Call) (any, error) {
 	var cmds []tgbotapi.BotCommand
 	if err := json.Unmarshal([]byte(raw), &cmds); err != nil {
 		return nil, badRequest("can't parse commands JSON object")
+	}
+	// The chat is looked up before Telegram validates the commands.
+	s.mu.Lock()
+	apiErr = s.knownScopeLocked(chatID)
+	s.mu.Unlock()
+	if apiErr != nil {
+		return nil, apiErr
 	}
 	if len(cmds) > maxCommands {
 		return nil, badRequest("BOT_COMMANDS_TOO_MUCH")
@@ -159,24 +167,30 @@ func validCommand(cmd string) bool {
 }
 
 func (s *Server) deleteMyCommands(_ context.Context, c *Call) (any, error) {
-	key, apiErr := parseCommandKey(c.Params)
+	key, chatID, apiErr := parseCommandKey(c.Params)
 	if apiErr != nil {
 		return nil, apiErr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if apiErr := s.knownScopeLocked(chatID); apiErr != nil {
+		return nil, apiErr
+	}
 	delete(s.commands, key)
 	s.notifyLocked()
 	return true, nil
 }
 
 func (s *Server) getMyCommands(_ context.Context, c *Call) (any, error) {
-	key, apiErr := parseCommandKey(c.Params)
+	key, chatID, apiErr := parseCommandKey(c.Params)
 	if apiErr != nil {
 		return nil, apiErr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if apiErr := s.knownScopeLocked(chatID); apiErr != nil {
+		return nil, apiErr
+	}
 	cmds := s.commands[key]
 	if cmds == nil {
 		return []tgbotapi.BotCommand{}, nil

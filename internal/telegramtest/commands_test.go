@@ -20,6 +20,9 @@ func TestMyCommands(t *testing.T) {
 	if _, err := bot.Request(de); err != nil {
 		t.Fatal(err)
 	}
+	// A per-chat scope needs a chat the bot has seen (TestMyCommandsUnknownChat).
+	officialChat, _ := telegramtest.PrivateChat(42, "")
+	srv.KnowChat(officialChat)
 	if _, err := bot.Request(tgbotapi.NewSetMyCommandsWithScope(tgbotapi.NewBotCommandScopeChat(42), official...)); err != nil {
 		t.Fatal(err)
 	}
@@ -85,5 +88,58 @@ func TestMyCommandsValidation(t *testing.T) {
 				t.Errorf("got %+v, want %q", e, tt.want)
 			}
 		})
+	}
+}
+
+// A per-chat menu for a chat the bot has never seen fails like on Telegram,
+// for every *MyCommands method and every per-chat scope; once the user has
+// written (or KnowChat says they did long ago) it works.
+func TestMyCommandsUnknownChat(t *testing.T) {
+	srv := telegramtest.New(t)
+	bot := srv.NewBotAPI(t)
+	official := tgbotapi.BotCommand{Command: "publish", Description: "Publish a post"}
+	chatScope := tgbotapi.NewBotCommandScopeChat(42)
+	admins := tgbotapi.NewBotCommandScopeChatAdministrators(-100777)
+	requests := map[string]func() error{
+		"set": func() error {
+			_, err := bot.Request(tgbotapi.NewSetMyCommandsWithScope(chatScope, official))
+			return err
+		},
+		"delete": func() error {
+			_, err := bot.Request(tgbotapi.NewDeleteMyCommandsWithScope(chatScope))
+			return err
+		},
+		"get": func() error {
+			_, err := bot.GetMyCommandsWithConfig(tgbotapi.NewGetMyCommandsWithScope(chatScope))
+			return err
+		},
+		"set admins": func() error {
+			_, err := bot.Request(tgbotapi.NewSetMyCommandsWithScope(admins, official))
+			return err
+		},
+	}
+	for name, req := range requests {
+		if e := apiError(t, req()); e.Code != 400 || e.Message != "Bad Request: chat not found" {
+			t.Errorf("%s before the chat is known: %+v", name, e)
+		}
+	}
+	if srv.Commands("chat", 42, "") != nil {
+		t.Error("a refused setMyCommands stored a menu")
+	}
+	// Scopes without a chat never need one.
+	if _, err := bot.Request(tgbotapi.NewSetMyCommandsWithScope(tgbotapi.NewBotCommandScopeAllPrivateChats(), official)); err != nil {
+		t.Errorf("all_private_chats: %v", err)
+	}
+
+	chat, user := telegramtest.PrivateChat(42, "en")
+	srv.SendText(chat, user, "/start")
+	srv.KnowChat(telegramtest.Group(-100777, "Office"))
+	for name, req := range requests {
+		if err := req(); err != nil {
+			t.Errorf("%s once the chat is known: %v", name, err)
+		}
+	}
+	if got := srv.Commands("chat_administrators", -100777, ""); len(got) != 1 {
+		t.Errorf("admins menu = %+v", got)
 	}
 }

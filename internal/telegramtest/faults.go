@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// AnyMethod matches every method in FailNext, FailNextRaw, FailNextWith and
-// SetDelay, for faults that hit the whole API (an outage, a slow proxy).
+// AnyMethod matches every method in FailNext, FailNextRaw, FailNextWith,
+// FailNextTo, LoseNext, LoseNextTo and SetDelay, for faults that hit the
+// whole API (an outage, a slow proxy).
 const AnyMethod = "*"
 
 type fault struct {
@@ -86,12 +87,16 @@ func (s *Server) takeFault(method string) (reply, bool) {
 	return reply{}, false
 }
 
-// ClearFaults drops every pending injected failure and delay.
+// ClearFaults drops every pending injected failure, lost reply and delay
+// (FailNext*, FailNextTo, LoseNext*, SetDelay). Flood limits stay: turn them
+// off with EnforceLimits(Limits{}).
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = map[string][]*fault{}
 	s.delays = map[string]time.Duration{}
+	s.chatFaults = nil
+	s.losses = nil
 	s.notifyLocked()
 }
 

@@ -3,7 +3,6 @@ package telegramtest
 import (
 	"context"
 	"slices"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -88,46 +87,6 @@ func (m *messageState) init() {
 func (s *Server) nextMessageIDLocked(chatID int64) int {
 	s.nextMsgID[chatID]++
 	return s.nextMsgID[chatID]
-}
-
-// resolveChatLocked parses chat_id: a number, or @username of a known chat.
-func (s *Server) resolveChatLocked(raw string) (int64, error) {
-	if raw == "" {
-		return 0, badRequest("chat_id is empty")
-	}
-	if raw[0] == '@' {
-		for id, c := range s.chats {
-			if c.Username != "" && "@"+c.Username == raw {
-				return id, nil
-			}
-		}
-		return 0, badRequest("chat not found")
-	}
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || id == 0 {
-		return 0, badRequest("chat not found")
-	}
-	return id, nil
-}
-
-// chatLocked returns the chat as Telegram would describe it. Unknown ids
-// are accepted (the bot may write to anyone who started it earlier) and
-// get a plausible chat object derived from the id's sign and range.
-func (s *Server) chatLocked(id int64) Chat {
-	if c, ok := s.chats[id]; ok {
-		return c
-	}
-	switch {
-	case id > 0:
-		c, _ := PrivateChat(id, "")
-		return c
-	default:
-		return Group(id, "Group "+strconv.FormatInt(-id, 10))
-	}
-}
-
-func (s *Server) rememberChatLocked(c Chat) {
-	s.chats[c.ID] = c
 }
 
 func (s *Server) sendMessage(_ context.Context, c *Call) (any, error) {

@@ -25,10 +25,16 @@ type Call struct {
 	// Time is when the request arrived.
 	Time time.Time
 	// Status is the HTTP status of the reply, 0 while the request is still
-	// being served or when the connection was aborted.
+	// being served or when the connection was aborted. For a lost reply
+	// (LoseNext) it is the status Telegram decided on but never delivered.
 	Status int
-	// Response is the reply body as sent.
+	// Response is the reply body as sent, or as it would have been sent when
+	// Lost.
 	Response string
+	// Lost is true when the request was processed but the connection was
+	// then dropped without a reply (LoseNext, LoseNextTo): the client saw a
+	// transport error although Telegram did the work.
+	Lost bool
 }
 
 // Param returns one parameter, "" when absent.
@@ -173,7 +179,8 @@ type reply struct {
 	status      int
 	contentType string
 	body        []byte
-	abort       bool
+	abort       bool // the client is gone or must see the connection die
+	lost        bool // processed, then the connection is dropped
 }
 
 func (r reply) write(w http.ResponseWriter) {

@@ -30,6 +30,7 @@ type Server struct {
 	token    string
 	bot      User
 	pollUnit time.Duration
+	now      func() time.Time // drives the anti-hammering windows and flood buckets
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close so parked handlers let httptest shut down
@@ -44,6 +45,9 @@ type Server struct {
 	callbackState
 	commandState
 	faultState
+	hammerState
+	lossState
+	floodState
 }
 
 // Option configures a Server; options exist for the few identities and time
@@ -56,6 +60,7 @@ type config struct {
 	firstName     string
 	pollUnit      time.Duration
 	firstUpdateID int
+	now           func() time.Time
 }
 
 // WithToken replaces the default token, e.g. to test token redaction with a
@@ -73,6 +78,13 @@ func WithBotName(name string) Option { return func(c *config) { c.firstName = na
 // of N seconds, so timeout paths can be tested quickly. Default time.Second.
 func WithPollUnit(unit time.Duration) Option { return func(c *config) { c.pollUnit = unit } }
 
+// WithClock replaces the wall clock behind the rules that are about how fast
+// the bot calls: the getUpdates anti-hammering windows (3 s and 0.5 s) and
+// the EnforceLimits token buckets. A test that advances its own clock gets
+// exact, repeatable retry_after values and windows without sleeping. Long
+// polls and SetDelay still wait in real time (scaled by WithPollUnit).
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
 // WithFirstUpdateID sets the first update_id handed out; real ids are large
 // and arbitrary, so code must not assume they start at 1.
 func WithFirstUpdateID(id int) Option { return func(c *config) { c.firstUpdateID = id } }
@@ -86,6 +98,7 @@ func New(tb testing.TB, opts ...Option) *Server {
 		firstName:     DefaultBotName,
 		pollUnit:      time.Second,
 		firstUpdateID: 100000001,
+		now:           time.Now,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -96,6 +109,7 @@ func New(tb testing.TB, opts ...Option) *Server {
 		token:    cfg.token,
 		bot:      User{ID: botID, IsBot: true, FirstName: cfg.firstName, Username: cfg.username},
 		pollUnit: cfg.pollUnit,
+		now:      cfg.now,
 		done:     make(chan struct{}),
 		changed:  make(chan struct{}),
 		handlers: map[string]HandlerFunc{},
@@ -105,6 +119,9 @@ func New(tb testing.TB, opts ...Option) *Server {
 	s.callbackState.init()
 	s.commandState.init()
 	s.faultState.init()
+	s.hammerState.init()
+	s.lossState.init()
+	s.floodState.init()
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	tb.Cleanup(s.Close)
 	return s
@@ -206,9 +223,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		rep = s.process(r.Context(), call)
 	}
-	if rep.abort {
+	if rep.abort || rep.lost {
 		// A transport-level failure is what the client would see when the
-		// connection dies, so do not fabricate a reply.
+		// connection dies, so do not fabricate a reply. A lost reply was
+		// already recorded by settle: Telegram did the work.
 		panic(http.ErrAbortHandler)
 	}
 	s.finish(call, rep)
@@ -228,6 +246,10 @@ func splitPath(path string) (token, method string, ok bool) {
 	return token, method, true
 }
 
+// process serves one call. The order is Telegram's as a client sees it:
+// a slow network first, then faults that stand for an outage (FailNext)
+// or a chat's trouble (FailNextTo), then flood control, and only then the
+// work itself, whose reply may still be lost on the way back.
 func (s *Server) process(ctx context.Context, c *Call) reply {
 	lower := strings.ToLower(c.Method)
 	if d := s.delayFor(lower); d > 0 && !s.sleep(ctx, d) {
@@ -236,19 +258,13 @@ func (s *Server) process(ctx context.Context, c *Call) reply {
 	if f, ok := s.takeFault(lower); ok {
 		return f
 	}
-	s.mu.Lock()
-	custom := s.handlers[lower]
-	s.mu.Unlock()
-	if custom != nil {
-		res, err := custom(c.snapshot())
-		return resultReply(res, err)
+	a := s.admit(lower, c)
+	if a.refused != nil {
+		return *a.refused
 	}
-	h, ok := s.builtin(lower)
-	if !ok {
-		return errorReply(errNotFound)
-	}
-	res, err := h(ctx, c)
-	return resultReply(res, err)
+	rep := s.dispatch(ctx, lower, c)
+	s.settle(a, c, &rep)
+	return rep
 }
 
 // sleep waits d unless the client goes away or the server closes first.
@@ -263,102 +279,6 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
 	case <-s.done:
 		return false
 	}
-}
-
-type builtinHandler func(ctx context.Context, c *Call) (any, error)
-
-func (s *Server) builtin(method string) (builtinHandler, bool) {
-	switch method {
-	case "getme":
-		return func(context.Context, *Call) (any, error) { return s.getMe(), nil }, true
-	case "getupdates":
-		return s.getUpdates, true
-	case "deletewebhook":
-		return s.deleteWebhook, true
-	case "setwebhook":
-		return s.setWebhook, true
-	case "getwebhookinfo":
-		return s.getWebhookInfo, true
-	case "sendmessage":
-		return s.sendMessage, true
-	case "editmessagetext":
-		return s.editMessageText, true
-	case "editmessagereplymarkup":
-		return s.editMessageReplyMarkup, true
-	case "deletemessage":
-		return s.deleteMessage, true
-	case "answercallbackquery":
-		return s.answerCallbackQuery, true
-	case "setmycommands":
-		return s.setMyCommands, true
-	case "deletemycommands":
-		return s.deleteMyCommands, true
-	case "getmycommands":
-		return s.getMyCommands, true
-	case "getchat":
-		return s.getChat, true
-	}
-	if trivialMethods[method] {
-		return s.trivial, true
-	}
-	return nil, false
-}
-
-// trivialMethods succeed with "true" and change nothing the fake models;
-// they are accepted so a bot using them is not mistaken for a broken one.
-var trivialMethods = map[string]bool{
-	"sendchataction":                  true,
-	"leavechat":                       true,
-	"pinchatmessage":                  true,
-	"unpinchatmessage":                true,
-	"unpinallchatmessages":            true,
-	"setmydescription":                true,
-	"setmyshortdescription":           true,
-	"setmyname":                       true,
-	"setchatmenubutton":               true,
-	"setmydefaultadministratorrights": true,
-	"logout":                          true,
-	"close":                           true,
-}
-
-func (s *Server) trivial(_ context.Context, c *Call) (any, error) {
-	if raw, ok := c.Params["chat_id"]; ok {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		id, err := s.resolveChatLocked(raw)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.chatErrorLocked(id); err != nil {
-			return nil, err
-		}
-	}
-	return true, nil
-}
-
-func (s *Server) getMe() map[string]any {
-	return map[string]any{
-		"id":                          s.bot.ID,
-		"is_bot":                      true,
-		"first_name":                  s.bot.FirstName,
-		"username":                    s.bot.Username,
-		"can_join_groups":             true,
-		"can_read_all_group_messages": false,
-		"supports_inline_queries":     false,
-	}
-}
-
-func (s *Server) getChat(_ context.Context, c *Call) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id, err := s.resolveChatLocked(c.Params["chat_id"])
-	if err != nil {
-		return nil, err
-	}
-	if err := s.chatErrorLocked(id); err != nil {
-		return nil, err
-	}
-	return s.chatLocked(id), nil
 }
 
 // fatalf reports misuse of a test-side helper. It goes through the tb given

@@ -180,8 +180,9 @@ func (s *Server) callsLocked(method string) []Call {
 }
 
 // WaitCall returns the first completed call of method matching pred (nil
-// matches any), waiting up to timeout. Only answered calls count, so the
-// fake's state already reflects the call when WaitCall returns.
+// matches any), waiting up to timeout. Only completed calls count (answered,
+// or processed with the reply lost), so the fake's state already reflects
+// the call when WaitCall returns.
 func (s *Server) WaitCall(tb testing.TB, timeout time.Duration, method string, pred func(Call) bool) Call {
 	tb.Helper()
 	var found Call
