@@ -12,8 +12,11 @@
 // in the outbox are not carried over, and a running bot keeps changing
 // what is being read.
 //
-// Import refuses a dump that is malformed or incomplete before it writes
-// anything, and imports only into a store without subscribers or posts.
+// Import accepts only what a partnerbot could have written itself: it
+// refuses a dump that is malformed, incomplete or forged (an owner grant,
+// ids beyond Telegram's or the post sequence's bounds, a post the forms
+// would refuse) before it writes anything, and imports only into a store
+// without subscribers or posts.
 package dump
 
 import (

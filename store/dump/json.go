@@ -24,14 +24,35 @@ func WriteJSON(w io.Writer, d Dump) error {
 	return nil
 }
 
+// MaxInputSize is the largest dump ReadJSON reads. A city's dump is a few
+// megabytes (a subscriber is about 300 bytes, a post a few kilobytes);
+// the cap keeps a wrong or hostile file from exhausting memory, as the
+// whole dump is held in memory to be checked before anything is written.
+const MaxInputSize = 64 << 20
+
 // ReadJSON reads a dump WriteJSON wrote and validates it. It refuses,
 // with an error wrapping ErrInvalid, input that is not exactly one
-// complete dump: truncated or malformed JSON, unknown or missing fields,
-// anything after the dump, or records Validate rejects.
-func ReadJSON(r io.Reader) (Dump, error) {
-	data, err := io.ReadAll(r)
+// complete dump: larger than MaxInputSize, truncated or malformed JSON,
+// unknown or missing fields, anything after the dump, or records Validate
+// rejects.
+func ReadJSON(r io.Reader) (Dump, error) { return readJSON(r, MaxInputSize) }
+
+// readJSON is ReadJSON with the size cap as a parameter, so tests need not
+// feed it 64 MiB.
+func readJSON(r io.Reader, limit int64) (Dump, error) {
+	// One byte more than allowed tells a too large input from one that
+	// ends exactly at the cap.
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return Dump{}, fmt.Errorf("dump: read: %w", err)
+	}
+	if int64(len(data)) > limit {
+		size := fmt.Sprintf("%d bytes", limit)
+		if limit%(1<<20) == 0 {
+			size = fmt.Sprintf("%d MiB", limit>>20)
+		}
+		return Dump{}, fmt.Errorf("dump: %w: the input is larger than %s, the most a dump may have; "+
+			"a partnerbot dump is far smaller: is it the right file?", ErrInvalid, size)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return Dump{}, fmt.Errorf("dump: %w: the input is empty", ErrInvalid)

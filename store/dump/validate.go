@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/partnerbot/partnerbot/store"
 )
@@ -15,10 +16,24 @@ var ErrInvalid = errors.New("invalid dump")
 // maxProblems bounds how many problems Validate reports at once.
 const maxProblems = 20
 
-// Validate checks the whole dump: its version, that every record has an
-// id (positive, except chat ids, which are negative for groups) and valid
-// kinds, frequencies and roles, and that no id or seed key appears twice.
-// Import calls it before writing anything.
+// MaxPostID bounds post ids and last_post_id. No municipality comes near a
+// trillion posts, so a larger id is a forged or corrupted dump; and
+// importing one would leave the sequence so high that later posts fail
+// ("post ids exhausted") or get ids that lose precision as float64 scores
+// and in JSON readers.
+const MaxPostID = 1 << 40
+
+// maxID bounds user ids, and chat ids in absolute value.
+const maxID = store.MaxTelegramID
+
+// Validate checks that d holds only what a partnerbot could have written:
+// its version; ids within Telegram's and the post sequence's bounds, none
+// twice; last_post_id at or above every post id; officials that are
+// editors, as owners come only from ADMIN_IDS; posts that pass
+// store.Post.Validate; usernames that are Telegram usernames and say
+// unambiguously who has each one now; valid languages, kinds, frequencies,
+// chat types and audit actions; plausible times. Each problem names the
+// record and the field. Import calls it before writing anything.
 func (d Dump) Validate() error {
 	if d.Version != Version {
 		if d.Version == 0 {
@@ -27,69 +42,94 @@ func (d Dump) Validate() error {
 		return fmt.Errorf("dump: %w: version %d, this partnerbot reads version %d", ErrInvalid, d.Version, Version)
 	}
 	v := &validator{}
-	subs := map[int64]bool{}
-	for i, s := range d.Subscribers {
-		at := fmt.Sprintf("subscribers[%d] (chat %d)", i, s.ChatID)
-		v.check(s.ChatID != 0, at, "chat id 0")
-		v.check(!subs[s.ChatID], at, "chat listed twice")
-		subs[s.ChatID] = true
-		v.check(s.Frequency.Valid(), at, fmt.Sprintf("unknown frequency %q", s.Frequency))
-		for _, k := range s.Kinds {
-			v.check(k.Valid(), at, fmt.Sprintf("unknown kind %q", k))
-		}
+	v.subscribers(d.Subscribers)
+	switch {
+	case d.LastPostID < 0:
+		v.add("last_post_id", fmt.Sprintf("%d is negative", d.LastPostID))
+	case d.LastPostID > MaxPostID:
+		v.add("last_post_id", fmt.Sprintf("%d is above %d, the largest post id a dump may hold", d.LastPostID, int64(MaxPostID)))
 	}
-	posts := map[int64]bool{}
-	postSeeds := map[string]bool{}
-	for i, p := range d.Posts {
-		at := fmt.Sprintf("posts[%d] (id %d)", i, p.ID)
-		v.check(p.ID > 0, at, "id must be positive")
-		v.check(!posts[p.ID], at, "id listed twice")
-		posts[p.ID] = true
-		v.check(p.Kind.Valid(), at, fmt.Sprintf("unknown kind %q", p.Kind))
-		v.check(p.City != "", at, "no city")
-		if p.SeedKey != "" {
-			v.check(!postSeeds[p.SeedKey], at, fmt.Sprintf("seed key %q used by two posts", p.SeedKey))
-			postSeeds[p.SeedKey] = true
-		}
-	}
-	v.check(d.LastPostID >= 0, "last_post_id", "negative")
-	seeds := map[string]bool{}
-	for i, s := range d.Seeds {
-		at := fmt.Sprintf("seeds[%d] (%q)", i, s.Key)
-		v.check(s.Key != "", at, "empty key")
-		v.check(!seeds[s.Key], at, "key listed twice")
-		seeds[s.Key] = true
-		v.check(s.PostID > 0, at, "post id must be positive")
-	}
-	officials := map[int64]bool{}
-	for i, o := range d.Officials {
-		at := fmt.Sprintf("officials[%d] (user %d)", i, o.UserID)
-		v.check(o.UserID > 0, at, "user id must be positive")
-		v.check(!officials[o.UserID], at, "user listed twice")
-		officials[o.UserID] = true
-		v.check(o.Role == store.RoleEditor || o.Role == store.RoleOwner, at, fmt.Sprintf("unknown role %q", o.Role))
-	}
-	users := map[int64]bool{}
-	for i, u := range d.Users {
-		at := fmt.Sprintf("users[%d] (id %d)", i, u.ID)
-		v.check(u.ID > 0, at, "id must be positive")
-		v.check(!users[u.ID], at, "user listed twice")
-		users[u.ID] = true
-	}
-	for i, e := range d.Audit {
-		at := fmt.Sprintf("audit[%d]", i)
-		v.check(e.PostID >= 0, at, "negative post id")
-		v.check(e.Action != "", at, "no action")
-	}
+	seedPosts := v.posts(d.Posts, d.LastPostID)
+	v.seeds(d.Seeds, seedPosts, d.LastPostID)
+	users := v.users(d.Users)
+	v.officials(d.Officials, users)
+	v.audit(d.Audit, d.LastPostID)
 	cursors := map[int64]bool{}
 	for i, c := range d.DigestCursors {
 		at := fmt.Sprintf("digest_cursors[%d] (chat %d)", i, c.ChatID)
-		v.check(c.ChatID != 0, at, "chat id 0")
+		v.chatID(at, c.ChatID)
 		v.check(!cursors[c.ChatID], at, "chat listed twice")
 		cursors[c.ChatID] = true
-		v.check(!c.At.IsZero(), at, "no time")
+		if c.At.IsZero() {
+			v.add(at, "at: no time")
+		} else {
+			v.time(at, "at", c.At)
+		}
 	}
 	return v.err()
+}
+
+// posts checks every post and returns the id of each seed key's post.
+func (v *validator) posts(posts []store.Post, last int64) map[string]int64 {
+	ids := map[int64]bool{}
+	seeds := map[string]int64{}
+	for i, p := range posts {
+		at := fmt.Sprintf("posts[%d] (id %d)", i, p.ID)
+		if v.postID(at, "id", p.ID) {
+			v.check(p.ID <= last, at, fmt.Sprintf("id is above last_post_id %d", last))
+		}
+		v.check(!ids[p.ID], at, "id listed twice")
+		ids[p.ID] = true
+		q := p
+		q.ID = max(q.ID, 0) // reported above, against the dump's stricter bound
+		if err := q.Validate(); err != nil {
+			v.add(at, err.Error())
+		}
+		if p.SeedKey != "" {
+			if _, dup := seeds[p.SeedKey]; dup {
+				v.add(at, fmt.Sprintf("seed key %q used by two posts", p.SeedKey))
+			}
+			seeds[p.SeedKey] = p.ID
+		}
+	}
+	return seeds
+}
+
+// seeds checks the seed keys; a key whose post is still there must point
+// at it, or SeedPost would see the dataset entry as seeded by another post.
+func (v *validator) seeds(seeds []Seed, posts map[string]int64, last int64) {
+	keys := map[string]bool{}
+	for i, s := range seeds {
+		at := fmt.Sprintf("seeds[%d] (%q)", i, s.Key)
+		v.check(s.Key != "", at, "empty key")
+		v.check(!keys[s.Key], at, "key listed twice")
+		keys[s.Key] = true
+		if v.postID(at, "post_id", s.PostID) {
+			v.check(s.PostID <= last, at, fmt.Sprintf("post_id is above last_post_id %d", last))
+		}
+		if id, ok := posts[s.Key]; ok && id != s.PostID {
+			v.add(at, fmt.Sprintf("post_id %d, but post %d has this seed key", s.PostID, id))
+		}
+	}
+}
+
+// audit checks the audit log: it records only what publishing does.
+func (v *validator) audit(entries []store.AuditEntry, last int64) {
+	for i, e := range entries {
+		at := fmt.Sprintf("audit[%d] (post %d)", i, e.PostID)
+		if v.postID(at, "post_id", e.PostID) {
+			v.check(e.PostID <= last, at, fmt.Sprintf("post_id is above last_post_id %d", last))
+		}
+		v.userID(at, "user_id", e.UserID)
+		switch e.Action {
+		case "created", "edited", "deleted":
+		case "":
+			v.add(at, "no action")
+		default:
+			v.add(at, fmt.Sprintf("unknown action %q; want created, edited or deleted", e.Action))
+		}
+		v.time(at, "at", e.At)
+	}
 }
 
 // validator collects problems.
@@ -99,14 +139,60 @@ type validator struct {
 }
 
 func (v *validator) check(ok bool, at, problem string) {
-	if ok {
-		return
+	if !ok {
+		v.add(at, problem)
 	}
+}
+
+func (v *validator) add(at, problem string) {
 	if len(v.problems) == maxProblems {
 		v.more++
 		return
 	}
 	v.problems = append(v.problems, at+": "+problem)
+}
+
+// postID reports whether id is one the post sequence can have handed out.
+func (v *validator) postID(at, field string, id int64) bool {
+	switch {
+	case id <= 0:
+		v.add(at, field+" must be positive")
+	case id > MaxPostID:
+		v.add(at, fmt.Sprintf("%s %d is above %d, the largest post id a dump may hold", field, id, int64(MaxPostID)))
+	default:
+		return true
+	}
+	return false
+}
+
+// userID reports whether id is a Telegram user id.
+func (v *validator) userID(at, field string, id int64) bool {
+	switch {
+	case id <= 0:
+		v.add(at, field+" must be positive")
+	case id > maxID:
+		v.add(at, fmt.Sprintf("%s %d is beyond Telegram's user ids (at most 52 bits)", field, id))
+	default:
+		return true
+	}
+	return false
+}
+
+// chatID checks a chat id of any chat type.
+func (v *validator) chatID(at string, id int64) {
+	switch {
+	case id == 0:
+		v.add(at, "chat id 0")
+	case id > maxID || id < -maxID:
+		v.add(at, fmt.Sprintf("chat id %d is beyond Telegram's chat ids (at most 52 bits)", id))
+	}
+}
+
+// time checks a time that may be unset.
+func (v *validator) time(at, field string, t time.Time) {
+	if !t.IsZero() && !store.PlausibleTime(t) {
+		v.add(at, fmt.Sprintf("%s %s is not between the years %d and %d", field, t.Format(time.RFC3339), store.MinYear, store.MaxYear))
+	}
 }
 
 func (v *validator) err() error {
