@@ -164,7 +164,7 @@ func boltSecondScale(first int, ran bool, took time.Duration) ([]int, string) {
 type noLimit struct{}
 
 func (noLimit) Reserve(context.Context, int64, bool, bool) (time.Duration, error) { return 0, nil }
-func (noLimit) Pause(context.Context, time.Duration) error                        { return nil }
+func (noLimit) Flood(context.Context, int64, time.Duration) (bool, error)         { return false, nil }
 
 // recSender wraps the bot's client and records when each accepted send
 // began (the moment the limiter let it go); it closes reached when target
@@ -504,7 +504,7 @@ func benchRates(b *testing.B, kind string) ([]rateResult, replyResult) {
 	e := newEnv(b, kind, false)
 	// One real digest text per language, rendered by the bot.
 	texts := map[store.Lang]string{}
-	for i, l := range store.Langs {
+	for i, l := range store.Langs() {
 		s := subscriber(int64(i), e.city, time.Now())
 		s.Lang = l
 		texts[l] = e.bot.DigestMessages(s, e.posts)[0]
@@ -525,7 +525,7 @@ func benchRates(b *testing.B, kind string) ([]rateResult, replyResult) {
 		for start := 0; start < queue; start += 1000 {
 			var msgs []store.OutboxMessage
 			for j := start; j < min(queue, start+1000); j++ {
-				l := store.Langs[j%len(store.Langs)]
+				l := store.Langs()[j%len(store.Langs())]
 				msgs = append(msgs, store.OutboxMessage{Kind: store.MsgDigest, ChatID: base + int64(j), Text: texts[l],
 					CreatedAt: time.Now(), Ref: runKey})
 			}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/partnerbot/partnerbot/bot"
 	"github.com/partnerbot/partnerbot/data"
+	"github.com/partnerbot/partnerbot/internal/pacing"
 	"github.com/partnerbot/partnerbot/internal/redistest"
 	"github.com/partnerbot/partnerbot/internal/telegramtest"
 	"github.com/partnerbot/partnerbot/scheduler"
@@ -215,13 +216,13 @@ func copyFile(src, dst string) error {
 	return d.Sync()
 }
 
-// limiter is the backend's real limiter: the shared GCRA limiter in Redis,
-// or boltstore's in-process one.
+// limiter is the backend's real limiter: the shared policy over buckets in
+// Redis, or over the embedded store's in-process ones.
 func (e *env) limiter(rate int, share float64) scheduler.Limiter {
 	if e.kind == backendBolt {
-		return boltstore.NewLimiter(rate, share)
+		return pacing.New(e.bst.Buckets(), pacing.Config{Rate: rate, BulkShare: share})
 	}
-	return e.rst.Limiter(redisstore.LimiterConfig{Rate: rate, BulkShare: share})
+	return pacing.New(e.rst.Buckets(), pacing.Config{Rate: rate, BulkShare: share})
 }
 
 // resetOutbox empties the outbox and the limiter state before a rate run.
@@ -231,8 +232,8 @@ func (e *env) resetOutbox(b *testing.B) {
 		e.freshBolt(b) // the limiter lives in memory: a new one is fresh
 		return
 	}
-	if err := e.raw.Del(context.Background(), redisstore.DefaultPrefix+"outbox", redisstore.DefaultPrefix+"send:pause",
-		"rate:"+redisstore.DefaultPrefix+"bulk", "rate:"+redisstore.DefaultPrefix+"global").Err(); err != nil {
+	p := redisstore.DefaultPrefix
+	if err := e.raw.Del(context.Background(), p+"outbox", p+"pacing:pause:all", p+"pacing:bulk", p+"pacing:global").Err(); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -277,7 +278,7 @@ func (e *env) seedPosts(b *testing.B) {
 // subscriber is a private chat following the partner city, daily, all
 // kinds, in one of the four languages.
 func subscriber(id int64, city string, now time.Time) store.Subscriber {
-	s := store.NewSubscriber(id, "private", store.Langs[id%int64(len(store.Langs))], now)
+	s := store.NewSubscriber(id, "private", store.Langs()[id%int64(len(store.Langs()))], now)
 	s.Cities = []string{city}
 	return s
 }

@@ -6,7 +6,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -32,8 +31,8 @@ type Bot struct {
 	pacer     Pacer
 	obs       Observer
 	publicURL string
-	// digestSince tells when a subscriber's last digest went out.
-	digestSince func(ctx context.Context, s store.Subscriber) (time.Time, bool, error)
+	preview   DigestPreviewer
+	inbound   *inbound
 
 	commands  map[string]route
 	callbacks map[string]callbackRoute
@@ -42,13 +41,24 @@ type Bot struct {
 // Observer hears about handled updates and replies; metrics implement it.
 type Observer interface {
 	UpdateHandled(kind, command string, d time.Duration)
+	// UpdateDropped: an update over the inbound limits (user_rate,
+	// chat_rate) was not handled.
+	UpdateDropped(reason string)
 	Sent(kind string)
 	Failed(kind, reason string)
 }
 
-// Announcer pushes an announcement to its subscribers right away.
+// Announcer pushes an announcement to its subscribers right away. It may
+// be called again for the same post (a retried update) and must then send
+// nobody anything twice.
 type Announcer interface {
 	Announce(ctx context.Context, p store.Post) (recipients int, err error)
+}
+
+// DigestPreviewer renders the digest a subscriber would get now, exactly
+// as the scheduler would plan it; the scheduler implements it.
+type DigestPreviewer interface {
+	PreviewDigest(ctx context.Context, sub store.Subscriber) (msgs []string, since time.Time, err error)
 }
 
 // Config holds a Bot's dependencies.
@@ -72,15 +82,18 @@ type Config struct {
 	// PublicURL, when set, is where the calendar feeds are served; city
 	// cards and /events then link to them.
 	PublicURL string
-	// DigestSince, when set, tells when a chat's last digest went out, so
-	// /digest_preview shows exactly what the next digest would.
-	DigestSince func(ctx context.Context, s store.Subscriber) (time.Time, bool, error)
+	// Preview renders /digest_preview; without it the command says there
+	// is nothing to preview.
+	Preview DigestPreviewer
+	// Inbound limits how fast one person or group may write to the bot;
+	// zero fields take DefaultInbound's.
+	Inbound InboundLimits
 }
 
 // New returns a Bot ready to handle updates.
 func New(cfg Config) *Bot {
 	b := &Bot{store: cfg.Store, data: cfg.Data, tg: cfg.Client, tr: cfg.Translator, log: cfg.Logger, now: cfg.Now,
-		owners: cfg.Owners, tz: cfg.TimeZone, announcer: cfg.Announcer, pacer: cfg.Pacer, obs: cfg.Observer, publicURL: strings.TrimRight(cfg.PublicURL, "/"), digestSince: cfg.DigestSince}
+		owners: cfg.Owners, tz: cfg.TimeZone, announcer: cfg.Announcer, pacer: cfg.Pacer, obs: cfg.Observer, publicURL: strings.TrimRight(cfg.PublicURL, "/"), preview: cfg.Preview}
 	if b.tz == nil {
 		b.tz = time.UTC
 		if cfg.Data != nil && cfg.Data.Home.Location != nil {
@@ -93,6 +106,7 @@ func New(cfg Config) *Bot {
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
+	b.inbound = newInbound(cfg.Inbound)
 	b.commands = make(map[string]route)
 	for _, rt := range b.routes() {
 		b.commands[rt.Command] = rt
@@ -101,47 +115,60 @@ func New(cfg Config) *Bot {
 	return b
 }
 
-// Handle handles one update. It returns an error only when the update should
-// be delivered again later (the reply could not reach Telegram for a reason
-// that may pass); everything else, including storage failures that were
-// explained to the resident, counts as handled.
+// Handle handles one update. It returns an error only when the update
+// should be delivered again later: its replies did not reach Telegram for a
+// reason that may pass (then they are kept, and the next attempt only
+// sends them), or the chat must wait (a *WaitError). Everything else,
+// including storage failures explained to the resident, counts as handled.
 func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 	began := time.Now()
 	r := newRequest(u, b.tg.Username())
+	if j, ok := b.loadJournal(ctx, r.UpdateID); ok {
+		if j.Done {
+			return nil
+		}
+		return b.deliver(ctx, r, j.Replies, true)
+	}
 	log := b.log.With("update_id", r.UpdateID, "chat_id", r.ChatID, "kind", string(r.Kind))
+	if !b.admit(ctx, r) {
+		return b.deliver(ctx, r, r.out, false)
+	}
 	b.resolve(ctx, r)
-	b.rememberUser(ctx, r)
 	err := b.dispatch(ctx, r)
 	if b.obs != nil {
 		b.obs.UpdateHandled(string(r.Kind), b.commandLabel(r), time.Since(began))
 	}
-	if err == nil {
-		log.Debug("update handled", "command", r.Command)
-		return nil
+	if err != nil {
+		b.explain(ctx, r, err, log)
+	} else {
+		log.Debug("update handled", "command", r.Command, "action", r.Action)
 	}
-	if retryable(err) {
-		log.Warn("update not handled, will retry", "err", err)
-		return err
-	}
-	// The resident gets one short explanation; details only go to the log.
+	b.rememberUser(ctx, r)
+	b.ensureMenu(ctx, r)
+	return b.deliver(ctx, r, r.out, false)
+}
+
+// explain tells the resident, in one short line, that their update could
+// not be handled; details only go to the log. Replies the handler queued
+// before it failed are dropped: they may describe a change that did not
+// happen.
+func (b *Bot) explain(ctx context.Context, r *Request, err error, log *slog.Logger) {
 	key := "error_internal"
 	if errors.Is(err, store.ErrUnavailable) {
 		key = "error_unavailable"
 		log.Warn("storage unavailable", "err", err)
 	} else {
-		log.Error("update failed", "err", err, "command", r.Command)
+		log.Error("update failed", "err", err, "command", r.Command, "action", r.Action)
 	}
+	r.out = nil
 	if r.ChatID == 0 || r.Kind == KindMember || r.Kind == KindChannelPost {
-		return nil
+		return
 	}
 	if r.Kind == KindCallback {
 		b.answer(ctx, r, b.tr.T(r.Lang, key))
-		return nil
+		return
 	}
-	if rerr := b.reply(ctx, r, b.tr.T(r.Lang, key), nil); rerr != nil && retryable(rerr) {
-		return fmt.Errorf("reply with error notice: %w", rerr)
-	}
-	return nil
+	b.reply(ctx, r, b.tr.T(r.Lang, key), nil)
 }
 
 // commandLabel names the command or button for metrics; anything not in
@@ -154,13 +181,8 @@ func (b *Bot) commandLabel(r *Request) string {
 		}
 		return "other"
 	case KindCallback:
-		if cb, err := DecodeCallback(r.Data); err == nil {
-			return "button_" + cb.Action
-		}
-		if action, _, ok := strings.Cut(r.Data, ":"); ok {
-			if _, known := b.callbacks[action]; known {
-				return "button_" + action
-			}
+		if _, known := b.callbacks[r.Action]; known {
+			return "button_" + r.Action
 		}
 		return "other"
 	}
@@ -190,19 +212,6 @@ func (b *Bot) resolve(ctx context.Context, r *Request) {
 			r.Lang = store.LangUK
 		}
 	}
-}
-
-// retryable reports whether a failure to talk to Telegram may pass by
-// itself, so the update should be delivered again rather than dropped.
-func retryable(err error) bool {
-	if err == nil || errors.Is(err, store.ErrUnavailable) {
-		return false
-	}
-	if e, ok := APIError(err); ok {
-		return e.Code == 429 || e.Code >= 500
-	}
-	var te *telegramError
-	return errors.As(err, &te)
 }
 
 // telegramError marks an error that came from talking to Telegram (as

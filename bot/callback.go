@@ -20,8 +20,8 @@ const (
 	cbCityEvents  = "e"  // arg: city slug
 	cbSubscribe   = "s"  // arg: city slug; from a city card
 	cbUnsubscribe = "u"  // arg: city slug; from a city card
-	cbToggleCity  = "tc" // arg: city slug; in the toggle keyboard
-	cbToggleKind  = "tk" // arg: post kind
+	cbToggleCity  = "tc" // arg: 1 or 0 (follow or not) and a city slug; in the toggle keyboard
+	cbToggleKind  = "tk" // arg: 1 or 0 and a post kind
 	cbToggleDone  = "td" // no arg
 	cbLang        = "l"  // arg: language code
 	cbDigest      = "d"  // arg: frequency

@@ -70,11 +70,7 @@ func (c *Client) ID() int64 { return c.self.ID }
 
 // GetUpdates long-polls for updates; cancelling ctx ends the poll at once.
 func (c *Client) GetUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) ([]tgbotapi.Update, error) {
-	// The library takes no context: a copy of it whose HTTP requests carry
-	// ctx does the poll.
-	poll := *c.api
-	poll.Client = &ctxClient{ctx: ctx, c: c.pollHTTP}
-	u, err := poll.GetUpdates(cfg)
+	u, err := c.withContext(ctx, c.pollHTTP).GetUpdates(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("telegram: getUpdates: %w", c.redact(err))
 	}
@@ -83,9 +79,10 @@ func (c *Client) GetUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) ([]t
 
 // ConfirmUpdates tells Telegram that every update below offset was handled,
 // without waiting for new ones; used at shutdown, after the poll context
-// has ended.
-func (c *Client) ConfirmUpdates(offset int, allowed []string) error {
-	_, err := c.api.Request(tgbotapi.UpdateConfig{Offset: offset, Limit: 1, Timeout: 0, AllowedUpdates: allowed})
+// has ended, so it takes a context of its own.
+func (c *Client) ConfirmUpdates(ctx context.Context, offset int, allowed []string) error {
+	api := c.withContext(ctx, c.sendHTTP)
+	_, err := api.Request(tgbotapi.UpdateConfig{Offset: offset, Limit: 1, Timeout: 0, AllowedUpdates: allowed})
 	if err != nil {
 		return fmt.Errorf("telegram: confirm updates below %d: %w", offset, c.redact(err))
 	}
@@ -93,11 +90,12 @@ func (c *Client) ConfirmUpdates(offset int, allowed []string) error {
 }
 
 // Send sends a message-like request and returns the message Telegram made.
+// Cancelling ctx abandons the request at once.
 func (c *Client) Send(ctx context.Context, m tgbotapi.Chattable) (tgbotapi.Message, error) {
 	if err := ctx.Err(); err != nil {
 		return tgbotapi.Message{}, err
 	}
-	msg, err := c.api.Send(m)
+	msg, err := c.withContext(ctx, c.sendHTTP).Send(m)
 	if err != nil {
 		return msg, fmt.Errorf("telegram: send: %w", c.redact(err))
 	}
@@ -109,7 +107,7 @@ func (c *Client) Request(ctx context.Context, m tgbotapi.Chattable) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if _, err := c.api.Request(m); err != nil {
+	if _, err := c.withContext(ctx, c.sendHTTP).Request(m); err != nil {
 		return fmt.Errorf("telegram: request: %w", c.redact(err))
 	}
 	return nil
@@ -120,10 +118,19 @@ func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if _, err := c.api.MakeRequest(method, params); err != nil {
+	if _, err := c.withContext(ctx, c.sendHTTP).MakeRequest(method, params); err != nil {
 		return fmt.Errorf("telegram: %s: %w", method, c.redact(err))
 	}
 	return nil
+}
+
+// withContext returns a copy of the library client whose HTTP requests
+// carry ctx: the library takes no context of its own, and a request that
+// outlives shutdown, or its caller's deadline, must end with it.
+func (c *Client) withContext(ctx context.Context, hc *http.Client) *tgbotapi.BotAPI {
+	api := *c.api
+	api.Client = &ctxClient{ctx: ctx, c: hc}
+	return &api
 }
 
 func (c *Client) redact(err error) error { return Redact(err, c.token) }

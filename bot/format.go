@@ -59,7 +59,7 @@ func (b *Bot) newsItem(p store.Post, l store.Lang) string {
 		date = *p.StartsAt
 	}
 	var sb strings.Builder
-	sb.WriteString("<b>" + esc(t.Title) + "</b>\n")
+	sb.WriteString("<b>" + esc(p.DisplayTitle(l)) + "</b>\n")
 	sb.WriteString("<i>" + date.In(b.location(p.City)).Format(dateLayout) + " · " + b.kindLabel(p.Kind, l) + " · " + b.cityLabel(p.City, l) + "</i>")
 	if text := strings.TrimSpace(t.Text); text != "" {
 		sb.WriteString("\n" + esc(truncate(text, newsTextLen)))
@@ -94,7 +94,7 @@ func (b *Bot) eventItem(p store.Post, l store.Lang) string {
 
 // shortItem is one line for a city card: date, kind, title.
 func (b *Bot) shortItem(p store.Post, l store.Lang) string {
-	return "• " + p.Date.In(b.location(p.City)).Format(dateLayout) + " · " + b.kindLabel(p.Kind, l) + " · " + esc(p.In(l).Title)
+	return "• " + p.Date.In(b.location(p.City)).Format(dateLayout) + " · " + b.kindLabel(p.Kind, l) + " · " + esc(p.DisplayTitle(l))
 }
 
 // knownCities lists partner names for "unknown city" replies.

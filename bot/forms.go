@@ -46,8 +46,8 @@ type Form struct {
 	Fields []string // names, in order; the last one takes the rest
 }
 
-// Forms are the one-line publishing commands, by command name.
-var Forms = map[string]Form{
+// forms are the one-line publishing commands, by command name.
+var forms = map[string]Form{
 	"visit":     {store.KindVisit, []string{"city", "date", "title", "text"}},
 	"agreement": {store.KindAgreement, []string{"city", "date", "title", "text"}},
 	"event":     {store.KindEvent, []string{"city", "start", "place", "title", "text"}},
@@ -55,11 +55,14 @@ var Forms = map[string]Form{
 }
 
 // SplitForm cuts a form's arguments into n fields: separated by "|", or one
-// per line. The last field takes everything left, so a text keeps its line
-// breaks and may itself contain "|".
+// per line. The first line decides which: a form written one field per
+// line has no "|" before its first line break. The last field takes
+// everything left, so a text keeps its line breaks and may itself contain
+// "|" in either form.
 func SplitForm(args string, n int) ([]string, error) {
 	var parts []string
-	if strings.Contains(args, "|") {
+	first, _, _ := strings.Cut(args, "\n")
+	if strings.Contains(first, "|") {
 		parts = strings.SplitN(args, "|", n)
 	} else {
 		parts = strings.SplitN(args, "\n", n)
@@ -112,6 +115,17 @@ func ParseDateTime(s string, loc *time.Location) (time.Time, error) {
 	return t, nil
 }
 
+// renameField makes a date error name the field it was typed for: the
+// date parsers cannot know whether they read a start or an end.
+func renameField(err error, field string) error {
+	if fe, ok := asFormError(err); ok {
+		c := *fe
+		c.Field = field
+		return &c
+	}
+	return err
+}
+
 // checkLen refuses a field longer than limit characters.
 func checkLen(field, s string, limit int) error {
 	if n := utf8.RuneCountInString(s); n > limit {
@@ -132,7 +146,7 @@ func asFormError(err error) (*FormError, bool) {
 // parseForm turns a one-line command into a post, or the first error found;
 // nothing is saved from a malformed form.
 func (b *Bot) parseForm(name, args string, author int64, now time.Time) (store.Post, error) {
-	f, ok := Forms[name]
+	f, ok := forms[name]
 	if !ok {
 		return store.Post{}, fmt.Errorf("no form %q", name)
 	}

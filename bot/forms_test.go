@@ -51,6 +51,9 @@ func TestSplitForm(t *testing.T) {
 		{"a|b|c|d", 3, []string{"a", "b", "c|d"}, true},
 		{"a\nb\nc\nd", 3, []string{"a", "b", "c\nd"}, true},
 		{"a | b |\n line1\n line2", 3, []string{"a", "b", "line1\n line2"}, true},
+		// One field per line: a "|" in the text is the text's own.
+		{"venlo\n2025-10-30\nTitle\nA | B rules", 4, []string{"venlo", "2025-10-30", "Title", "A | B rules"}, true},
+		{"all\nEither | or\nmore", 2, []string{"all", "Either | or\nmore"}, true},
 		{"a | b", 3, nil, false},
 		{"a |  | c", 3, nil, false},
 		{"", 2, nil, false},

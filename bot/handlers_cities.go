@@ -43,7 +43,7 @@ func (b *Bot) replyUnknownCity(ctx context.Context, r *Request, name string) err
 
 // onCity opens a card from a button.
 func (b *Bot) onCity(ctx context.Context, r *Request) error {
-	c, ok := b.data.Partner(r.Data)
+	c, ok := b.data.Partner(r.Arg)
 	if !ok {
 		return errBadArg
 	}
@@ -115,10 +115,10 @@ func (b *Bot) handleEvents(ctx context.Context, r *Request) error {
 }
 
 func (b *Bot) onCityEvents(ctx context.Context, r *Request) error {
-	if _, ok := b.data.Partner(r.Data); !ok {
+	if _, ok := b.data.Partner(r.Arg); !ok {
 		return errBadArg
 	}
-	return b.sendEvents(ctx, r, r.Data)
+	return b.sendEvents(ctx, r, r.Arg)
 }
 
 func (b *Bot) sendEvents(ctx context.Context, r *Request, slug string) error {

@@ -34,7 +34,7 @@ func (b *Bot) kindList(kinds []store.Kind, l store.Lang) string {
 		return b.tr.T(l, "none")
 	}
 	out := make([]string, 0, len(kinds))
-	for _, k := range store.Kinds { // display order, whatever the stored order
+	for _, k := range store.Kinds() { // display order, whatever the stored order
 		for _, have := range kinds {
 			if have == k {
 				out = append(out, b.tr.T(l, "kinds_"+string(k)))
@@ -72,7 +72,7 @@ func (b *Bot) sendDigestChoice(ctx context.Context, r *Request) error {
 }
 
 func (b *Bot) onDigest(ctx context.Context, r *Request) error {
-	f := store.Frequency(r.Data)
+	f := store.Frequency(r.Arg)
 	if !f.Valid() {
 		return errBadArg
 	}
@@ -103,8 +103,8 @@ func (b *Bot) handleLang(ctx context.Context, r *Request) error {
 }
 
 func (b *Bot) onLang(ctx context.Context, r *Request) error {
-	l, ok := store.ParseLang(r.Data)
-	if !ok || len(r.Data) != 2 {
+	l, ok := store.ParseLang(r.Arg)
+	if !ok || len(r.Arg) != 2 {
 		return errBadArg
 	}
 	return b.setLang(ctx, r, l, true)

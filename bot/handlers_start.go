@@ -48,7 +48,7 @@ func (b *Bot) greet(ctx context.Context, r *Request) error {
 // officials the commands their role allows.
 func (b *Bot) handleHelp(ctx context.Context, r *Request) error {
 	access := Resident
-	if role, ok, err := b.role(ctx, r.UserID); err == nil && ok {
+	if role, ok, err := b.requestRole(ctx, r); err == nil && ok {
 		access = Editor
 		if role == store.RoleOwner {
 			access = Owner
@@ -73,7 +73,7 @@ func (b *Bot) handleHelp(ctx context.Context, r *Request) error {
 
 // onMenu runs the command behind a /start menu button.
 func (b *Bot) onMenu(ctx context.Context, r *Request) error {
-	switch r.Data {
+	switch r.Arg {
 	case "cities":
 		return b.handleCities(ctx, r)
 	case "events":
@@ -124,17 +124,7 @@ func (b *Bot) handleMembership(ctx context.Context, r *Request) error {
 // handleMigration moves a group's record to its new supergroup id, so the
 // subscription survives the upgrade.
 func (b *Bot) handleMigration(ctx context.Context, r *Request) error {
-	if r.Sub == nil {
-		return nil
-	}
-	moved := *r.Sub
-	moved.ChatID, moved.ChatType, moved.UpdatedAt = r.MigrateTo, "supergroup", b.now()
-	// Save the new record before deleting the old one: a failure in between
-	// leaves two records, never none.
-	if err := b.store.SaveSubscriber(ctx, moved); err != nil {
-		return err
-	}
-	if _, err := b.store.DeleteSubscriber(ctx, r.ChatID); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := store.MigrateChat(ctx, b.store, r.ChatID, r.MigrateTo, b.now()); err != nil {
 		return err
 	}
 	b.log.Info("group migrated", "chat_id", r.ChatID, "new_chat_id", r.MigrateTo)

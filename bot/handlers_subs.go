@@ -119,16 +119,32 @@ func (b *Bot) togglesText(r *Request) string {
 	return b.tr.T(r.Lang, "toggles_title") + "\n\n" + b.summary(r.Sub, r.Lang)
 }
 
-// onToggleCity flips one city and redraws the keyboard in place.
+// A toggle button carries the state it sets ("1krefeld" follows Krefeld,
+// "0krefeld" stops), not "flip": a double tap, or the same tap delivered
+// twice, sets the same state twice instead of undoing itself.
+func toggleArg(on bool, value string) string {
+	if on {
+		return "1" + value
+	}
+	return "0" + value
+}
+
+func parseToggle(arg string) (on bool, value string, ok bool) {
+	if len(arg) < 2 || arg[0] != '0' && arg[0] != '1' {
+		return false, "", false
+	}
+	return arg[0] == '1', arg[1:], true
+}
+
+// onToggleCity sets one city and redraws the keyboard in place.
 func (b *Bot) onToggleCity(ctx context.Context, r *Request) error {
-	slug := r.Data
-	if _, ok := b.data.Partner(slug); !ok {
+	on, slug, ok := parseToggle(r.Arg)
+	if _, known := b.data.Partner(slug); !ok || !known {
 		return errBadArg
 	}
 	if _, err := b.changeSub(ctx, r, func(s *store.Subscriber) {
-		if s.Follows(slug) {
-			s.Cities = slices.DeleteFunc(s.Cities, func(c string) bool { return c == slug })
-		} else {
+		s.Cities = slices.DeleteFunc(s.Cities, func(c string) bool { return c == slug })
+		if on {
 			s.Cities = append(s.Cities, slug)
 		}
 	}); err != nil {
@@ -137,16 +153,16 @@ func (b *Bot) onToggleCity(ctx context.Context, r *Request) error {
 	return b.edit(ctx, r, b.togglesText(r), b.toggleKeyboard(r.Sub, r.Lang))
 }
 
-// onToggleKind flips one kind of post and redraws the keyboard in place.
+// onToggleKind sets one kind of post and redraws the keyboard in place.
 func (b *Bot) onToggleKind(ctx context.Context, r *Request) error {
-	k := store.Kind(r.Data)
-	if !k.Valid() {
+	on, value, ok := parseToggle(r.Arg)
+	k := store.Kind(value)
+	if !ok || !k.Valid() {
 		return errBadArg
 	}
 	if _, err := b.changeSub(ctx, r, func(s *store.Subscriber) {
-		if s.Wants(k) {
-			s.Kinds = slices.DeleteFunc(s.Kinds, func(x store.Kind) bool { return x == k })
-		} else {
+		s.Kinds = slices.DeleteFunc(s.Kinds, func(x store.Kind) bool { return x == k })
+		if on {
 			s.Kinds = append(s.Kinds, k)
 		}
 	}); err != nil {
@@ -171,7 +187,7 @@ func (b *Bot) onCardUnsubscribe(ctx context.Context, r *Request) error {
 }
 
 func (b *Bot) cardToggle(ctx context.Context, r *Request, on bool) error {
-	c, ok := b.data.Partner(r.Data)
+	c, ok := b.data.Partner(r.Arg)
 	if !ok {
 		return errBadArg
 	}
@@ -195,8 +211,19 @@ func (b *Bot) cardToggle(ctx context.Context, r *Request, on bool) error {
 	return b.edit(ctx, r, text, b.cardKeyboard(c, r.Sub, r.Lang))
 }
 
-// handleStop deletes everything stored about the chat and says what it was.
+// handleStop deletes everything stored about the chat (and, in private,
+// about its person) and says what it was. Each deletion is idempotent, so
+// a retried /stop finishes what an interrupted one began.
 func (b *Bot) handleStop(ctx context.Context, r *Request) error {
+	r.forget = r.Private()
+	if r.forget {
+		if err := b.store.DeleteUser(ctx, r.UserID); err != nil {
+			return err
+		}
+		if err := b.store.DeleteDraft(ctx, r.UserID); err != nil {
+			return err
+		}
+	}
 	old, err := b.store.DeleteSubscriber(ctx, r.ChatID)
 	if isNotFound(err) {
 		return b.reply(ctx, r, b.tr.T(r.Lang, "stop_nothing"), nil)

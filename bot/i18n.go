@@ -42,7 +42,7 @@ func NewTranslator() (*Translator, error) {
 		}
 	}
 	t := &Translator{locs: make(map[store.Lang]*i18n.Localizer)}
-	for _, l := range store.Langs {
+	for _, l := range store.Langs() {
 		t.locs[l] = i18n.NewLocalizer(bundle, string(l), string(store.LangUK))
 	}
 	return t, nil

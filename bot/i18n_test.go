@@ -16,7 +16,7 @@ func TestLocalesHaveEveryKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range store.Langs {
+	for _, l := range store.Langs() {
 		got, err := localeKeys(l)
 		if err != nil {
 			t.Fatalf("%s: %v", l, err)
@@ -54,14 +54,14 @@ func TestTranslatorKnowsCodeKeys(t *testing.T) {
 			t.Errorf("route %s: help key %q missing", rt.Command, rt.Help)
 		}
 	}
-	for _, k := range store.Kinds {
+	for _, k := range store.Kinds() {
 		for _, p := range []string{"kind_", "kinds_"} {
 			if _, ok := keys[p+string(k)]; !ok {
 				t.Errorf("missing %s%s", p, k)
 			}
 		}
 	}
-	for _, f := range store.Frequencies {
+	for _, f := range store.Frequencies() {
 		for _, p := range []string{"freq_", "digest_set_"} {
 			if _, ok := keys[p+string(f)]; !ok {
 				t.Errorf("missing %s%s", p, f)

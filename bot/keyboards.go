@@ -63,12 +63,12 @@ func (b *Bot) toggleKeyboard(sub *store.Subscriber, l store.Lang) *tgbotapi.Inli
 	var rows [][]tgbotapi.InlineKeyboardButton
 	for _, c := range b.data.Partners {
 		rows = append(rows, []tgbotapi.InlineKeyboardButton{
-			button(mark(s.Follows(c.Slug))+c.Flag+" "+c.Name.In(l), Callback{cbToggleCity, c.Slug}),
+			button(mark(s.Follows(c.Slug))+c.Flag+" "+c.Name.In(l), Callback{cbToggleCity, toggleArg(!s.Follows(c.Slug), c.Slug)}),
 		})
 	}
 	var kinds []tgbotapi.InlineKeyboardButton
-	for _, k := range store.Kinds {
-		kinds = append(kinds, button(mark(s.Wants(k))+b.tr.T(l, "kinds_"+string(k)), Callback{cbToggleKind, string(k)}))
+	for _, k := range store.Kinds() {
+		kinds = append(kinds, button(mark(s.Wants(k))+b.tr.T(l, "kinds_"+string(k)), Callback{cbToggleKind, toggleArg(!s.Wants(k), string(k))}))
 	}
 	rows = append(rows, kinds[:2], kinds[2:])
 	rows = append(rows, []tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_done"), Callback{cbToggleDone, ""})})
@@ -78,7 +78,7 @@ func (b *Bot) toggleKeyboard(sub *store.Subscriber, l store.Lang) *tgbotapi.Inli
 // langKeyboard offers the four languages, each named in itself.
 func (b *Bot) langKeyboard() *tgbotapi.InlineKeyboardMarkup {
 	var row []tgbotapi.InlineKeyboardButton
-	for _, l := range store.Langs {
+	for _, l := range store.Langs() {
 		row = append(row, button(b.tr.T(l, "lang_name"), Callback{cbLang, string(l)}))
 	}
 	return keyboard(row)
@@ -87,7 +87,7 @@ func (b *Bot) langKeyboard() *tgbotapi.InlineKeyboardMarkup {
 // digestKeyboard offers the digest frequencies, the current one marked.
 func (b *Bot) digestKeyboard(cur store.Frequency, l store.Lang) *tgbotapi.InlineKeyboardMarkup {
 	var row []tgbotapi.InlineKeyboardButton
-	for _, f := range store.Frequencies {
+	for _, f := range store.Frequencies() {
 		row = append(row, button(mark(f == cur)+b.tr.T(l, "freq_"+string(f)), Callback{cbDigest, string(f)}))
 	}
 	return keyboard(row)

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/partnerbot/partnerbot/store"
 )
 
@@ -24,9 +22,11 @@ const (
 	Owner           // ADMIN_IDS only
 )
 
-// role returns the user's role; ok is false for residents.
+// role returns the user's role; ok is false for residents. Owners come
+// only from ADMIN_IDS: a stored grant is an editor's whatever it says, and
+// Telegram's service accounts (behind which anyone may hide) have none.
 func (b *Bot) role(ctx context.Context, userID int64) (store.Role, bool, error) {
-	if userID == 0 {
+	if userID == 0 || store.IsServiceAccount(userID) {
 		return "", false, nil
 	}
 	if slices.Contains(b.owners, userID) {
@@ -39,7 +39,22 @@ func (b *Bot) role(ctx context.Context, userID int64) (store.Role, bool, error) 
 	if err != nil {
 		return "", false, err
 	}
-	return o.Role, true, nil
+	if o.Role != store.RoleEditor {
+		b.log.Warn("stored grant with a role other than editor, treated as editor", "user_id", userID, "role", string(o.Role))
+	}
+	return store.RoleEditor, true, nil
+}
+
+// requestRole is role for the sender of r, looked up once per update.
+func (b *Bot) requestRole(ctx context.Context, r *Request) (store.Role, bool, error) {
+	if !r.roleRead {
+		role, ok, err := b.role(ctx, r.UserID)
+		if err != nil {
+			return "", false, err
+		}
+		r.role, r.official, r.roleRead = role, ok, true
+	}
+	return r.role, r.official, nil
 }
 
 // allowed checks the sender against a route's access level, and refuses
@@ -48,18 +63,25 @@ func (b *Bot) allowed(ctx context.Context, r *Request, a Access) (bool, error) {
 	if a == Resident {
 		return true, nil
 	}
-	role, ok, err := b.role(ctx, r.UserID)
-	if err != nil {
-		return false, err
-	}
-	if ok && (a == Editor || role == store.RoleOwner) {
-		return true, nil
-	}
-	b.log.Warn("refused official action", "user_id", r.UserID, "chat_id", r.ChatID, "command", r.Command, "data", r.Data)
 	key := "refused_official"
-	if ok {
-		key = "refused_owner"
+	if r.SenderChat != 0 {
+		// An anonymous admin or a channel: whoever it is cannot be
+		// checked, so nothing official is done on their word.
+		key = "refused_anonymous"
+	} else {
+		role, ok, err := b.requestRole(ctx, r)
+		if err != nil {
+			return false, err
+		}
+		if ok && (a == Editor || role == store.RoleOwner) {
+			return true, nil
+		}
+		if ok {
+			key = "refused_owner"
+		}
 	}
+	b.log.Warn("refused official action", "user_id", r.UserID, "chat_id", r.ChatID, "sender_chat", r.SenderChat,
+		"command", r.Command, "action", r.Action, "data", r.Data)
 	if r.Kind == KindCallback {
 		b.answer(ctx, r, htmlToPlain(b.tr.T(r.Lang, key)))
 		return false, nil
@@ -81,9 +103,13 @@ func (b *Bot) guard(a Access, h Handler) Handler {
 	}
 }
 
-// rememberUser keeps the sender's @username so owners can grant by it.
+// rememberUser keeps the @username of someone who writes to the bot in
+// private, so owners can grant a role by it. Nothing is kept from groups,
+// of Telegram's service accounts, or of someone who just asked (/stop) to
+// be forgotten.
 func (b *Bot) rememberUser(ctx context.Context, r *Request) {
-	if r.UserID == 0 || r.Kind != KindCommand && r.Kind != KindText {
+	if r.UserID == 0 || r.forget || !r.Private() || store.IsServiceAccount(r.UserID) ||
+		r.Kind != KindCommand && r.Kind != KindText {
 		return
 	}
 	u := store.User{ID: r.UserID, Username: r.Username, SeenAt: b.now()}
@@ -126,13 +152,18 @@ func (b *Bot) handleGrant(ctx context.Context, r *Request) error {
 	if slices.Contains(b.owners, u.ID) {
 		return b.reply(ctx, r, b.tr.T(r.Lang, "grant_is_owner", "Who", userLabel(u)), nil)
 	}
+	if store.IsServiceAccount(u.ID) {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "grant_service_account", "Who", userLabel(u)), nil)
+	}
 	o := store.Official{UserID: u.ID, Username: u.Username, Role: store.RoleEditor, GrantedBy: r.UserID, GrantedAt: b.now()}
 	if err := b.store.SaveOfficial(ctx, o); err != nil {
 		return err
 	}
 	b.log.Info("editor granted", "user_id", u.ID, "by", r.UserID)
+	// Telegram refuses a chat-scoped menu for someone who never wrote to
+	// the bot; then they get it when they next write (ensureMenu).
 	if err := b.setOfficialMenu(ctx, u.ID, Editor); err != nil {
-		b.log.Warn("official menu not set", "user_id", u.ID, "err", err)
+		b.log.Info("official menu not set yet", "user_id", u.ID, "err", err)
 	}
 	return b.reply(ctx, r, b.tr.T(r.Lang, "granted", "Who", userLabel(u)), nil)
 }
@@ -155,6 +186,9 @@ func (b *Bot) handleRevoke(ctx context.Context, r *Request) error {
 	b.log.Info("editor revoked", "user_id", u.ID, "by", r.UserID)
 	if err := b.deleteOfficialMenu(ctx, u.ID); err != nil {
 		b.log.Warn("official menu not removed", "user_id", u.ID, "err", err)
+	}
+	if err := b.store.DeleteMemo(ctx, menuKey(u.ID)); err != nil {
+		b.log.Warn("official menu record not removed", "user_id", u.ID, "err", err)
 	}
 	if err := b.store.DeleteDraft(ctx, u.ID); err != nil {
 		b.log.Warn("draft of revoked editor not removed", "user_id", u.ID, "err", err)
@@ -191,55 +225,4 @@ func userLabel(u store.User) string {
 		return fmt.Sprintf("@%s (%d)", u.Username, u.ID)
 	}
 	return strconv.FormatInt(u.ID, 10)
-}
-
-// setOfficialMenu gives an official's private chat the resident commands
-// plus the official ones, in every language.
-func (b *Bot) setOfficialMenu(ctx context.Context, userID int64, a Access) error {
-	for _, l := range append([]store.Lang{""}, store.Langs...) {
-		cmds := b.menuCommands(l, a)
-		cfg := tgbotapi.NewSetMyCommandsWithScopeAndLanguage(tgbotapi.NewBotCommandScopeChat(userID), string(l), cmds...)
-		if err := b.tg.Request(ctx, cfg); err != nil {
-			return fmt.Errorf("set official menu for %d (%q): %w", userID, l, err)
-		}
-	}
-	return nil
-}
-
-// deleteOfficialMenu falls back to the resident menu.
-func (b *Bot) deleteOfficialMenu(ctx context.Context, userID int64) error {
-	for _, l := range append([]store.Lang{""}, store.Langs...) {
-		scope := tgbotapi.NewBotCommandScopeChat(userID)
-		cfg := tgbotapi.DeleteMyCommandsConfig{Scope: &scope, LanguageCode: string(l)}
-		if err := b.tg.Request(ctx, cfg); err != nil {
-			return fmt.Errorf("delete official menu for %d (%q): %w", userID, l, err)
-		}
-	}
-	return nil
-}
-
-// SetOwnerMenus gives every owner their menu at start.
-func (b *Bot) SetOwnerMenus(ctx context.Context) error {
-	for _, id := range b.owners {
-		if err := b.setOfficialMenu(ctx, id, Owner); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// menuCommands lists the routes a user with access a sees, in language l
-// ("" means the default menu, in Ukrainian).
-func (b *Bot) menuCommands(l store.Lang, a Access) []tgbotapi.BotCommand {
-	tl := l
-	if tl == "" {
-		tl = store.LangUK
-	}
-	var cmds []tgbotapi.BotCommand
-	for _, rt := range b.routes() {
-		if rt.Access <= a {
-			cmds = append(cmds, tgbotapi.BotCommand{Command: rt.Command, Description: truncate(b.tr.T(tl, rt.Help), 256)})
-		}
-	}
-	return cmds
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
-	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -15,29 +13,56 @@ import (
 
 // AllowedUpdates is sent with every getUpdates call: Telegram remembers the
 // last list it got, so leaving it out would keep whatever an earlier
-// deployment asked for.
-var AllowedUpdates = []string{"message", "edited_message", "channel_post", "callback_query", "my_chat_member"}
+// deployment asked for. A fresh slice each time.
+func AllowedUpdates() []string {
+	return []string{"message", "edited_message", "channel_post", "callback_query", "my_chat_member"}
+}
 
-// UpdateHandler handles one update; an error means "deliver it again later".
+// UpdateHandler handles one update. An error means "deliver it again
+// later"; a *WaitError means "after this wait", without counting a failed
+// attempt.
 type UpdateHandler func(ctx context.Context, u tgbotapi.Update) error
 
+// Updates is where updates come from: the Bot API's getUpdates.
+type Updates interface {
+	GetUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) ([]tgbotapi.Update, error)
+	ConfirmUpdates(ctx context.Context, offset int, allowed []string) error
+}
+
 // Poller long-polls getUpdates and confirms an update only once it has been
-// handled, so a crash re-delivers instead of losing it. Updates of one chat
-// are handled in order; different chats concurrently, at most MaxInFlight at
-// a time.
+// handled, so a crash re-delivers instead of losing it. Each chat's updates
+// are handled in order by a worker of its own, different chats concurrently
+// (at most MaxInFlight handlers at a time), and polling goes on while a
+// chat waits or retries: one slow or failing chat holds up nobody else.
+//
+// Telegram confirms every update below the offset a poll sends, so the
+// offset only moves past the updates handled without a gap: an update
+// handled while an earlier one still waits is remembered (Remember) and
+// skipped when it comes again.
 type Poller struct {
-	Client      *Client
+	Client      Updates
 	Handle      UpdateHandler
 	Log         *slog.Logger
 	Timeout     time.Duration // long-poll timeout
 	MaxInFlight int
-	// MaxAttempts bounds how often one update is retried before it is
-	// given up (logged) so one poisoned update cannot stall the bot.
+	// MaxAttempts bounds how often one update fails before it is given
+	// up, so one poisoned update cannot stall its chat for ever. Waits
+	// asked for with a *WaitError are not attempts.
 	MaxAttempts int
 	BackoffMin  time.Duration
 	BackoffMax  time.Duration
-	// Grace is how long updates in hand may run after shutdown begins.
+	// Grace is how long handlers in hand may run after shutdown begins.
 	Grace time.Duration
+	// Repoll is the least time between two polls with the same offset
+	// while updates are in hand: Telegram answers such a poll at once
+	// with the updates still unconfirmed, and cuts it to one update when
+	// it comes within half a second of the previous one.
+	Repoll time.Duration
+	// Remember, when set, records an update handled while one before it
+	// was not, so that after a restart it is only confirmed.
+	Remember func(ctx context.Context, updateID int)
+	// GivenUp, when set, is told about every update given up (metrics).
+	GivenUp func()
 }
 
 func (p *Poller) defaults() {
@@ -57,34 +82,50 @@ func (p *Poller) defaults() {
 		p.BackoffMax = time.Minute
 	}
 	if p.Grace <= 0 {
-		p.Grace = 1500 * time.Millisecond
+		p.Grace = 500 * time.Millisecond
+	}
+	if p.Repoll <= 0 {
+		p.Repoll = time.Second
 	}
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
 	}
 }
 
-// Run polls until ctx is cancelled, then finishes the updates in hand and
-// confirms them.
+// Run polls until ctx is cancelled, then lets the handlers in hand finish
+// (within Grace) and confirms what was handled.
 func (p *Poller) Run(ctx context.Context) error {
 	p.defaults()
 	// Handlers outlive the poll context by Grace, so the update in hand is
 	// finished rather than cut off.
 	hctx, hcancel := timing.Outlive(ctx, p.Grace)
 	defer hcancel()
+	st := newPollState(p, ctx, hctx)
 
-	var (
-		offset, confirmed int
-		attempts          = map[int]int{}  // update id → failed attempts
-		done              = map[int]bool{} // handled but not yet confirmed
-		failures          int
-	)
+	polled, failures := -1, 0
+	var lastPoll time.Time
 	for ctx.Err() == nil {
+		offset, inHand := st.offset()
+		if inHand && offset == polled {
+			// Nothing new to confirm: wait for a handled update to move
+			// the offset, or for Repoll, before asking again.
+			if !st.waitChange(ctx, lastPoll.Add(p.Repoll)) {
+				continue
+			}
+		}
+		timeout := p.Timeout
+		if inHand {
+			timeout = 0 // unconfirmed updates come back at once anyway
+		}
+		lastPoll = time.Now()
 		updates, err := p.Client.GetUpdates(ctx, tgbotapi.UpdateConfig{
-			Offset: offset, Timeout: int(p.Timeout / time.Second), AllowedUpdates: AllowedUpdates,
+			Offset: offset, Timeout: int(timeout / time.Second), AllowedUpdates: AllowedUpdates(),
 		})
 		if err != nil {
 			if ctx.Err() != nil {
+				// A long poll cut short by shutdown reached Telegram,
+				// which applied its offset when the poll began.
+				polled = offset
 				break
 			}
 			failures++
@@ -93,95 +134,22 @@ func (p *Poller) Run(ctx context.Context) error {
 			timing.Sleep(ctx, d)
 			continue
 		}
-		confirmed = offset
 		failures = 0
-		pending := make([]tgbotapi.Update, 0, len(updates))
-		for _, u := range updates {
-			if !done[u.UpdateID] {
-				pending = append(pending, u)
-			}
-		}
-		failed := p.handleBatch(hctx, pending)
-		for _, u := range pending {
-			if !failed[u.UpdateID] {
-				done[u.UpdateID] = true
-				continue
-			}
-			attempts[u.UpdateID]++
-			if attempts[u.UpdateID] >= p.MaxAttempts {
-				p.Log.Error("giving up on update", "update_id", u.UpdateID, "attempts", attempts[u.UpdateID])
-				delete(failed, u.UpdateID)
-				done[u.UpdateID] = true
-			}
-		}
-		if len(updates) == 0 {
-			continue
-		}
-		if len(failed) == 0 {
-			offset = slices.MaxFunc(updates, func(a, b tgbotapi.Update) int { return a.UpdateID - b.UpdateID }).UpdateID + 1
-			clear(done)
-			clear(attempts)
-			continue
-		}
-		// Confirm up to the first failure; what came after it and was
-		// handled is remembered in done and skipped when it comes back.
-		first := -1
-		for id := range failed {
-			if first < 0 || id < first {
-				first = id
-			}
-		}
-		offset = first
-		failures++
-		d := timing.Backoff(p.BackoffMin, p.BackoffMax, failures)
-		p.Log.Warn("updates not handled, retrying", "count", len(failed), "retry_in", d.String())
-		timing.Sleep(ctx, d)
+		polled = offset
+		st.confirmed(offset)
+		st.dispatch(updates)
 	}
-	if offset != confirmed {
-		if err := p.Client.ConfirmUpdates(offset, AllowedUpdates); err != nil {
+	st.wait()
+	if offset, _ := st.offset(); offset != 0 && offset != polled {
+		// Telegram holds a poll that repeats the previous offset within
+		// 3 s; this one is new, so it returns at once.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		if err := p.Client.ConfirmUpdates(cctx, offset, AllowedUpdates()); err != nil {
 			return fmt.Errorf("poller: confirm on shutdown: %w", err)
 		}
 	}
 	return nil
-}
-
-// handleBatch handles updates, chats concurrently and each chat in order,
-// and returns the ids that must be delivered again. When one update of a
-// chat fails, the chat's later updates wait too, so order is kept.
-func (p *Poller) handleBatch(ctx context.Context, updates []tgbotapi.Update) map[int]bool {
-	byChat := map[int64][]tgbotapi.Update{}
-	var order []int64
-	for _, u := range updates {
-		k := chatKey(u)
-		if _, ok := byChat[k]; !ok {
-			order = append(order, k)
-		}
-		byChat[k] = append(byChat[k], u)
-	}
-	var (
-		mu     sync.Mutex
-		failed = map[int]bool{}
-		wg     sync.WaitGroup
-		sem    = make(chan struct{}, p.MaxInFlight)
-	)
-	for _, k := range order {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			for i, u := range byChat[k] {
-				if err := p.handleOne(ctx, u); err != nil {
-					mu.Lock()
-					for _, rest := range byChat[k][i:] {
-						failed[rest.UpdateID] = true
-					}
-					mu.Unlock()
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return failed
 }
 
 // handleOne runs the handler, turning a panic into a logged, handled update:
@@ -194,6 +162,44 @@ func (p *Poller) handleOne(ctx context.Context, u tgbotapi.Update) (err error) {
 		}
 	}()
 	return p.Handle(ctx, u)
+}
+
+// work handles u until it is handled or given up, waiting between
+// attempts without holding a handler slot.
+func (p *Poller) work(ctx context.Context, sem chan struct{}, u tgbotapi.Update) (finished bool) {
+	attempts := 0
+	for {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return false
+		}
+		err := p.handleOne(ctx, u)
+		<-sem
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false // shutting down: it stays unconfirmed and comes back
+		}
+		wait, asked := RetryAfter(err)
+		if !asked {
+			attempts++
+			if attempts >= p.MaxAttempts {
+				p.Log.Error("giving up on update", "update_id", u.UpdateID, "attempts", attempts, "err", err)
+				if p.GivenUp != nil {
+					p.GivenUp()
+				}
+				return true
+			}
+			wait = timing.Backoff(p.BackoffMin, p.BackoffMax, attempts)
+			p.Log.Warn("update not handled, retrying", "update_id", u.UpdateID, "attempts", attempts,
+				"retry_in", wait.String(), "err", err)
+		}
+		if !timing.Sleep(ctx, wait) {
+			return false
+		}
+	}
 }
 
 // chatKey groups updates by the chat they belong to; updates without a chat

@@ -48,7 +48,7 @@ func (b *Bot) handleForm(ctx context.Context, r *Request) error {
 		}
 		return err
 	}
-	return b.publish(ctx, r, store.Draft{UserID: r.UserID, ChatID: r.ChatID, Step: stepPreview, Post: p})
+	return b.publish(ctx, r, store.Draft{ID: r.Cause(), UserID: r.UserID, ChatID: r.ChatID, Step: stepPreview, Post: p})
 }
 
 // replyFormError names the field at fault and, for one-line forms, shows
@@ -64,14 +64,18 @@ func (b *Bot) replyFormError(ctx context.Context, r *Request, err error, form st
 	return b.reply(ctx, r, "❌ "+msg, nil)
 }
 
-// publish saves the draft's post (new or edited), records it in the audit
-// log and pushes announcements.
+// publish saves the draft's post (new or edited) together with its audit
+// entry, once per draft: the draft's id is the change's cause, so a
+// retried update, a second tap on Publish or a restart in between finds
+// the post published and only tells the official again. Announcements are
+// pushed; pushing again for the same post sends nobody anything twice.
 func (b *Bot) publish(ctx context.Context, r *Request, d store.Draft) error {
 	p := d.Post
 	now := b.now()
 	if p.Kind == store.KindEvent && p.StartsAt != nil && !p.StartsAt.After(now) && !d.PastOK {
 		// Keep the post so the confirmation button can publish it.
 		d.Step = stepPreview
+		d.LastUpdate = r.UpdateID
 		if err := b.store.SaveDraft(ctx, d, DraftTTL); err != nil {
 			return err
 		}
@@ -84,38 +88,42 @@ func (b *Bot) publish(ctx context.Context, r *Request, d store.Draft) error {
 	if p.Lang == "" {
 		p.Lang = r.Lang
 	}
-	entry := store.AuditEntry{UserID: r.UserID, At: now}
+	cause := "draft:" + strconv.FormatInt(d.UserID, 10) + ":" + d.ID
+	change := store.Change{Cause: cause, Audit: store.AuditEntry{UserID: r.UserID, At: now}}
+	action := "created"
 	if d.Editing != 0 {
 		old, err := b.store.Post(ctx, d.Editing)
 		if err != nil {
 			return err
 		}
 		p.ID, p.PublishedAt, p.Author, p.SeedKey, p.UpdatedAt = old.ID, old.PublishedAt, old.Author, old.SeedKey, now
-		if err := b.store.UpdatePost(ctx, p); err != nil {
+		action, change.Audit.Action, change.Audit.Changes = "edited", "edited", diffPosts(old, p)
+		if _, err := b.store.EditPost(ctx, p, change); err != nil {
 			return err
 		}
-		entry.Action, entry.Changes = "edited", diffPosts(old, p)
 	} else {
 		p.PublishedAt, p.UpdatedAt, p.Author = now, now, r.UserID
 		if p.Kind == store.KindAnnouncement {
 			p.Date = now
 		}
-		saved, err := b.store.CreatePost(ctx, p)
+		change.Audit.Action = "created"
+		saved, created, err := b.store.PublishPost(ctx, p, change)
 		if err != nil {
 			return err
 		}
-		p, entry.Action = saved, "created"
+		if !created {
+			b.log.Info("publish repeated; the post exists already", "post_id", saved.ID, "cause", cause)
+		}
+		p = saved
 	}
-	entry.PostID = p.ID
-	if err := b.store.AppendAudit(ctx, entry); err != nil {
-		b.log.Error("audit entry lost", "post_id", p.ID, "err", err)
+	if d.LastUpdate != 0 { // a wizard's draft, not a one-line form
+		if err := b.store.DeleteDraft(ctx, r.UserID); err != nil {
+			b.log.Warn("draft not removed", "user_id", r.UserID, "err", err)
+		}
 	}
-	if err := b.store.DeleteDraft(ctx, r.UserID); err != nil {
-		b.log.Warn("draft not removed", "user_id", r.UserID, "err", err)
-	}
-	b.log.Info("post "+entry.Action, "post_id", p.ID, "kind", string(p.Kind), "city", p.City, "user_id", r.UserID)
-	msg := b.tr.T(r.Lang, "published_"+entry.Action, "ID", p.ID)
-	if p.Kind == store.KindAnnouncement && entry.Action == "created" && b.announcer != nil {
+	b.log.Info("post "+action, "post_id", p.ID, "kind", string(p.Kind), "city", p.City, "user_id", r.UserID)
+	msg := b.tr.T(r.Lang, "published_"+action, "ID", p.ID)
+	if p.Kind == store.KindAnnouncement && action == "created" && b.announcer != nil {
 		n, err := b.announcer.Announce(ctx, p)
 		if err != nil {
 			b.log.Error("announcement not queued", "post_id", p.ID, "err", err)
@@ -175,7 +183,7 @@ func (b *Bot) handleEdit(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	d := store.Draft{UserID: r.UserID, ChatID: r.ChatID, Step: stepPreview, Post: p, Editing: id, PastOK: true}
+	d := store.Draft{ID: r.Cause(), UserID: r.UserID, ChatID: r.ChatID, Step: stepPreview, Post: p, Editing: id, PastOK: true}
 	return b.advance(ctx, r, d)
 }
 
@@ -192,7 +200,7 @@ func (b *Bot) handleDelete(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	return b.reply(ctx, r, b.tr.T(r.Lang, "delete_confirm", "ID", id, "Title", displayTitle(p, r.Lang)), keyboard(
+	return b.reply(ctx, r, b.tr.T(r.Lang, "delete_confirm", "ID", id, "Title", p.DisplayTitle(r.Lang)), keyboard(
 		[]tgbotapi.InlineKeyboardButton{
 			button(b.tr.T(r.Lang, "btn_delete_yes"), Callback{cbDelete, strconv.FormatInt(id, 10)}),
 			button(b.tr.T(r.Lang, "btn_delete_no"), Callback{cbDelete, "no"}),
@@ -200,10 +208,10 @@ func (b *Bot) handleDelete(ctx context.Context, r *Request) error {
 }
 
 func (b *Bot) onDelete(ctx context.Context, r *Request) error {
-	if r.Data == "no" {
+	if r.Arg == "no" {
 		return b.edit(ctx, r, b.tr.T(r.Lang, "delete_kept"), nil)
 	}
-	id, ok := postID(r.Data)
+	id, ok := postID(r.Arg)
 	if !ok {
 		return errBadArg
 	}
@@ -214,27 +222,21 @@ func (b *Bot) onDelete(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	if err := b.store.DeletePost(ctx, id); err != nil && !isNotFound(err) {
+	// The tap is the cause: the same tap delivered again deletes nothing
+	// and writes no second audit entry.
+	entry := store.AuditEntry{UserID: r.UserID, At: b.now(), Action: "deleted",
+		Changes: []string{"title: " + truncate(p.DisplayTitle(p.Lang), 60)}}
+	_, applied, err := b.store.RemovePost(ctx, id, store.Change{Cause: r.Cause(), Audit: entry})
+	if isNotFound(err) {
+		return b.edit(ctx, r, b.tr.T(r.Lang, "post_unknown", "ID", id), nil)
+	}
+	if err != nil {
 		return err
 	}
-	entry := store.AuditEntry{PostID: id, UserID: r.UserID, At: b.now(), Action: "deleted",
-		Changes: []string{"title: " + truncate(displayTitle(p, p.Lang), 60)}}
-	if err := b.store.AppendAudit(ctx, entry); err != nil {
-		b.log.Error("audit entry lost", "post_id", id, "err", err)
+	if applied {
+		b.log.Info("post deleted", "post_id", id, "user_id", r.UserID)
 	}
-	b.log.Info("post deleted", "post_id", id, "user_id", r.UserID)
 	return b.edit(ctx, r, b.tr.T(r.Lang, "deleted", "ID", id), nil)
-}
-
-// displayTitle is the title, or for untitled announcements the start of
-// the text.
-func displayTitle(p store.Post, l store.Lang) string {
-	t := p.In(l)
-	if t.Title != "" {
-		return t.Title
-	}
-	first, _, _ := strings.Cut(strings.TrimSpace(t.Text), "\n")
-	return truncate(first, 80)
 }
 
 // handleAudit shows the latest changes, of one post or of all.

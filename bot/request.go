@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"strconv"
+
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/partnerbot/partnerbot/store"
@@ -42,10 +44,17 @@ type Request struct {
 	Addressed bool
 	Text      string
 
-	// Callback fields.
+	// Callback fields. Data is the button's raw callback_data; Action and
+	// Arg are what it decodes to (set by the router).
 	CallbackID string
 	MessageID  int
 	Data       string
+	Action     string
+	Arg        string
+
+	// SenderChat is set when a message was sent on behalf of a chat (an
+	// anonymous group admin, a channel): no person can be held to it.
+	SenderChat int64
 
 	// MemberStatus is the bot's new status in a my_chat_member update.
 	MemberStatus string
@@ -57,7 +66,24 @@ type Request struct {
 	// Sub is the chat's stored record, nil when there is none (or storage
 	// could not be read).
 	Sub *store.Subscriber
+
+	// What the handler answers, sent once it returns (see deliver): a
+	// retried update re-sends these without running the handler again.
+	out []Reply
+	// toast is the text of the callback's answer, "" for a silent one.
+	toast string
+	// forget is set by /stop: nothing about the sender may be stored.
+	forget bool
+	// role is the sender's role once looked up; official is false for
+	// residents.
+	role     store.Role
+	official bool
+	roleRead bool
 }
+
+// Cause names the update as the cause of the changes it makes, so a
+// retried update finds them made (store.Change).
+func (r *Request) Cause() string { return "u" + strconv.Itoa(r.UpdateID) }
 
 // Private reports whether the request comes from a private chat.
 func (r *Request) Private() bool { return r.ChatType == "private" }
@@ -115,6 +141,9 @@ func newRequest(u tgbotapi.Update, botUsername string) *Request {
 func (r *Request) fromMessage(m *tgbotapi.Message) {
 	if m.Chat != nil {
 		r.ChatID, r.ChatType = m.Chat.ID, m.Chat.Type
+	}
+	if m.SenderChat != nil {
+		r.SenderChat = m.SenderChat.ID
 	}
 	r.MessageID = m.MessageID
 	r.fromUser(m.From)

@@ -110,20 +110,20 @@ func (b *Bot) dispatch(ctx context.Context, r *Request) error {
 }
 
 // handleCallback decodes button data and runs the button's handler. Every
-// tap gets an answer so the resident's client stops its spinner.
+// tap is answered (deliver does it, after the handler, with the toast the
+// handler or an error set), so the resident's client stops its spinner.
 func (b *Bot) handleCallback(ctx context.Context, r *Request) error {
-	defer b.answer(ctx, r, "")
 	cb, err := DecodeCallback(r.Data)
 	if err != nil {
-		b.log.Info("refused callback", "chat_id", r.ChatID, "user_id", r.UserID, "err", err)
+		b.log.Info("refused callback", "chat_id", r.ChatID, "user_id", r.UserID, "data", truncate(r.Data, 64), "err", err)
 		b.answer(ctx, r, b.tr.T(r.Lang, "button_invalid"))
 		return nil
 	}
+	r.Action, r.Arg = cb.Action, cb.Arg
 	rt := b.callbacks[cb.Action]
-	r.Data = cb.Arg
 	err = b.guard(rt.Access, rt.Handler)(ctx, r)
 	if errors.Is(err, errBadArg) {
-		b.log.Info("refused callback argument", "chat_id", r.ChatID, "user_id", r.UserID, "data", cb.Encode())
+		b.log.Info("refused callback argument", "chat_id", r.ChatID, "user_id", r.UserID, "data", r.Data)
 		b.answer(ctx, r, b.tr.T(r.Lang, "button_invalid"))
 		return nil
 	}

@@ -32,15 +32,15 @@ func (b *Bot) handleStats(ctx context.Context, r *Request) error {
 		lines = append(lines, fmt.Sprintf("%s: %d", b.cityLabel(c.Slug, l), s.PerCity[c.Slug]))
 	}
 	lines = append(lines, "", "<b>"+b.tr.T(l, "stats_per_lang")+"</b>")
-	for _, lang := range store.Langs {
+	for _, lang := range store.Langs() {
 		lines = append(lines, fmt.Sprintf("%s: %d", b.tr.T(lang, "lang_name"), s.PerLang[lang]))
 	}
 	lines = append(lines, "", "<b>"+b.tr.T(l, "stats_per_freq")+"</b>")
-	for _, f := range store.Frequencies {
+	for _, f := range store.Frequencies() {
 		lines = append(lines, fmt.Sprintf("%s: %d", b.tr.T(l, "freq_"+string(f)), s.PerFreq[f]))
 	}
 	lines = append(lines, "", "<b>"+b.tr.T(l, "stats_posts_30d")+"</b>")
-	for _, k := range store.Kinds {
+	for _, k := range store.Kinds() {
 		lines = append(lines, fmt.Sprintf("%s: %d", b.kindLabel(k, l), posts[k]))
 	}
 	lines = append(lines, "", "<b>"+b.tr.T(l, "stats_delivery")+"</b>")
@@ -68,65 +68,25 @@ func (b *Bot) handleStats(ctx context.Context, r *Request) error {
 	return b.reply(ctx, r, strings.Join(lines, "\n"), nil)
 }
 
-// handleDigestPreview shows the official the digest they would get now.
+// handleDigestPreview shows the official the digest they would get now:
+// the scheduler renders it, with the very selection it plans with.
 func (b *Bot) handleDigestPreview(ctx context.Context, r *Request) error {
 	sub := r.Sub
-	if sub == nil || len(sub.Cities) == 0 {
+	if sub == nil || len(sub.Cities) == 0 || b.preview == nil {
 		return b.reply(ctx, r, b.tr.T(r.Lang, "digest_preview_no_sub"), nil)
 	}
-	since := b.now().Add(-24 * time.Hour)
-	if sub.Frequency == store.FreqWeekly {
-		since = b.now().Add(-7 * 24 * time.Hour)
-	}
-	if b.digestSince != nil {
-		if t, ok, err := b.digestSince(ctx, *sub); err != nil {
-			return err
-		} else if ok {
-			since = t
-		}
-	}
-	posts, err := b.DigestPosts(ctx, *sub, since)
+	msgs, since, err := b.preview.PreviewDigest(ctx, *sub)
 	if err != nil {
 		return err
 	}
-	msgs := b.DigestMessages(*sub, posts)
 	if len(msgs) == 0 {
 		return b.reply(ctx, r, b.tr.T(r.Lang, "digest_preview_empty", "Since", since.In(b.tz).Format(dateTimeLayout)), nil)
 	}
-	if err := b.reply(ctx, r, b.tr.T(r.Lang, "digest_preview_title"), nil); err != nil {
-		return err
-	}
+	b.reply(ctx, r, b.tr.T(r.Lang, "digest_preview_title"), nil)
 	for _, m := range msgs {
-		if err := b.reply(ctx, r, m, nil); err != nil {
-			return err
-		}
+		b.reply(ctx, r, m, nil)
 	}
 	return nil
-}
-
-// digestPostLimit bounds the posts one digest shows per city.
-const digestPostLimit = 30
-
-// DigestPosts returns the posts a subscriber's digest holds: published
-// since the given time, about their cities, of the kinds they want, and no
-// announcements (those were pushed already).
-func (b *Bot) DigestPosts(ctx context.Context, sub store.Subscriber, since time.Time) ([]store.Post, error) {
-	seen := map[int64]bool{}
-	var out []store.Post
-	for _, city := range sub.Cities {
-		posts, err := b.store.LatestPosts(ctx, city, digestPostLimit)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range posts {
-			if p.PublishedAt.Before(since) || seen[p.ID] || p.Kind == store.KindAnnouncement || !sub.Wants(p.Kind) {
-				continue
-			}
-			seen[p.ID] = true
-			out = append(out, p)
-		}
-	}
-	return out, nil
 }
 
 // DigestMessages renders a digest: grouped by city in the subscriber's
@@ -153,7 +113,7 @@ func (b *Bot) DigestMessages(sub store.Subscriber, posts []store.Post) []string 
 		if len(ps) == 0 {
 			continue
 		}
-		slices.SortFunc(ps, func(a, b store.Post) int { return b.PublishedAt.Compare(a.PublishedAt) })
+		store.NewestFirst(ps)
 		blocks = append(blocks, "<b>"+b.cityLabel(city, l)+"</b>")
 		for _, p := range ps {
 			blocks = append(blocks, b.PostHTML(p, l))

@@ -56,7 +56,7 @@ func (b *Bot) handlePost(ctx context.Context, r *Request) error {
 	if !r.Private() {
 		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_private_only"), nil)
 	}
-	d := store.Draft{UserID: r.UserID, ChatID: r.ChatID, Step: stepKind}
+	d := store.Draft{ID: r.Cause(), UserID: r.UserID, ChatID: r.ChatID, Step: stepKind}
 	return b.advance(ctx, r, d)
 }
 
@@ -75,17 +75,24 @@ func (b *Bot) handleCancel(ctx context.Context, r *Request) error {
 	return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_cancelled"), nil)
 }
 
-// advance saves the draft and asks for its current step.
+// advance saves the draft, marked as moved on by this update, and asks for
+// its current step.
 func (b *Bot) advance(ctx context.Context, r *Request, d store.Draft) error {
+	d.LastUpdate = r.UpdateID
 	if err := b.store.SaveDraft(ctx, d, DraftTTL); err != nil {
 		return err
 	}
+	return b.prompt(ctx, r, d)
+}
+
+// prompt asks for the draft's current step.
+func (b *Bot) prompt(ctx context.Context, r *Request, d store.Draft) error {
 	l := r.Lang
 	cancel := []tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_cancel"), Callback{cbWizard, "cancel"})}
 	switch d.Step {
 	case stepKind:
 		var row []tgbotapi.InlineKeyboardButton
-		for _, k := range store.Kinds {
+		for _, k := range store.Kinds() {
 			row = append(row, button(kindIcon[k]+" "+b.tr.T(l, "kind_"+string(k)), Callback{cbWizard, "k-" + string(k)}))
 		}
 		return b.reply(ctx, r, b.tr.T(l, "wizard_kind"), keyboard(row[:2], row[2:], cancel))
@@ -142,6 +149,9 @@ func (b *Bot) wizardText(ctx context.Context, r *Request) (handled bool, err err
 	if ok, err := b.allowed(ctx, r, Editor); !ok || err != nil {
 		return true, err
 	}
+	if d.LastUpdate == r.UpdateID {
+		return true, b.prompt(ctx, r, d) // this answer was taken already
+	}
 	text := strings.TrimSpace(r.Text)
 	p := &d.Post
 	loc := b.location(p.City)
@@ -172,7 +182,9 @@ func (b *Bot) wizardText(ctx context.Context, r *Request) (handled bool, err err
 		}
 	case stepEnd:
 		var t time.Time
-		if t, ferr = ParseDateTime(text, loc); ferr == nil {
+		if t, ferr = ParseDateTime(text, loc); ferr != nil {
+			ferr = renameField(ferr, "end")
+		} else {
 			if p.StartsAt != nil && !t.After(*p.StartsAt) {
 				ferr = &FormError{Field: "end", Problem: "end_before_start", Value: short(text)}
 			} else {
@@ -215,7 +227,10 @@ func (b *Bot) onWizard(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	arg := r.Data
+	if d.LastUpdate == r.UpdateID {
+		return b.prompt(ctx, r, d) // this tap was taken already
+	}
+	arg := r.Arg
 	switch {
 	case arg == "cancel":
 		if err := b.store.DeleteDraft(ctx, r.UserID); err != nil {

@@ -99,13 +99,13 @@ func checkDataset(t testing.TB, ds *store.Dataset) {
 		}
 		for _, text := range []store.Text{c.Name, c.Country, c.Description} {
 			for l, s := range text {
-				if !slices.Contains(store.Langs, l) || strings.TrimSpace(s) == "" {
+				if !slices.Contains(store.Langs(), l) || strings.TrimSpace(s) == "" {
 					t.Errorf("%s: bad text %q: %q", c.Slug, l, s)
 				}
 			}
 		}
 		for l, areas := range c.Areas {
-			if !slices.Contains(store.Langs, l) || len(areas) == 0 {
+			if !slices.Contains(store.Langs(), l) || len(areas) == 0 {
 				t.Errorf("%s: bad areas %q: %q", c.Slug, l, areas)
 			}
 		}
@@ -131,7 +131,7 @@ func checkDataset(t testing.TB, ds *store.Dataset) {
 			}
 			loc = c.Location
 		}
-		if !slices.Contains(store.Langs, p.Lang) {
+		if !slices.Contains(store.Langs(), p.Lang) {
 			t.Errorf("%s: bad lang %q", p.SeedKey, p.Lang)
 		}
 		if strings.TrimSpace(p.Title) == "" || strings.TrimSpace(p.Text) == "" ||
@@ -140,7 +140,7 @@ func checkDataset(t testing.TB, ds *store.Dataset) {
 			t.Errorf("%s: bad title or text", p.SeedKey)
 		}
 		for l, tr := range p.Translations {
-			if !slices.Contains(store.Langs, l) || l == p.Lang || strings.TrimSpace(tr.Title) == "" ||
+			if !slices.Contains(store.Langs(), l) || l == p.Lang || strings.TrimSpace(tr.Title) == "" ||
 				strings.TrimSpace(tr.Text) == "" || utf8.RuneCountInString(tr.Title) > MaxTitleLen ||
 				utf8.RuneCountInString(tr.Text) > MaxTextLen {
 				t.Errorf("%s: bad translation %q", p.SeedKey, l)
@@ -177,7 +177,7 @@ func TestDefault(t *testing.T) {
 		t.Errorf("partners = %v", got)
 	}
 	for _, c := range append([]store.City{ds.Home}, ds.Partners...) {
-		for _, l := range store.Langs {
+		for _, l := range store.Langs() {
 			if c.Name[l] == "" || c.Country[l] == "" || c.Description[l] == "" {
 				t.Errorf("%s: name, country or description missing in %s", c.Slug, l)
 			}
@@ -187,7 +187,7 @@ func TestDefault(t *testing.T) {
 		}
 	}
 	for _, c := range ds.Partners {
-		for _, l := range store.Langs {
+		for _, l := range store.Langs() {
 			if len(c.Areas[l]) != len(c.Areas[store.LangUK]) || len(c.Areas[l]) == 0 {
 				t.Errorf("%s: areas in %s: %q", c.Slug, l, c.Areas[l])
 			}
@@ -203,7 +203,7 @@ func TestDefault(t *testing.T) {
 		if p.Lang != store.LangUK {
 			t.Errorf("%s: lang %q", p.SeedKey, p.Lang)
 		}
-		for _, l := range store.Langs {
+		for _, l := range store.Langs() {
 			pt := p.In(l)
 			if pt.Title == "" || pt.Text == "" || (l != p.Lang && p.Translations[l].Title == "") {
 				t.Errorf("%s: no text in %s", p.SeedKey, l)

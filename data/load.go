@@ -423,16 +423,16 @@ var (
 )
 
 func langList() string {
-	s := make([]string, len(store.Langs))
-	for i, l := range store.Langs {
+	s := make([]string, len(store.Langs()))
+	for i, l := range store.Langs() {
 		s[i] = string(l)
 	}
 	return strings.Join(s, ", ")
 }
 
 func kindList() string {
-	s := make([]string, len(store.Kinds))
-	for i, k := range store.Kinds {
+	s := make([]string, len(store.Kinds()))
+	for i, k := range store.Kinds() {
 		s[i] = string(k)
 	}
 	return strings.Join(s, ", ")
@@ -440,7 +440,7 @@ func kindList() string {
 
 func (p *parser) lang(path, code string) (store.Lang, error) {
 	l := store.Lang(code)
-	if slices.Contains(store.Langs, l) {
+	if slices.Contains(store.Langs(), l) {
 		return l, nil
 	}
 	hint := ""

@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -55,10 +54,6 @@ func (p *Planner) defaults() {
 	}
 }
 
-// recentPosts is how many posts per city a run considers; a digest covers
-// at most a week, far fewer posts than this in practice.
-const recentPosts = 200
-
 // RunDigest plans the digest of one schedule slot for every active
 // subscriber of that frequency. A run cut off halfway resumes from its
 // cursor; a finished run does nothing.
@@ -74,13 +69,9 @@ func (p *Planner) RunDigest(ctx context.Context, freq store.Frequency, slot time
 	if !run.FinishedAt.IsZero() {
 		return run, nil
 	}
-	byCity, err := p.recentByCity(ctx)
+	recent, err := p.recentPosts(ctx, p.Data.PartnerSlugs())
 	if err != nil {
 		return run, err
-	}
-	fallback := 24 * time.Hour
-	if freq == store.FreqWeekly {
-		fallback = 7 * 24 * time.Hour
 	}
 	for {
 		subs, err := p.Store.ActiveSubscribersAfter(ctx, run.Cursor, p.PageSize)
@@ -102,11 +93,9 @@ func (p *Planner) RunDigest(ctx context.Context, freq store.Frequency, slot time
 			if s.Frequency != freq || len(s.Cities) == 0 {
 				continue
 			}
-			since, ok := cursors[s.ChatID]
-			if !ok {
-				since = slot.Add(-fallback)
-			}
-			planned, err := p.planOne(ctx, key, slot, s, since, byCity)
+			last, ok := cursors[s.ChatID]
+			since := store.DigestSince(freq, last, ok, slot)
+			planned, err := p.planOne(ctx, key, slot, s, store.SelectDigest(s, recent, since, slot))
 			if err != nil {
 				return run, fmt.Errorf("planner: run %s: chat %d: %w", key, s.ChatID, err)
 			}
@@ -133,26 +122,15 @@ func (p *Planner) RunDigest(ctx context.Context, freq store.Frequency, slot time
 	return run, nil
 }
 
-// planOne enqueues one subscriber's digest, if there is anything new.
-func (p *Planner) planOne(ctx context.Context, runKey string, slot time.Time, s store.Subscriber, since time.Time, byCity map[string][]store.Post) (bool, error) {
-	var posts []store.Post
-	seen := map[int64]bool{}
-	for _, city := range append(slices.Clone(s.Cities), store.AllCities) {
-		for _, post := range byCity[city] {
-			if seen[post.ID] || !post.PublishedAt.After(since) || post.PublishedAt.After(slot) || !s.Wants(post.Kind) {
-				continue
-			}
-			seen[post.ID] = true
-			posts = append(posts, post)
-		}
-	}
+// planOne enqueues one subscriber's digest of posts, if there are any.
+func (p *Planner) planOne(ctx context.Context, runKey string, slot time.Time, s store.Subscriber, posts []store.Post) (bool, error) {
 	if len(posts) == 0 {
 		return false, nil
 	}
 	texts := p.Renderer.DigestMessages(s, posts)
 	msgs := make([]store.OutboxMessage, len(texts))
 	for i, t := range texts {
-		msgs[i] = store.OutboxMessage{Kind: store.MsgDigest, ChatID: s.ChatID, Group: s.ChatType != "private",
+		msgs[i] = store.OutboxMessage{Kind: store.MsgDigest, ChatID: s.ChatID, Group: store.IsGroup(s.ChatType),
 			Text: t, CreatedAt: p.Now(), Ref: runKey}
 	}
 	once := store.Once{Key: "digest:" + runKey + ":" + strconv.FormatInt(s.ChatID, 10), TTL: p.DedupeTTL,
@@ -161,22 +139,39 @@ func (p *Planner) planOne(ctx context.Context, runKey string, slot time.Time, s 
 	return err == nil, err
 }
 
-// recentByCity reads the latest posts of every partner (and of all cities)
-// once per run; announcements are left out, they were pushed already.
-func (p *Planner) recentByCity(ctx context.Context) (map[string][]store.Post, error) {
-	out := map[string][]store.Post{}
-	for _, c := range append(p.Data.PartnerSlugs(), store.AllCities) {
-		posts, err := p.Store.LatestPosts(ctx, c, recentPosts)
+// recentPosts reads the latest posts of the given cities (each with the
+// posts for all cities), store.DigestPostLimit of each: what a digest
+// chooses from.
+func (p *Planner) recentPosts(ctx context.Context, cities []string) ([]store.Post, error) {
+	var out []store.Post
+	for _, c := range cities {
+		posts, err := p.Store.LatestPosts(ctx, c, store.DigestPostLimit)
 		if err != nil {
 			return nil, fmt.Errorf("planner: posts of %s: %w", c, err)
 		}
-		for _, post := range posts {
-			if post.Kind != store.KindAnnouncement && post.City == c {
-				out[c] = append(out[c], post)
-			}
-		}
+		out = append(out, posts...)
 	}
 	return out, nil
+}
+
+// PreviewDigest renders the digest sub would get if its schedule fired
+// now: the planner's own window, posts and selection, so /digest_preview
+// can never disagree with what is sent. It returns where the window
+// starts too.
+func (p *Planner) PreviewDigest(ctx context.Context, sub store.Subscriber) ([]string, time.Time, error) {
+	p.defaults()
+	now := p.Now()
+	cursors, err := p.Store.DigestCursors(ctx, []int64{sub.ChatID})
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("planner: preview for %d: %w", sub.ChatID, err)
+	}
+	last, ok := cursors[sub.ChatID]
+	since := store.DigestSince(sub.Frequency, last, ok, now)
+	recent, err := p.recentPosts(ctx, sub.Cities)
+	if err != nil {
+		return nil, since, err
+	}
+	return p.Renderer.DigestMessages(sub, store.SelectDigest(sub, recent, since, now)), since, nil
 }
 
 // RunReminders enqueues one reminder per subscriber for every event that
@@ -214,23 +209,23 @@ func (p *Planner) RunReminders(ctx context.Context) (int, error) {
 }
 
 // Announce pushes an announcement to its city's subscribers now. It is the
-// Announcer the bot calls when an official publishes.
+// Announcer the bot calls when an official publishes, and it may be called
+// again for the same post (a retried update): each chat is keyed, so
+// nobody gets it twice. It returns how many chats it is for.
 func (p *Planner) Announce(ctx context.Context, post store.Post) (int, error) {
 	p.defaults()
 	return p.fanOut(ctx, post, store.MsgAnnouncement, "announce")
 }
 
 // fanOut enqueues a post for every active subscriber of its city (every
-// partner for AllCities) who wants its kind, in chunks, each chunk under
-// its own dedupe key so a repeat enqueues nothing twice.
+// partner for AllCities) who wants its kind, a chunk at a time, each
+// message under its own (post, chat) key, so a repeated fan-out sends
+// nothing twice however the city's subscribers changed in between. It
+// returns how many chats the post is for, whether enqueued now or before.
 func (p *Planner) fanOut(ctx context.Context, post store.Post, kind store.MessageKind, prefix string) (int, error) {
 	cities := []string{post.City}
 	if post.City == store.AllCities {
 		cities = p.Data.PartnerSlugs()
-	}
-	want := store.KindAnnouncement
-	if kind == store.MsgReminder {
-		want = store.KindEvent
 	}
 	texts := map[store.Lang]string{}
 	render := func(l store.Lang) string {
@@ -244,79 +239,44 @@ func (p *Planner) fanOut(ctx context.Context, post store.Post, kind store.Messag
 		texts[l] = t
 		return t
 	}
+	// Keys outlive the time the fan-out can be repeated in: an update is
+	// retried for a day, a reminder planned until its event starts.
+	ttl := max(p.DedupeTTL, p.ReminderBefore+24*time.Hour)
 	seen := map[int64]bool{}
 	ref := fmt.Sprintf("%s:%d", prefix, post.ID)
-	total := 0
+	total, added := 0, 0
 	for _, city := range cities {
 		ids, err := p.Store.CitySubscribers(ctx, city)
 		if err != nil {
 			return total, fmt.Errorf("planner: %s subscribers of %s: %w", ref, city, err)
 		}
 		for chunk := range slices.Chunk(ids, p.PageSize) {
-			// One read per chunk, not per chat: an announcement to 100,000
-			// chats is answered to the official in seconds.
+			// One read and one write per chunk, not per chat: an
+			// announcement to 100,000 chats is answered to the official in
+			// seconds.
 			subs, err := p.Store.SubscribersByID(ctx, chunk)
 			if err != nil {
 				return total, fmt.Errorf("planner: %s: subscribers: %w", ref, err)
 			}
 			var msgs []store.OutboxMessage
 			for _, s := range subs {
-				if seen[s.ChatID] || !s.Active || !s.Wants(want) {
+				if seen[s.ChatID] || !s.Active || !s.Matches(post) {
 					continue
 				}
 				seen[s.ChatID] = true
-				msgs = append(msgs, store.OutboxMessage{Kind: kind, ChatID: s.ChatID, Group: s.ChatType != "private",
-					Text: render(s.Lang), CreatedAt: p.Now(), Ref: ref})
+				msgs = append(msgs, store.OutboxMessage{Kind: kind, ChatID: s.ChatID, Group: store.IsGroup(s.ChatType),
+					Text: render(s.Lang), CreatedAt: p.Now(), Ref: ref, Dedupe: ref + ":chat:" + strconv.FormatInt(s.ChatID, 10)})
 			}
-			if len(msgs) == 0 {
-				continue
-			}
-			if kind == store.MsgReminder {
-				// Reminders are planned again every few minutes while the
-				// event is upcoming, and the city's subscribers change in
-				// between: a key per chunk (named by its first chat) would
-				// change with them and remind the whole chunk again. So
-				// each chat has its own key.
-				n, err := p.remindEach(ctx, ref, msgs)
-				total += n
-				if err != nil {
-					return total, err
-				}
-				continue
-			}
-			once := store.Once{Key: fmt.Sprintf("%s:%s:%d", ref, city, chunk[0]), TTL: p.DedupeTTL}
-			ok, err := p.Store.EnqueueOnce(ctx, once, msgs...)
+			n, err := p.Store.EnqueueEach(ctx, ttl, msgs...)
+			added += n
 			if err != nil {
 				return total, fmt.Errorf("planner: %s: enqueue: %w", ref, err)
 			}
-			if ok {
-				total += len(msgs)
-			}
+			total += len(msgs)
 		}
 	}
-	if total > 0 {
-		p.Log.Info("fan-out enqueued", "ref", ref, "messages", total)
+	if added > 0 {
+		p.Log.Info("fan-out enqueued", "ref", ref, "messages", added, "recipients", total)
 	}
 	return total, nil
 }
-
-// remindEach enqueues each reminder under its own (event, chat) key, kept
-// at least as long as the event can be reminded of, and reports how many
-// were new.
-func (p *Planner) remindEach(ctx context.Context, ref string, msgs []store.OutboxMessage) (int, error) {
-	ttl := max(p.DedupeTTL, p.ReminderBefore+24*time.Hour)
-	n := 0
-	for _, m := range msgs {
-		once := store.Once{Key: fmt.Sprintf("%s:chat:%d", ref, m.ChatID), TTL: ttl}
-		ok, err := p.Store.EnqueueOnce(ctx, once, m)
-		if err != nil {
-			return n, fmt.Errorf("planner: %s: enqueue for chat %d: %w", ref, m.ChatID, err)
-		}
-		if ok {
-			n++
-		}
-	}
-	return n, nil
-}
-
-func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -179,7 +179,7 @@ func sendCalls(tg *telegramtest.Server, chatID int64) []telegramtest.Call {
 type noLimit struct{}
 
 func (noLimit) Reserve(context.Context, int64, bool, bool) (time.Duration, error) { return 0, nil }
-func (noLimit) Pause(context.Context, time.Duration) error                        { return nil }
+func (noLimit) Flood(context.Context, int64, time.Duration) (bool, error)         { return false, nil }
 
 // renderer is the real bot's renderer, so digests are split and escaped
 // exactly as in production.

@@ -33,8 +33,9 @@ type Limiter interface {
 	// messages (outbox) get only part of the global rate, so replies to
 	// residents always find room.
 	Reserve(ctx context.Context, chatID int64, group, bulk bool) (time.Duration, error)
-	// Pause stops every sender for d: Telegram's flood control is per bot.
-	Pause(ctx context.Context, d time.Duration) error
+	// Flood records Telegram's 429 (retry after d) for a chat: that chat
+	// waits, or every sender when the bot's global limit was hit.
+	Flood(ctx context.Context, chatID int64, d time.Duration) (global bool, err error)
 }
 
 // Store is what the scheduler needs from storage.

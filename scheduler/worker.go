@@ -34,6 +34,10 @@ type Workers struct {
 	Count int
 	// Batch is how many messages one claim takes.
 	Batch int
+	// ClaimBlock is how long a claim waits for new messages. Redis does
+	// not cut a waiting read short when shutdown begins, so it bounds how
+	// long shutdown waits for an idle worker.
+	ClaimBlock time.Duration
 	// ClaimIdle is how long a claimed, unacknowledged message waits before
 	// another worker takes it over.
 	ClaimIdle time.Duration
@@ -55,6 +59,9 @@ func (w *Workers) defaults() {
 	}
 	if w.Batch <= 0 {
 		w.Batch = 16
+	}
+	if w.ClaimBlock <= 0 {
+		w.ClaimBlock = 300 * time.Millisecond
 	}
 	if w.ClaimIdle <= 0 {
 		w.ClaimIdle = 30 * time.Second
@@ -121,7 +128,7 @@ func (w *Workers) promote(ctx context.Context) {
 func (w *Workers) loop(ctx, sctx context.Context, consumer string) {
 	failures := 0
 	for ctx.Err() == nil {
-		msgs, err := w.Store.Claim(ctx, consumer, w.Batch, time.Second, w.ClaimIdle)
+		msgs, err := w.Store.Claim(ctx, consumer, w.Batch, w.ClaimBlock, w.ClaimIdle)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -190,12 +197,14 @@ func (w *Workers) deliver(ctx, sctx context.Context, m store.OutboxMessage, hand
 		w.settle(sctx, log, w.Store.Ack(sctx, m.ID))
 		w.sent(sctx, m)
 	case tgerr.RateLimited:
-		// Every sender pauses; this message goes again after the pause and
-		// the failure does not count against it.
-		if perr := w.Limiter.Pause(sctx, res.RetryAfter); perr != nil {
+		// The chat (or, for the bot's global limit, every sender) pauses;
+		// this message goes again after the pause and the failure does not
+		// count against it.
+		global, perr := w.Limiter.Flood(sctx, m.ChatID, res.RetryAfter)
+		if perr != nil {
 			log.Warn("outbox: pause not shared", "err", perr)
 		}
-		log.Warn("outbox: flood control, pausing all senders", "retry_after", res.RetryAfter.String())
+		log.Warn("outbox: flood control", "retry_after", res.RetryAfter.String(), "all_senders", global)
 		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now.Add(res.RetryAfter)))
 		w.failed(sctx, m, "rate_limited")
 	case tgerr.Gone:
@@ -237,13 +246,7 @@ func (w *Workers) settle(_ context.Context, log *slog.Logger, err error) {
 }
 
 func (w *Workers) chatGone(ctx context.Context, log *slog.Logger, chatID int64, deactivated bool) {
-	var err error
-	if deactivated {
-		_, err = w.Store.DeleteSubscriber(ctx, chatID)
-	} else {
-		err = w.Store.SetActive(ctx, chatID, false, w.Now())
-	}
-	if err != nil && !isNotFound(err) {
+	if err := store.ChatGone(ctx, w.Store, chatID, deactivated, w.Now()); err != nil {
 		log.Warn("outbox: could not mark chat inactive", "err", err)
 		return
 	}
@@ -251,7 +254,7 @@ func (w *Workers) chatGone(ctx context.Context, log *slog.Logger, chatID int64, 
 }
 
 func (w *Workers) migrate(ctx context.Context, log *slog.Logger, from, to int64) {
-	if err := MigrateChat(ctx, w.Store, from, to, w.Now()); err != nil {
+	if err := store.MigrateChat(ctx, w.Store, from, to, w.Now()); err != nil {
 		log.Warn("outbox: could not move subscription to supergroup", "new_chat_id", to, "err", err)
 	}
 }
@@ -281,25 +284,4 @@ func (w *Workers) count(ctx context.Context, m store.OutboxMessage, ok bool) {
 	if err := w.Store.CountDelivery(ctx, m.Ref, ok); err != nil {
 		w.Log.Debug("outbox: run figures not updated", "ref", m.Ref, "err", err)
 	}
-}
-
-// MigrateChat moves a group's subscription to its supergroup id. The new
-// record is saved before the old one is deleted, so a failure in between
-// leaves two records, never none.
-func MigrateChat(ctx context.Context, st store.Subscribers, from, to int64, now time.Time) error {
-	s, err := st.Subscriber(ctx, from)
-	if isNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	s.ChatID, s.ChatType, s.UpdatedAt = to, "supergroup", now
-	if err := st.SaveSubscriber(ctx, s); err != nil {
-		return err
-	}
-	if _, err := st.DeleteSubscriber(ctx, from); err != nil && !isNotFound(err) {
-		return err
-	}
-	return nil
 }

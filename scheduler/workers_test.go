@@ -38,8 +38,8 @@ func (r *reasons) get() ([]string, int) {
 	return slices.Clone(r.failed), r.sent
 }
 
-// Every row of the "errors a sender must handle" table in
-// docs/telegram.md, through the real client and the fake Bot API.
+// Every Telegram error a sender must handle (internal/tgerr's outcomes),
+// through the real client and the fake Bot API.
 func TestWorkersMapEveryTelegramError(t *testing.T) {
 	t.Parallel()
 	const text = "Hello <b>residents</b>"

@@ -30,6 +30,10 @@ type OutboxMessage struct {
 	CreatedAt time.Time `json:"created_at"`
 	// Ref names what the message belongs to (a run or a post), for logs.
 	Ref string `json:"ref,omitempty"`
+	// Dedupe, for EnqueueEach, names the message so that enqueueing it
+	// again (a retried announcement, a reminder planned once more) adds
+	// nothing.
+	Dedupe string `json:"-"`
 }
 
 // Once is the dedupe key of an EnqueueOnce, and the digest cursor to move
@@ -68,6 +72,12 @@ type Outbox interface {
 	// is already set; it reports whether it enqueued. This makes planning
 	// exactly-once across replicas and restarts.
 	EnqueueOnce(ctx context.Context, once Once, msgs ...OutboxMessage) (bool, error)
+	// EnqueueEach adds each message unless its Dedupe key was set before,
+	// setting the keys (kept for ttl), in one atomic step, and reports how
+	// many it added. Fan-outs use it: one key per recipient keeps a
+	// repeated fan-out from sending anyone anything twice, however the
+	// recipients changed in between.
+	EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...OutboxMessage) (int, error)
 	// Claim returns up to max messages for consumer: first messages another
 	// consumer claimed more than minIdle ago and never acknowledged (its
 	// worker died), then new ones, waiting up to block for new ones.

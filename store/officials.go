@@ -55,12 +55,21 @@ type Users interface {
 	UserByUsername(ctx context.Context, username string) (User, error)
 	// User returns a user by id, or ErrNotFound.
 	User(ctx context.Context, id int64) (User, error)
+	// DeleteUser forgets a user and their @username; no error when
+	// unknown.
+	DeleteUser(ctx context.Context, id int64) error
 }
 
 // Draft is an official's unfinished post in the /post wizard.
 type Draft struct {
-	UserID int64 `json:"user_id"`
-	ChatID int64 `json:"chat_id"`
+	// ID names the wizard (the update that opened it): publishing it is
+	// the cause of the post, so it is published once.
+	ID     string `json:"id,omitempty"`
+	UserID int64  `json:"user_id"`
+	ChatID int64  `json:"chat_id"`
+	// LastUpdate is the update whose answer the draft took last: the same
+	// update delivered again only gets the next question again.
+	LastUpdate int `json:"last_update,omitempty"`
 	// Step is the wizard step waiting for input.
 	Step string `json:"step"`
 	Post Post   `json:"post"`

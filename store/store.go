@@ -29,8 +29,9 @@ type Subscribers interface {
 	// SaveSubscriber creates or replaces the record and keeps the per-city
 	// subscriber sets in step with s.Cities and s.Active in one atomic change.
 	SaveSubscriber(ctx context.Context, s Subscriber) error
-	// DeleteSubscriber removes everything stored about chatID and returns the
-	// record as it was, or ErrNotFound.
+	// DeleteSubscriber removes everything stored about chatID (its record,
+	// city memberships and digest cursor) and returns the record as it
+	// was, or ErrNotFound.
 	DeleteSubscriber(ctx context.Context, chatID int64) (Subscriber, error)
 	// SetActive marks a chat active or inactive (blocked the bot, kicked it
 	// from a group). An unknown chat is ErrNotFound.
@@ -69,6 +70,8 @@ type Posts interface {
 type Store interface {
 	Subscribers
 	Posts
+	Publishing
+	Memos
 	Officials
 	Users
 	Drafts

@@ -16,15 +16,16 @@ const (
 	LangNL Lang = "nl"
 )
 
-// Langs lists the supported languages, default first.
-var Langs = []Lang{LangUK, LangEN, LangDE, LangNL}
+// Langs lists the supported languages, default first. It returns a fresh
+// slice: no caller can change the list for the others.
+func Langs() []Lang { return []Lang{LangUK, LangEN, LangDE, LangNL} }
 
 // ParseLang returns the supported language for a code such as "de" or a
 // Telegram language_code such as "de-AT"; ok is false when unsupported.
 func ParseLang(code string) (Lang, bool) {
 	if len(code) >= 2 {
 		l := Lang(toLowerASCII(code[:2]))
-		if slices.Contains(Langs, l) && (len(code) == 2 || code[2] == '-' || code[2] == '_') {
+		if slices.Contains(Langs(), l) && (len(code) == 2 || code[2] == '-' || code[2] == '_') {
 			return l, true
 		}
 	}
@@ -50,7 +51,7 @@ func (t Text) In(l Lang) string {
 	if s := t[l]; s != "" {
 		return s
 	}
-	for _, f := range Langs {
+	for _, f := range Langs() {
 		if s := t[f]; s != "" {
 			return s
 		}
@@ -69,11 +70,11 @@ const (
 	KindAnnouncement Kind = "announcement"
 )
 
-// Kinds lists every kind, in display order.
-var Kinds = []Kind{KindVisit, KindAgreement, KindEvent, KindAnnouncement}
+// Kinds lists every kind, in display order (a fresh slice).
+func Kinds() []Kind { return []Kind{KindVisit, KindAgreement, KindEvent, KindAnnouncement} }
 
 // Valid reports whether k is one of Kinds.
-func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
+func (k Kind) Valid() bool { return slices.Contains(Kinds(), k) }
 
 // Frequency is how often a subscriber gets a digest.
 type Frequency string
@@ -85,11 +86,11 @@ const (
 	FreqOff    Frequency = "off"
 )
 
-// Frequencies lists every frequency.
-var Frequencies = []Frequency{FreqDaily, FreqWeekly, FreqOff}
+// Frequencies lists every frequency (a fresh slice).
+func Frequencies() []Frequency { return []Frequency{FreqDaily, FreqWeekly, FreqOff} }
 
 // Valid reports whether f is one of Frequencies.
-func (f Frequency) Valid() bool { return slices.Contains(Frequencies, f) }
+func (f Frequency) Valid() bool { return slices.Contains(Frequencies(), f) }
 
 // AllCities is the City value of a post that concerns every partner city.
 const AllCities = "all"
@@ -175,7 +176,7 @@ func NewSubscriber(chatID int64, chatType string, lang Lang, now time.Time) Subs
 		ChatID:    chatID,
 		ChatType:  chatType,
 		Lang:      lang,
-		Kinds:     slices.Clone(Kinds),
+		Kinds:     Kinds(),
 		Frequency: FreqDaily,
 		Active:    true,
 		CreatedAt: now,

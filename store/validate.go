@@ -114,7 +114,7 @@ func (p Post) Validate() error {
 	case !slugRE.MatchString(p.City):
 		return &FieldError{Field: "city", Problem: ProblemInvalid, Value: short(p.City)}
 	}
-	if p.Lang != "" && !slices.Contains(Langs, p.Lang) {
+	if p.Lang != "" && !slices.Contains(Langs(), p.Lang) {
 		return &FieldError{Field: "lang", Problem: ProblemUnknownLang, Value: short(string(p.Lang))}
 	}
 	if err := p.checkTexts("", PostText{Title: p.Title, Text: p.Text}); err != nil {
@@ -123,7 +123,7 @@ func (p Post) Validate() error {
 	for _, l := range sortedLangs(p.Translations) {
 		path := "translations." + string(l)
 		switch {
-		case !slices.Contains(Langs, l):
+		case !slices.Contains(Langs(), l):
 			return &FieldError{Field: path, Problem: ProblemUnknownLang, Value: short(string(l))}
 		case l == p.Lang:
 			return &FieldError{Field: path, Problem: ProblemSameLang, Value: string(l)}
@@ -227,10 +227,10 @@ func sortedLangs(m map[Lang]PostText) []Lang {
 		keys = append(keys, l)
 	}
 	rank := func(l Lang) int {
-		if i := slices.Index(Langs, l); i >= 0 {
+		if i := slices.Index(Langs(), l); i >= 0 {
 			return i
 		}
-		return len(Langs)
+		return len(Langs())
 	}
 	slices.SortFunc(keys, func(a, b Lang) int {
 		if d := rank(a) - rank(b); d != 0 {

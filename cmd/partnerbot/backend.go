@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 
-	"github.com/partnerbot/partnerbot/scheduler"
+	"github.com/partnerbot/partnerbot/internal/pacing"
 	"github.com/partnerbot/partnerbot/store"
 	"github.com/partnerbot/partnerbot/store/boltstore"
 	"github.com/partnerbot/partnerbot/store/dump"
@@ -25,7 +25,7 @@ type backend interface {
 // openBackend opens the configured storage. Redis is waited for with
 // backoff; the embedded file either opens at once or fails (a second
 // process holding it will not let go by itself).
-func openBackend(ctx context.Context, cfg Config, log *slog.Logger) (backend, scheduler.Limiter, error) {
+func openBackend(ctx context.Context, cfg Config, log *slog.Logger) (backend, *pacing.Limiter, error) {
 	if cfg.RedisURL == "" {
 		path := filepath.Join(cfg.StateDir, boltstore.DefaultFileName)
 		st, err := boltstore.Open(path)
@@ -33,7 +33,7 @@ func openBackend(ctx context.Context, cfg Config, log *slog.Logger) (backend, sc
 			return nil, nil, fmt.Errorf("STATE_DIR: %w", err)
 		}
 		log.Info("storage: embedded file", "path", path)
-		return st, boltstore.NewLimiter(cfg.SendRate, 0.8), nil
+		return st, pacing.New(st.Buckets(), pacing.Config{Rate: cfg.SendRate, Private: cfg.PrivateLimit, Group: cfg.GroupLimit}), nil
 	}
 	st, err := retry(ctx, log, cfg, "redis", func() (*redisstore.Store, error) {
 		s, err := redisstore.Open(ctx, cfg.RedisURL)
@@ -50,5 +50,5 @@ func openBackend(ctx context.Context, cfg Config, log *slog.Logger) (backend, sc
 		return nil, nil, fmt.Errorf("redis: migrate key layout: %w", err)
 	}
 	log.Info("storage: redis")
-	return st, st.Limiter(redisstore.LimiterConfig{Rate: cfg.SendRate}), nil
+	return st, pacing.New(st.Buckets(), pacing.Config{Rate: cfg.SendRate, Private: cfg.PrivateLimit, Group: cfg.GroupLimit}), nil
 }

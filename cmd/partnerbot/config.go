@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/partnerbot/partnerbot/bot"
+	"github.com/partnerbot/partnerbot/internal/pacing"
 	"github.com/partnerbot/partnerbot/scheduler"
 )
 
@@ -46,6 +47,13 @@ type Config struct {
 	BackoffMax  time.Duration
 	// RetryMin is the first retry delay of a failed send.
 	RetryMin time.Duration
+
+	// Inbound bounds how fast one person or group may write; zero fields
+	// take bot.DefaultInbound() (the documented defaults).
+	Inbound bot.InboundLimits
+	// PrivateLimit and GroupLimit are the per-chat send limits; zero
+	// takes Telegram's.
+	PrivateLimit, GroupLimit pacing.Bucket
 
 	// LockTTL is how long a dead leader's lock blocks a takeover.
 	LockTTL time.Duration

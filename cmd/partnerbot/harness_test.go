@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partnerbot/partnerbot/bot"
+	"github.com/partnerbot/partnerbot/internal/pacing"
 	"github.com/partnerbot/partnerbot/internal/redistest"
 	"github.com/partnerbot/partnerbot/internal/telegramtest"
 	"github.com/partnerbot/partnerbot/internal/testkit"
@@ -64,6 +66,11 @@ func newRedisEnv(t *testing.T) *env {
 	}
 	cfg.PollTimeout = 2 * time.Second
 	cfg.BackoffMin, cfg.BackoffMax = 10*time.Millisecond, 100*time.Millisecond
+	// Scripted conversations type faster than any resident; the tests of
+	// the inbound limits set them back.
+	cfg.Inbound = bot.InboundLimits{PerUser: time.Millisecond, UserBurst: 1000, PerGroup: time.Millisecond, GroupBurst: 1000}
+	cfg.PrivateLimit = pacing.Bucket{Every: time.Millisecond, Burst: 1000}
+	cfg.GroupLimit = pacing.Bucket{Every: time.Millisecond, Burst: 1000}
 	e.cfg = cfg
 	return e
 }

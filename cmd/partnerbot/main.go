@@ -15,12 +15,10 @@ import (
 	"syscall"
 	_ "time/tzdata" // the container image has no zoneinfo
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-	"github.com/redis/go-redis/v9"
-
 	"github.com/partnerbot/partnerbot/bot"
 	"github.com/partnerbot/partnerbot/data"
 	"github.com/partnerbot/partnerbot/internal/metrics"
+	"github.com/partnerbot/partnerbot/internal/pacing"
 	"github.com/partnerbot/partnerbot/internal/web"
 	"github.com/partnerbot/partnerbot/scheduler"
 	"github.com/partnerbot/partnerbot/store"
@@ -54,6 +52,7 @@ func run(args []string, lookup func(string) (string, bool), stdin io.Reader, std
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m := &Main{Config: cfg, Logger: NewLogger(cfg, stderr)}
+	setLibraryLoggers(m.Logger, cfg.Token)
 	if err := m.Run(ctx); err != nil {
 		m.Logger.Error("partnerbot stopped", "err", err)
 		return 1
@@ -97,12 +96,6 @@ func (m *Main) Run(ctx context.Context) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	// The library's own logger would print URLs holding the token.
-	_ = tgbotapi.SetLogger(redactingLogger{log: log, token: cfg.Token})
-	// go-redis reports every failed dial on stderr; the store's own errors
-	// already say what matters, so its chatter goes to debug.
-	redis.SetLogger(redisLogger{log: log})
-
 	dataset, err := loadDataset(cfg.DataFile)
 	if err != nil {
 		return err
@@ -156,8 +149,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	planner := &scheduler.Planner{Store: st, Data: dataset, Log: log, Now: m.Now, ReminderBefore: cfg.ReminderBefore, Events: events}
 	b := bot.New(bot.Config{Store: st, Data: dataset, Client: client, Translator: tr, Logger: log, Now: m.Now,
-		Owners: cfg.AdminIDs, TimeZone: cfg.TimeZone, Announcer: planner, Pacer: limiter, Observer: mets,
-		PublicURL: cfg.PublicURL})
+		Owners: cfg.AdminIDs, TimeZone: cfg.TimeZone, Announcer: planner, Preview: planner, Pacer: limiter,
+		Observer: mets, PublicURL: cfg.PublicURL, Inbound: cfg.Inbound})
 	planner.Renderer = b
 	if err := b.DeleteWebhook(ctx); err != nil {
 		return err
@@ -165,14 +158,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := b.SetCommands(ctx); err != nil {
 		log.Warn("command menu not set", "err", err)
 	}
-	if err := b.SetOwnerMenus(ctx); err != nil {
-		log.Warn("owner menus not set", "err", err)
-	}
 	log.Info("partnerbot started", "bot", client.Username(), "home", dataset.Home.Slug,
 		"partners", len(dataset.Partners), "replica", cfg.ReplicaID)
 
 	poller := &bot.Poller{Client: client, Handle: b.Handle, Log: log, Timeout: cfg.PollTimeout,
-		BackoffMin: cfg.BackoffMin, BackoffMax: cfg.BackoffMax}
+		BackoffMin: cfg.BackoffMin, BackoffMax: cfg.BackoffMax, Remember: b.RememberHandled, GivenUp: mets.UpdateGivenUp}
 	workers := &scheduler.Workers{Store: st, Sender: client, Limiter: limiter, Log: log, Now: m.Now, Events: events,
 		Consumer: cfg.ReplicaID, BackoffMin: cfg.RetryMin, ClaimIdle: cfg.ClaimIdle}
 	crons := &scheduler.Cron{Planner: planner, Log: log, Loc: cfg.TimeZone,
@@ -229,7 +219,11 @@ func seed(ctx context.Context, st store.Store, d *store.Dataset, log *slog.Logge
 
 // The parts the scheduler needs from the bot, checked where they are wired.
 var (
-	_ scheduler.Sender   = (*bot.Client)(nil)
-	_ scheduler.Renderer = (*bot.Bot)(nil)
-	_ bot.Announcer      = (*scheduler.Planner)(nil)
+	_ scheduler.Sender    = (*bot.Client)(nil)
+	_ scheduler.Renderer  = (*bot.Bot)(nil)
+	_ bot.Announcer       = (*scheduler.Planner)(nil)
+	_ bot.DigestPreviewer = (*scheduler.Planner)(nil)
+	_ bot.Pacer           = (*pacing.Limiter)(nil)
+	_ scheduler.Limiter   = (*pacing.Limiter)(nil)
+	_ bot.Updates         = (*bot.Client)(nil)
 )

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -23,6 +24,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("PARTNERBOT_AS_MAIN") == "1" {
 		os.Exit(run(nil, os.LookupEnv, os.Stdin, os.Stdout, os.Stderr))
 	}
+	// As main does for the process: the libraries' chatter goes through
+	// slog (here nowhere), not straight to stderr.
+	setLibraryLoggers(slog.New(slog.DiscardHandler), "")
 	os.Exit(m.Run())
 }
 

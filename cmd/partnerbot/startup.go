@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"time"
 
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/redis/go-redis/v9"
+
 	"github.com/partnerbot/partnerbot/bot"
 )
 
@@ -48,6 +51,18 @@ func retry[T any](ctx context.Context, log *slog.Logger, cfg Config, what string
 		}
 		d = min(2*d, maxD)
 	}
+}
+
+// setLibraryLoggers routes the Telegram and Redis libraries' own logging
+// through log. Both libraries keep their logger in a package variable, so
+// this is done once per process, in main, never by Main.Run (which tests
+// run many times at once).
+func setLibraryLoggers(log *slog.Logger, token string) {
+	// The Telegram library's own logger would print URLs holding the token.
+	_ = tgbotapi.SetLogger(redactingLogger{log: log, token: token})
+	// go-redis reports every failed dial on stderr; the store's own errors
+	// already say what matters, so its chatter goes to debug.
+	redis.SetLogger(redisLogger{log: log})
 }
 
 // redactingLogger adapts the bot library's logger to slog, without the token.

@@ -136,7 +136,7 @@ func WriteAtom(w io.Writer, f Feed) error {
 		t := p.In(f.Lang)
 		e := atomEntry{
 			ID:      "tag:" + f.Host + "," + tagYear + ":" + postKey(p),
-			Title:   atomText{Type: "text", Body: t.Title},
+			Title:   atomText{Type: "text", Body: p.DisplayTitle(f.Lang)},
 			Content: atomText{Type: "text", Body: t.Text},
 		}
 		// Label the entry with the language it is really in when the post

@@ -21,6 +21,8 @@ type Metrics struct {
 	Now store.NowFunc
 
 	updates    *prometheus.CounterVec
+	dropped    *prometheus.CounterVec
+	givenUp    prometheus.Counter
 	latency    *prometheus.HistogramVec
 	sent       *prometheus.CounterVec
 	failures   *prometheus.CounterVec
@@ -55,6 +57,12 @@ func New(src Source) *Metrics {
 		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "partnerbot_updates_total", Help: "Telegram updates handled, by type and command.",
 		}, []string{"type", "command"}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "partnerbot_updates_dropped_total", Help: "Updates not handled because their sender or group wrote faster than the inbound limits (user_rate, chat_rate).",
+		}, []string{"reason"}),
+		givenUp: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "partnerbot_updates_given_up_total", Help: "Updates given up after failing every attempt.",
+		}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "partnerbot_update_duration_seconds", Help: "Time to handle one update, by type.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2, 5, 10},
@@ -66,7 +74,7 @@ func New(src Source) *Metrics {
 			Name: "partnerbot_send_failures_total", Help: "Failed sends by kind and reason (rate_limited, gone, migrated, transient, dead_lettered, other).",
 		}, []string{"kind", "reason"}),
 		pauses: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "partnerbot_flood_pauses_total", Help: "Times Telegram's flood control (429) paused every sender.",
+			Name: "partnerbot_flood_pauses_total", Help: "Times Telegram's flood control (429) paused a chat or every sender.",
 		}),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "partnerbot_digest_runs_total", Help: "Digest planning runs finished, by frequency.",
@@ -79,7 +87,7 @@ func New(src Source) *Metrics {
 			Name: "partnerbot_digest_last_run_subscribers", Help: "Subscribers in the last digest run: planned (got one) or skipped (nothing new).",
 		}, []string{"result"}),
 	}
-	m.Registry.MustRegister(m.updates, m.latency, m.sent, m.failures, m.pauses, m.runs, m.runSeconds, m.runCounts,
+	m.Registry.MustRegister(m.updates, m.dropped, m.givenUp, m.latency, m.sent, m.failures, m.pauses, m.runs, m.runSeconds, m.runCounts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if src != nil {
 		m.Registry.MustRegister(newStoreCollector(src, m.now))
@@ -92,6 +100,12 @@ func (m *Metrics) UpdateHandled(kind, command string, d time.Duration) {
 	m.updates.WithLabelValues(kind, command).Inc()
 	m.latency.WithLabelValues(kind).Observe(d.Seconds())
 }
+
+// UpdateDropped counts an update refused by the inbound limits.
+func (m *Metrics) UpdateDropped(reason string) { m.dropped.WithLabelValues(reason).Inc() }
+
+// UpdateGivenUp counts an update the poller gave up on.
+func (m *Metrics) UpdateGivenUp() { m.givenUp.Inc() }
 
 // Sent counts a message Telegram accepted.
 func (m *Metrics) Sent(kind string) { m.sent.WithLabelValues(kind).Inc() }

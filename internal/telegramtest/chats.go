@@ -1,8 +1,7 @@
 package telegramtest
 
 // Per-chat failures. They model the permanent delivery errors a sender must
-// map to subscriber changes (docs/telegram.md, "Errors a sender must
-// handle"). They apply to every method addressed to the chat: sending,
+// map to subscriber changes (see internal/tgerr, which classifies them). They apply to every method addressed to the chat: sending,
 // editing, deleting, chat actions.
 
 // Block makes the chat fail like a user who blocked the bot.

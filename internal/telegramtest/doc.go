@@ -3,8 +3,8 @@
 // It exists so that tests can drive the real *tgbotapi.BotAPI client over
 // HTTP: form encoding, JSON-in-a-field parameters, error envelopes, long
 // polling and update confirmation all go through the same code paths as in
-// production. The fake reproduces the Telegram behaviour documented in
-// docs/telegram.md (exact error descriptions, getUpdates offset semantics,
+// production. The fake reproduces what Telegram's Bot API documentation and
+// its server (tdlib/telegram-bot-api) do (exact error descriptions, getUpdates offset semantics,
 // sticky allowed_updates, 409 conflicts, HTML entity parsing, limits), and
 // lets a test queue updates, inject faults and wait for what the bot sent
 // without sleeping.

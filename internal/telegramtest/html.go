@@ -10,7 +10,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
-// supportedTags is the HTML subset Telegram accepts (docs/telegram.md).
+// supportedTags is the HTML subset Telegram accepts (Bot API, "Formatting options").
 var supportedTags = map[string]bool{
 	"b": true, "strong": true, "i": true, "em": true, "u": true, "ins": true,
 	"s": true, "strike": true, "del": true, "span": true, "tg-spoiler": true,
@@ -33,8 +33,8 @@ type openTag struct {
 
 // parseHTML follows tdlib's parse_html, including its error texts, with one
 // deliberate difference: an '&' that does not start a known entity is an
-// error here, whereas Telegram keeps it literally. docs/telegram.md requires
-// escaping it, and failing loudly catches the unescaped user input that
+// error here, whereas Telegram keeps it literally. The Bot API documentation
+// requires escaping it, and failing loudly catches the unescaped user input that
 // would otherwise break on the first '<'.
 func parseHTML(text string) (formatted, error) {
 	var out strings.Builder

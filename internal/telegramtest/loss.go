@@ -60,6 +60,15 @@ func (s *Server) FailNextTo(method string, chatID int64, n int, errorCode int, d
 	s.addTargeted(&s.chatFaults, f)
 }
 
+// FloodWaitTo is FailNextTo for Telegram's flood control: 429 "Too Many
+// Requests: retry after N" with parameters.retry_after, for one chat only,
+// as when that chat's own limit was exceeded.
+func (s *Server) FloodWaitTo(method string, chatID int64, n int, retryAfter int) {
+	f := &targetedFault{method: strings.ToLower(method), chatID: chatID, remaining: n,
+		reply: errorReply(&APIError{Code: 429, Description: defaultDescription(429, retryAfter), RetryAfter: retryAfter})}
+	s.addTargeted(&s.chatFaults, f)
+}
+
 func (s *Server) addTargeted(queue *[]*targetedFault, f *targetedFault) {
 	if f.remaining <= 0 {
 		return

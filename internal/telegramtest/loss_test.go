@@ -146,3 +146,19 @@ func TestFailNextTo(t *testing.T) {
 		t.Errorf("FailNextTo counted as lost: %d", srv.Lost())
 	}
 }
+
+func TestFloodWaitTo(t *testing.T) {
+	srv := telegramtest.New(t)
+	bot := srv.NewBotAPI(t)
+	srv.FloodWaitTo("sendMessage", 7, 1, 43)
+	if _, err := bot.Send(tgbotapi.NewMessage(8, "x")); err != nil {
+		t.Fatalf("chat 8 hit chat 7's flood wait: %v", err)
+	}
+	_, err := bot.Send(tgbotapi.NewMessage(7, "x"))
+	if e := apiError(t, err); e.Code != 429 || e.Message != "Too Many Requests: retry after 43" || e.RetryAfter != 43 {
+		t.Errorf("chat 7: %+v", e)
+	}
+	if _, err := bot.Send(tgbotapi.NewMessage(7, "x")); err != nil {
+		t.Errorf("second send to chat 7: %v", err)
+	}
+}

@@ -183,7 +183,7 @@ func TestSetDelayHitsClientTimeout(t *testing.T) {
 		t.Fatalf("err = %v, want a client timeout", err)
 	}
 	if !strings.Contains(err.Error(), srv.Token()) {
-		// This is the library behaviour docs/telegram.md warns about: the
+		// This is the library behaviour the project warns about (README, "How it works"): the
 		// token leaks through *url.Error. The fake must preserve it so the
 		// project's redaction can be tested.
 		t.Errorf("transport error %q no longer contains the token; redaction tests would be vacuous", err)

@@ -18,47 +18,50 @@ const defaultAuditCap = 10_000
 // only goes to the global log.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) error {
 	op := fmt.Sprintf("append audit of post %d", e.PostID)
+	return s.update(ctx, op, func(tx *bolt.Tx) error { return appendAudit(tx, e, s.auditCap) })
+}
+
+// appendAudit adds e within tx, so a change and its entry commit together.
+func appendAudit(tx *bolt.Tx, e store.AuditEntry, auditCap int) error {
 	data, err := encodeJSON(e)
 	if err != nil {
-		return wrapErr(err, op)
+		return err
 	}
-	return s.update(ctx, op, func(tx *bolt.Tx) error {
-		all := tx.Bucket(bucketAudit)
-		seq, err := all.NextSequence()
-		if err != nil {
-			return err
-		}
-		if err := all.Put(u64(seq), data); err != nil {
-			return err
-		}
-		if err := trimLog(all, seq, s.auditCap); err != nil {
-			return err
-		}
-		if e.PostID == 0 {
-			return nil
-		}
-		byPost := tx.Bucket(bucketAuditByPost)
-		if err := byPost.Put(postAuditKey(e.PostID, seq), data); err != nil {
-			return err
-		}
-		// Count the post's entries, newest first, and drop those past
-		// the cap. A post has a handful of entries.
-		prefix := i64(e.PostID)
-		c := byPost.Cursor()
-		n := 0
-		var drop [][]byte
-		for k, _ := c.Seek(postAuditKey(e.PostID, seq)); hasPrefix(k, prefix); k, _ = c.Prev() {
-			if n++; n > s.auditCap {
-				drop = append(drop, clone(k))
-			}
-		}
-		for _, k := range drop {
-			if err := byPost.Delete(k); err != nil {
-				return err
-			}
-		}
+	all := tx.Bucket(bucketAudit)
+	seq, err := all.NextSequence()
+	if err != nil {
+		return err
+	}
+	if err := all.Put(u64(seq), data); err != nil {
+		return err
+	}
+	if err := trimLog(all, seq, auditCap); err != nil {
+		return err
+	}
+	if e.PostID == 0 {
 		return nil
-	})
+	}
+	byPost := tx.Bucket(bucketAuditByPost)
+	if err := byPost.Put(postAuditKey(e.PostID, seq), data); err != nil {
+		return err
+	}
+	// Count the post's entries, newest first, and drop those past the
+	// cap. A post has a handful of entries.
+	prefix := i64(e.PostID)
+	c := byPost.Cursor()
+	n := 0
+	var drop [][]byte
+	for k, _ := c.Seek(postAuditKey(e.PostID, seq)); hasPrefix(k, prefix); k, _ = c.Prev() {
+		if n++; n > auditCap {
+			drop = append(drop, clone(k))
+		}
+	}
+	for _, k := range drop {
+		if err := byPost.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // trimLog drops the oldest entries of a log keyed by u64 sequence numbers

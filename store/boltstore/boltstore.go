@@ -33,6 +33,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/partnerbot/partnerbot/internal/pacing"
 	"github.com/partnerbot/partnerbot/store"
 )
 
@@ -63,6 +64,7 @@ type Store struct {
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close, wakes waiting Claims
 	ready     notifier      // signalled when messages become ready
+	buckets   *pacing.Memory
 }
 
 var _ store.Store = (*Store)(nil)
@@ -143,6 +145,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		done:     make(chan struct{}),
 	}
 	s.ready.init()
+	s.buckets = pacing.NewMemory()
 	if err := db.Update(s.initFile); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
@@ -207,6 +210,10 @@ func (s *Store) Close() error {
 	}
 	return nil
 }
+
+// Buckets returns the sending limiter's state. Only one process can open
+// the file, so it lives in this process's memory.
+func (s *Store) Buckets() pacing.Buckets { return s.buckets }
 
 // view runs fn in a read transaction.
 func (s *Store) view(ctx context.Context, op string, fn func(tx *bolt.Tx) error) error {

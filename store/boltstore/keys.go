@@ -44,6 +44,10 @@ import (
 //	outbox_dead       u64(seq)                     DeadLetter, newest deadCap
 //	once              key                          i64(expiry, unix ns; 0 = never)
 //	once_by_expiry    i64(expiry ns) key           empty: flags that expire
+//	memos             "m/" key or "c/" cause       i64(expiry ns) + value: memos
+//	                                               and the causes of keyed post
+//	                                               changes (value: i64 post id)
+//	memos_by_expiry   i64(expiry ns) key           empty: memos by expiry
 //	digest_cursors    i64(chatID)                  i64(ms)
 //	locks             name                         lockRecord (owner, expiry)
 //	runs              run key                      DigestRun
@@ -81,6 +85,8 @@ var (
 	bucketRunsByStart   = []byte("runs_by_start")
 	bucketRunCounts     = []byte("run_counts")
 	bucketMeta          = []byte("meta")
+	bucketMemos         = []byte("memos")
+	bucketMemosByExpiry = []byte("memos_by_expiry")
 
 	allBuckets = [][]byte{
 		bucketSubs, bucketActive, bucketCitySubs,
@@ -91,6 +97,7 @@ var (
 		bucketReady, bucketPending, bucketClaims, bucketDelayed, bucketDead,
 		bucketOnce, bucketOnceByExpiry, bucketCursors, bucketLocks,
 		bucketRuns, bucketRunsByStart, bucketRunCounts, bucketMeta,
+		bucketMemos, bucketMemosByExpiry,
 	}
 
 	metaLayout    = []byte("layout")
@@ -187,7 +194,11 @@ func delayedKey(dueMS int64, n uint64) []byte {
 	return binary.BigEndian.AppendUint64(i64(dueMS), n)
 }
 
-// expiryKey is a once_by_expiry key.
+// memoKey and causeKey are memos keys; the prefixes keep the two apart.
+func memoKey(key string) []byte    { return []byte("m/" + key) }
+func causeKey(cause string) []byte { return []byte("c/" + cause) }
+
+// expiryKey is a once_by_expiry or memos_by_expiry key.
 func expiryKey(expiresNS int64, key string) []byte {
 	return append(i64(expiresNS), key...)
 }

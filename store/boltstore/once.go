@@ -64,8 +64,9 @@ func setOnce(tx *bolt.Tx, key string, ttl time.Duration, now time.Time) (bool, e
 	return true, flags.Put([]byte(key), i64(exp))
 }
 
-// sweepOnce deletes up to sweepBatch flags whose expiry is at or before
-// nowNS, oldest first.
+// sweepOnce deletes up to sweepBatch flags (or memos) whose expiry is at or
+// before nowNS, oldest first. A flag's value is its expiry; a memo's value
+// starts with it.
 func sweepOnce(flags, byExpiry *bolt.Bucket, nowNS int64) error {
 	limit := i64(nowNS)
 	c := byExpiry.Cursor()
@@ -80,7 +81,7 @@ func sweepOnce(flags, byExpiry *bolt.Bucket, nowNS int64) error {
 		key := k[8:]
 		// The flag may have been set again with a later expiry; its
 		// index entry is another key then, and the flag stays.
-		if v := flags.Get(key); v != nil && bytes.Equal(v, k[:8]) {
+		if v := flags.Get(key); v != nil && bytes.HasPrefix(v, k[:8]) {
 			if err := flags.Delete(key); err != nil {
 				return err
 			}

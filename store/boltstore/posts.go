@@ -89,20 +89,27 @@ func (s *Store) UpdatePost(ctx context.Context, p store.Post) error {
 func (s *Store) DeletePost(ctx context.Context, id int64) error {
 	op := fmt.Sprintf("delete post %d", id)
 	return s.update(ctx, op, func(tx *bolt.Tx) error {
-		posts := tx.Bucket(bucketPosts)
-		var old store.Post
-		found, err := getJSON(posts, i64(id), &old)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return store.ErrNotFound
-		}
-		if err := unindexPost(tx, old); err != nil {
-			return err
-		}
-		return posts.Delete(i64(id))
+		_, err := deletePost(tx, id)
+		return err
 	})
+}
+
+// deletePost removes the post with id and its index entries within tx and
+// returns it as it was; store.ErrNotFound when there is none.
+func deletePost(tx *bolt.Tx, id int64) (store.Post, error) {
+	posts := tx.Bucket(bucketPosts)
+	var old store.Post
+	found, err := getJSON(posts, i64(id), &old)
+	if err != nil {
+		return old, err
+	}
+	if !found {
+		return old, store.ErrNotFound
+	}
+	if err := unindexPost(tx, old); err != nil {
+		return old, err
+	}
+	return old, posts.Delete(i64(id))
 }
 
 // putPost writes p within tx: it assigns an id when p.ID is 0, drops the
@@ -283,15 +290,15 @@ func (s *Store) EventsStartingBetween(ctx context.Context, from, to time.Time) (
 	return out, nil
 }
 
-// CountPosts counts, for every kind in store.Kinds, the posts published at
+// CountPosts counts, for every kind in store.Kinds(), the posts published at
 // or after since (at millisecond precision). The map holds every kind.
 func (s *Store) CountPosts(ctx context.Context, since time.Time) (map[store.Kind]int, error) {
 	op := fmt.Sprintf("count posts since %s", since.Format(time.RFC3339))
-	counts := make(map[store.Kind]int, len(store.Kinds))
+	counts := make(map[store.Kind]int, len(store.Kinds()))
 	start := i64(minMS(since))
 	err := s.view(ctx, op, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketPostsByKind)
-		for _, k := range store.Kinds {
+		for _, k := range store.Kinds() {
 			n := 0
 			for sc := newScan(b, strPrefix(string(k)), start, false); sc.suffix() != nil; sc.next() {
 				n++

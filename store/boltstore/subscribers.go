@@ -52,10 +52,8 @@ func (s *Store) SaveSubscriber(ctx context.Context, sub store.Subscriber) error 
 	return err
 }
 
-// DeleteSubscriber removes the record of chatID and its index entries and
-// returns the record as it was, or store.ErrNotFound. Like redisstore it
-// keeps the chat's digest cursor, so a chat that comes back is not sent
-// what it got before.
+// DeleteSubscriber removes the record of chatID, its index entries and its
+// digest cursor and returns the record as it was, or store.ErrNotFound.
 func (s *Store) DeleteSubscriber(ctx context.Context, chatID int64) (store.Subscriber, error) {
 	op := fmt.Sprintf("delete subscriber %d", chatID)
 	return s.updateSubscriber(ctx, op, chatID, func(_ store.Subscriber, found bool) (*store.Subscriber, error) {
@@ -132,6 +130,9 @@ func (s *Store) updateSubscriber(ctx context.Context, op string, chatID int64,
 			}
 		}
 		if next == nil {
+			if err := tx.Bucket(bucketCursors).Delete(key); err != nil {
+				return err
+			}
 			return subs.Delete(key)
 		}
 		if err := putJSON(subs, key, next); err != nil {

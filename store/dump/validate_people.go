@@ -25,7 +25,7 @@ func (v *validator) subscribers(subs []store.Subscriber) {
 		default:
 			v.add(at, fmt.Sprintf("chat_type: unknown chat type %q; want private, group or supergroup", s.ChatType))
 		}
-		v.check(slices.Contains(store.Langs, s.Lang), at, fmt.Sprintf("lang: unknown language %q", s.Lang))
+		v.check(slices.Contains(store.Langs(), s.Lang), at, fmt.Sprintf("lang: unknown language %q", s.Lang))
 		v.check(s.Frequency.Valid(), at, fmt.Sprintf("frequency: unknown frequency %q", s.Frequency))
 		for _, k := range s.Kinds {
 			v.check(k.Valid(), at, fmt.Sprintf("kinds: unknown kind %q", k))

@@ -19,18 +19,8 @@ const defaultAuditCap = 10_000
 // PostID 0 only goes to the global log.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) error {
 	op := fmt.Sprintf("append audit of post %d", e.PostID)
-	data, err := json.Marshal(e)
-	if err != nil {
-		return wrapErr(fmt.Errorf("encode: %w", err), op)
-	}
-	last := int64(s.auditCap) - 1
-	_, err = s.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-		if e.PostID != 0 {
-			pipe.LPush(ctx, s.k.postAudit(e.PostID), data)
-			pipe.LTrim(ctx, s.k.postAudit(e.PostID), 0, last)
-		}
-		pipe.LPush(ctx, s.k.audit(), data)
-		pipe.LTrim(ctx, s.k.audit(), 0, last)
+	_, err := s.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		s.queueAudit(ctx, pipe, e)
 		return nil
 	})
 	return wrapErr(err, op)

@@ -142,11 +142,11 @@ func postMember(id int64) string { return fmt.Sprintf("%019d", id) }
 // parseMember reads a subscriberMember, officialMember or postMember back.
 func parseMember(m string) (int64, error) { return strconv.ParseInt(m, 10, 64) }
 
-// pause is set while Telegram's flood control holds every sender.
-func (k keys) pause() string { return k.prefix + "send:pause" }
-
-// rate names a limiter bucket; redis_rate adds its own "rate:" in front.
-func (k keys) rate(name string) string { return k.prefix + name }
+// pacing names the sending limiter's state (limiter.go): a bucket's
+// theoretical arrival time in microseconds ("pacing:global", "pacing:chat:42"),
+// a pause ("pacing:pause:all", "pacing:pause:chat:42") or the last flood
+// mark ("pacing:flood:last"), each expiring (PX) once it no longer matters.
+func (k keys) pacing(name string) string { return k.prefix + "pacing:" + name }
 
 // Delivery keys (outbox.go, locks.go, digests.go), after the prefix:
 //
@@ -195,3 +195,13 @@ func (k keys) activeSubscribers() string { return k.prefix + "subs:active" }
 //
 //	runcounts:{key}       hash    sent, failed (HINCRBY)
 func (k keys) runCounts(key string) string { return k.prefix + "runcounts:" + key }
+
+// Keys of changes made once (changes.go), after the prefix:
+//
+//	cause:{cause}         string  id of the post a keyed change concerned,
+//	                              expiring after store.CauseTTL
+//	memo:{key}            string  a memo's value, expiring (PX)
+
+func (k keys) cause(cause string) string { return k.prefix + "cause:" + cause }
+
+func (k keys) memo(key string) string { return k.prefix + "memo:" + key }

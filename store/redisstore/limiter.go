@@ -4,119 +4,122 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/partnerbot/partnerbot/internal/pacing"
 )
 
-// LimiterConfig sets the send rates, shared by every replica on this Redis.
-type LimiterConfig struct {
-	// Rate is the global rate, messages per second (SEND_RATE).
-	Rate int
-	// BulkShare is the part of Rate that bulk delivery (outbox) may use;
-	// the rest is kept for replies to residents.
-	BulkShare float64
+// Buckets keeps the sending limiter's state in Redis, so every replica on
+// this Redis paces against the same buckets and pauses. The policy is
+// internal/pacing's; this only stores.
+type Buckets struct {
+	rdb redis.UniversalClient
+	k   keys
 }
 
-// Limiter paces sends with GCRA limits in Redis (go-redis/redis_rate), so N
-// replicas together stay under one global rate, and shares Telegram's flood
-// pause between them.
-type Limiter struct {
-	rl      *redis_rate.Limiter
-	rdb     redis.UniversalClient
-	k       keys
-	global  redis_rate.Limit
-	bulk    redis_rate.Limit
-	private redis_rate.Limit
-	group   redis_rate.Limit
-}
+// Buckets returns the limiter state shared through this Redis.
+func (s *Store) Buckets() *Buckets { return &Buckets{rdb: s.rdb, k: s.k} }
 
-// Limiter returns the shared limiter.
-func (s *Store) Limiter(cfg LimiterConfig) *Limiter {
-	if cfg.Rate <= 0 {
-		cfg.Rate = 25
-	}
-	if cfg.BulkShare <= 0 || cfg.BulkShare > 1 {
-		cfg.BulkShare = 0.8
-	}
-	bulk := max(1, int(float64(cfg.Rate)*cfg.BulkShare))
-	return &Limiter{
-		rl:  redis_rate.NewLimiter(s.rdb),
-		rdb: s.rdb,
-		k:   s.k,
-		// A burst of a tenth of a second's worth: redis_rate.PerSecond
-		// would let a whole extra second's worth out at once, which is
-		// over Telegram's broadcast limit at the start of every digest.
-		global:  redis_rate.Limit{Rate: cfg.Rate, Burst: burst(cfg.Rate), Period: time.Second},
-		bulk:    redis_rate.Limit{Rate: bulk, Burst: burst(bulk), Period: time.Second},
-		private: redis_rate.Limit{Rate: 1, Burst: 1, Period: time.Second},
-		// Telegram allows 20 messages a minute in a group; a small burst
-		// keeps a multi-part digest together without tripping it.
-		group: redis_rate.Limit{Rate: 20, Burst: 3, Period: time.Minute},
-	}
-}
+// Limiter returns the sending policy over this Redis's buckets.
+func (s *Store) Limiter(cfg pacing.Config) *pacing.Limiter { return pacing.New(s.Buckets(), cfg) }
 
-// burst is the most messages that may go at once: a tenth of the rate.
-func burst(rate int) int { return max(1, rate/10) }
+// takeScript is pacing.Allow for several buckets at once, all or none, in
+// microseconds: KEYS are ARGV[1] pause keys (holding when the pause ends),
+// then one key per bucket;
+// ARGV[2] is now, then every and burst of each bucket. It returns 0 when
+// it took a token from each, else the wait in microseconds: the longest
+// pause left, or the time until every bucket has a token.
+var takeScript = redis.NewScript(`
+local np = tonumber(ARGV[1])
+local now = tonumber(ARGV[2])
+local wait = 0
+for i = 1, np do
+  local until_us = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if until_us > now then wait = math.max(wait, until_us - now) end
+end
+if wait > 0 then return wait end
+local next = {}
+for i = np + 1, #KEYS do
+  local j = 3 + (i - np - 1) * 2
+  local every, burst = tonumber(ARGV[j]), tonumber(ARGV[j + 1])
+  local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if tat < now then tat = now end
+  local allow_at = tat + every - burst * every
+  if now < allow_at then wait = math.max(wait, allow_at - now) end
+  next[i] = tat + every
+end
+if wait > 0 then return wait end
+for i = np + 1, #KEYS do
+  redis.call('SET', KEYS[i], string.format('%d', next[i]), 'PX', math.floor((next[i] - now) / 1000) + 1)
+end
+return 0`)
 
-// Reserve implements scheduler.Limiter. Every call first honours a flood
-// pause set by any replica. The global and bulk limits are checked before
-// the chat's, so the global pace stays exact; a message that then waits
-// for its chat has spent a global token (rare: a digest is usually one
-// message per chat).
-func (l *Limiter) Reserve(ctx context.Context, chatID int64, group, bulk bool) (time.Duration, error) {
-	pause, err := l.rdb.PTTL(ctx, l.k.pause()).Result()
+// Take implements pacing.Buckets in one script call.
+func (b *Buckets) Take(ctx context.Context, now time.Time, pauses []string, buckets []pacing.Bucket) (time.Duration, error) {
+	keys := make([]string, 0, len(pauses)+len(buckets))
+	for _, p := range pauses {
+		keys = append(keys, b.k.pacing(p))
+	}
+	args := make([]any, 0, 2+2*len(buckets))
+	args = append(args, len(pauses), now.UnixMicro())
+	for _, bk := range buckets {
+		keys = append(keys, b.k.pacing(bk.Key))
+		args = append(args, bk.Every.Microseconds(), bk.Burst)
+	}
+	us, err := takeScript.Run(ctx, b.rdb, keys, args...).Int64()
 	if err != nil {
-		return 0, wrapErr(err, "limiter: read pause")
+		return 0, wrapErr(err, "limiter: take")
 	}
-	if pause > 0 {
-		return pause, nil
-	}
-	if bulk {
-		if wait, err := l.allow(ctx, l.k.rate("bulk"), l.bulk); wait > 0 || err != nil {
-			return wait, err
-		}
-	}
-	if wait, err := l.allow(ctx, l.k.rate("global"), l.global); wait > 0 || err != nil || !bulk {
-		// A reply answers the resident's own message, one for one: the
-		// per-chat limit is for unsolicited bulk, where Telegram enforces it.
-		return wait, err
-	}
-	lim := l.private
-	if group {
-		lim = l.group
-	}
-	return l.allow(ctx, l.k.rate("chat:"+strconv.FormatInt(chatID, 10)), lim)
-}
-
-func (l *Limiter) allow(ctx context.Context, key string, lim redis_rate.Limit) (time.Duration, error) {
-	res, err := l.rl.Allow(ctx, key, lim)
-	if err != nil {
-		return 0, wrapErr(err, "limiter: "+key)
-	}
-	if res.Allowed > 0 {
+	if us <= 0 {
 		return 0, nil
 	}
-	return max(res.RetryAfter, time.Millisecond), nil
+	return max(time.Duration(us)*time.Microsecond, time.Millisecond), nil
 }
 
-// pauseScript extends the pause, never shortens it: two 429s in a row must
-// not let the shorter one win.
+// pauseScript sets the pause KEYS[1] to end at ARGV[1] (microseconds),
+// expiring after ARGV[2] ms, unless it ends later already: two 429s in a
+// row must not let the shorter one win.
 var pauseScript = redis.NewScript(`
-local cur = redis.call('PTTL', KEYS[1])
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if cur < tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 end
 return 1`)
 
-// Pause implements scheduler.Limiter: every sender on every replica waits d.
-func (l *Limiter) Pause(ctx context.Context, d time.Duration) error {
+// Pause implements pacing.Buckets.
+func (b *Buckets) Pause(ctx context.Context, now time.Time, key string, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
-	if err := pauseScript.Run(ctx, l.rdb, []string{l.k.pause()}, d.Milliseconds()).Err(); err != nil {
-		return wrapErr(err, fmt.Sprintf("limiter: pause %s", d))
+	until := now.Add(d).UnixMicro()
+	err := pauseScript.Run(ctx, b.rdb, []string{b.k.pacing(key)}, until, roundUpMS(d).Milliseconds()).Err()
+	return wrapErr(err, fmt.Sprintf("limiter: pause %s for %s", key, d))
+}
+
+// swapScript is SET ... GET, keeping the time the value was set with it so
+// a value older than its ttl by the caller's clock counts as gone.
+var swapScript = redis.NewScript(`
+local old = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[3])
+if not old then return '' end
+return old`)
+
+// Swap implements pacing.Buckets.
+func (b *Buckets) Swap(ctx context.Context, now time.Time, key, value string, ttl time.Duration) (string, error) {
+	expires := now.Add(ttl).UnixMicro()
+	old, err := swapScript.Run(ctx, b.rdb, []string{b.k.pacing(key)}, value, expires, roundUpMS(ttl).Milliseconds()).Text()
+	if err != nil {
+		return "", wrapErr(err, "limiter: swap "+key)
 	}
-	return nil
+	v, exp, ok := strings.Cut(old, "|")
+	if !ok {
+		return "", nil
+	}
+	if us, err := strconv.ParseInt(exp, 10, 64); err != nil || us <= now.UnixMicro() {
+		return "", nil
+	}
+	return v, nil
 }

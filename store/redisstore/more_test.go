@@ -21,7 +21,7 @@ func TestSubscriberStatsBatches(t *testing.T) {
 	const n = 3*scanBatch + 17
 	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for i := range n {
-			sub := store.NewSubscriber(int64(i+1), "private", store.Langs[i%len(store.Langs)], t0)
+			sub := store.NewSubscriber(int64(i+1), "private", store.Langs()[i%len(store.Langs())], t0)
 			sub.Active = i%3 != 0
 			sub.Cities = []string{fmt.Sprintf("c%d", i%5)}
 			data, err := json.Marshal(sub)
@@ -130,7 +130,7 @@ func TestMigrate(t *testing.T) {
 	const n = 2*scanBatch + 3
 	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for i := range n {
-			p := store.Post{ID: int64(i + 1), Kind: store.Kinds[i%len(store.Kinds)], City: "lyon",
+			p := store.Post{ID: int64(i + 1), Kind: store.Kinds()[i%len(store.Kinds())], City: "lyon",
 				PublishedAt: t0.Add(time.Duration(i) * time.Minute)}
 			data, err := json.Marshal(p)
 			if err != nil {

@@ -107,7 +107,7 @@ func (s *Store) scanClients(ctx context.Context) ([]redis.Cmdable, error) {
 	return clients, err
 }
 
-// CountPosts counts, for every kind in store.Kinds, the posts published at
+// CountPosts counts, for every kind in store.Kinds(), the posts published at
 // or after since (at millisecond precision), with one ZCOUNT per kind. The
 // map holds every kind, zero or not.
 func (s *Store) CountPosts(ctx context.Context, since time.Time) (map[store.Kind]int, error) {
@@ -116,9 +116,9 @@ func (s *Store) CountPosts(ctx context.Context, since time.Time) (map[store.Kind
 		return nil, err
 	}
 	start := strconv.FormatInt(minScore(since), 10)
-	cmds := make([]*redis.IntCmd, len(store.Kinds))
+	cmds := make([]*redis.IntCmd, len(store.Kinds()))
 	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for i, k := range store.Kinds {
+		for i, k := range store.Kinds() {
 			cmds[i] = pipe.ZCount(ctx, s.k.kindPosts(k), start, "+inf")
 		}
 		return nil
@@ -126,8 +126,8 @@ func (s *Store) CountPosts(ctx context.Context, since time.Time) (map[store.Kind
 	if err != nil {
 		return nil, wrapErr(err, op)
 	}
-	counts := make(map[store.Kind]int, len(store.Kinds))
-	for i, k := range store.Kinds {
+	counts := make(map[store.Kind]int, len(store.Kinds()))
+	for i, k := range store.Kinds() {
 		counts[k] = int(cmds[i].Val())
 	}
 	return counts, nil

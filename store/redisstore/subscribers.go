@@ -47,8 +47,8 @@ func (s *Store) SaveSubscriber(ctx context.Context, sub store.Subscriber) error 
 	return wrapErr(err, op)
 }
 
-// DeleteSubscriber removes the record of chatID and its city memberships and
-// returns the record as it was, or store.ErrNotFound.
+// DeleteSubscriber removes the record of chatID, its city memberships and
+// its digest cursor and returns the record as it was, or store.ErrNotFound.
 func (s *Store) DeleteSubscriber(ctx context.Context, chatID int64) (store.Subscriber, error) {
 	op := fmt.Sprintf("delete subscriber %d", chatID)
 	old, err := s.updateSubscriber(ctx, chatID, func(_ store.Subscriber, found bool) (*store.Subscriber, error) {
@@ -144,7 +144,7 @@ func (s *Store) updateSubscriber(ctx context.Context, chatID int64,
 				}
 			}
 			if next == nil {
-				pipe.Del(ctx, key)
+				pipe.Del(ctx, key, s.k.digestCursor(chatID))
 				return nil
 			}
 			pipe.Set(ctx, key, data, 0)

@@ -70,6 +70,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Drafts", func(t *testing.T) { testDrafts(t, newStore) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore) })
 	t.Run("SubscriberStats", func(t *testing.T) { testSubscriberStats(t, newStore) })
+	t.Run("Publishing", func(t *testing.T) { testPublishing(t, newStore) })
+	t.Run("Memos", func(t *testing.T) { testMemos(t, newStore) })
+	t.Run("EnqueueEach", func(t *testing.T) { testEnqueueEach(t, newStore) })
+	t.Run("Forget", func(t *testing.T) { testForget(t, newStore) })
 	runDelivery(t, newStore)
 }
 

@@ -1,0 +1,276 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// PublishPost creates p under a new id and appends c.Audit, once per
+// c.Cause: the cause key, written in the same MULTI/EXEC as the post and
+// watched before, makes a repeat (or a concurrent twin) find the post the
+// first call created.
+func (s *Store) PublishPost(ctx context.Context, p store.Post, c store.Change) (store.Post, bool, error) {
+	op := fmt.Sprintf("publish post (cause %q)", c.Cause)
+	if c.Cause == "" {
+		return store.Post{}, false, fmt.Errorf("redisstore: %s: empty cause", op)
+	}
+	causeKey := s.k.cause(c.Cause)
+	var saved store.Post
+	var created bool
+	err := s.watch(ctx, func(tx *redis.Tx) error {
+		created = false
+		id, done, err := causeID(ctx, tx, causeKey)
+		if err != nil {
+			return err
+		}
+		if done {
+			saved, err = s.postOrID(ctx, tx, id)
+			return err
+		}
+		q := p
+		if q.ID, err = tx.Incr(ctx, s.k.postSeq()).Result(); err != nil {
+			return err
+		}
+		entry := c.Audit
+		entry.PostID = q.ID
+		err = s.putPost(ctx, tx, q, putOptions{extra: func(pipe redis.Pipeliner) {
+			pipe.Set(ctx, causeKey, q.ID, store.CauseTTL)
+			s.queueAudit(ctx, pipe, entry)
+		}})
+		saved, created = q, err == nil
+		return err
+	}, causeKey)
+	if err != nil {
+		return store.Post{}, false, wrapErr(err, op)
+	}
+	return saved, created, nil
+}
+
+// EditPost replaces the post p.ID and appends c.Audit once per c.Cause.
+func (s *Store) EditPost(ctx context.Context, p store.Post, c store.Change) (bool, error) {
+	op := fmt.Sprintf("edit post %d (cause %q)", p.ID, c.Cause)
+	if c.Cause == "" {
+		return false, fmt.Errorf("redisstore: %s: empty cause", op)
+	}
+	if p.ID <= 0 {
+		return false, notFound(op)
+	}
+	causeKey := s.k.cause(c.Cause)
+	var applied bool
+	err := s.watch(ctx, func(tx *redis.Tx) error {
+		applied = false
+		_, done, err := causeID(ctx, tx, causeKey)
+		if err != nil || done {
+			return err
+		}
+		entry := c.Audit
+		entry.PostID = p.ID
+		err = s.putPost(ctx, tx, p, putOptions{mustExist: true, extra: func(pipe redis.Pipeliner) {
+			pipe.Set(ctx, causeKey, p.ID, store.CauseTTL)
+			s.queueAudit(ctx, pipe, entry)
+		}})
+		applied = err == nil
+		return err
+	}, causeKey)
+	return applied, wrapErr(err, op)
+}
+
+// RemovePost deletes the post with id and appends c.Audit once per
+// c.Cause.
+func (s *Store) RemovePost(ctx context.Context, id int64, c store.Change) (store.Post, bool, error) {
+	op := fmt.Sprintf("remove post %d (cause %q)", id, c.Cause)
+	if c.Cause == "" {
+		return store.Post{}, false, fmt.Errorf("redisstore: %s: empty cause", op)
+	}
+	causeKey, key := s.k.cause(c.Cause), s.k.post(id)
+	var old store.Post
+	var applied bool
+	err := s.watch(ctx, func(tx *redis.Tx) error {
+		applied = false
+		if _, done, err := causeID(ctx, tx, causeKey); err != nil || done {
+			old = store.Post{ID: id}
+			return err
+		}
+		p, found, err := getPost(ctx, tx, key)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return store.ErrNotFound
+		}
+		entry := c.Audit
+		entry.PostID = id
+		_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+			s.unindexPost(ctx, pipe, p)
+			pipe.Del(ctx, key)
+			pipe.Set(ctx, causeKey, id, store.CauseTTL)
+			s.queueAudit(ctx, pipe, entry)
+			return nil
+		})
+		old, applied = p, err == nil
+		return err
+	}, causeKey, key)
+	if err != nil {
+		return store.Post{}, false, wrapErr(err, op)
+	}
+	return old, applied, nil
+}
+
+// causeID reads a cause key: the id of the post its change concerned.
+func causeID(ctx context.Context, c redis.Cmdable, key string) (id int64, done bool, err error) {
+	id, err = c.Get(ctx, key).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("read %s: %w", key, err)
+	}
+	return id, true, nil
+}
+
+// postOrID returns the post with id, or a post holding only the id when it
+// has been deleted since.
+func (s *Store) postOrID(ctx context.Context, c redis.Cmdable, id int64) (store.Post, error) {
+	p, found, err := getPost(ctx, c, s.k.post(id))
+	if err != nil || !found {
+		return store.Post{ID: id}, err
+	}
+	return p, nil
+}
+
+// SaveMemo stores value under key for ttl.
+func (s *Store) SaveMemo(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	op := fmt.Sprintf("save memo %q", key)
+	if ttl <= 0 {
+		return fmt.Errorf("redisstore: %s: ttl %v is not positive", op, ttl)
+	}
+	return wrapErr(s.rdb.Set(ctx, s.k.memo(key), value, roundUpMS(ttl)).Err(), op)
+}
+
+// Memo returns the value under key, or store.ErrNotFound.
+func (s *Store) Memo(ctx context.Context, key string) ([]byte, error) {
+	op := fmt.Sprintf("get memo %q", key)
+	v, err := s.rdb.Get(ctx, s.k.memo(key)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, notFound(op)
+	}
+	return v, wrapErr(err, op)
+}
+
+// DeleteMemo removes key.
+func (s *Store) DeleteMemo(ctx context.Context, key string) error {
+	return wrapErr(s.rdb.Del(ctx, s.k.memo(key)).Err(), fmt.Sprintf("delete memo %q", key))
+}
+
+// roundUpMS rounds d up to a whole millisecond, Redis's precision, so a
+// short ttl never becomes 0 (which SET refuses).
+func roundUpMS(d time.Duration) time.Duration {
+	if r := d % time.Millisecond; r != 0 {
+		d += time.Millisecond - r
+	}
+	return d
+}
+
+// enqueueEachScript adds each message ARGV[2+i] to the stream KEYS[1]
+// unless its flag KEYS[1+i] is set, setting the flag for ARGV[1] ms, and
+// returns how many it added. Flags come after their message, like in
+// enqueueOnceScript.
+var enqueueEachScript = redis.NewScript(`
+local n = 0
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 0 then
+    redis.call('XADD', KEYS[1], '*', 'm', ARGV[i])
+    redis.call('SET', KEYS[i], '1', 'PX', ARGV[1])
+    n = n + 1
+  end
+end
+return n`)
+
+// EnqueueEach adds every message whose Dedupe key is not set yet, setting
+// it for ttl, in one script.
+func (s *Store) EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...store.OutboxMessage) (int, error) {
+	op := fmt.Sprintf("enqueue %d messages each once", len(msgs))
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	if ttl <= 0 {
+		return 0, fmt.Errorf("redisstore: %s: ttl %v is not positive", op, ttl)
+	}
+	data, err := encodeMessages(msgs)
+	if err != nil {
+		return 0, wrapErr(err, op)
+	}
+	keys := make([]string, 1, len(msgs)+1)
+	keys[0] = s.k.outbox()
+	args := make([]any, 1, len(msgs)+1)
+	args[0] = roundUpMS(ttl).Milliseconds()
+	for i, m := range msgs {
+		if m.Dedupe == "" {
+			return 0, fmt.Errorf("redisstore: %s: message %d has no dedupe key", op, i)
+		}
+		keys = append(keys, s.k.once(m.Dedupe))
+		args = append(args, data[i])
+	}
+	n, err := enqueueEachScript.Run(ctx, s.rdb, keys, args...).Int()
+	return n, wrapErr(err, op)
+}
+
+// DeleteUser removes the user with id and the index entry of their
+// @username, when it still points at them.
+func (s *Store) DeleteUser(ctx context.Context, id int64) error {
+	op := fmt.Sprintf("delete user %d", id)
+	key := s.k.user(id)
+	err := s.watch(ctx, func(tx *redis.Tx) error {
+		var old store.User
+		found, err := getJSON(ctx, tx, key, &old)
+		if err != nil || !found {
+			return err
+		}
+		stale := ""
+		if name := normUsername(old.Username); name != "" {
+			nameKey := s.k.username(name)
+			if err := tx.Watch(ctx, nameKey).Err(); err != nil {
+				return err
+			}
+			owner, err := tx.Get(ctx, nameKey).Result()
+			if err != nil && !errors.Is(err, redis.Nil) {
+				return err
+			}
+			if owner == strconv.FormatInt(id, 10) {
+				stale = nameKey
+			}
+		}
+		_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+			pipe.Del(ctx, key)
+			if stale != "" {
+				pipe.Del(ctx, stale)
+			}
+			return nil
+		})
+		return err
+	}, key)
+	return wrapErr(err, op)
+}
+
+// queueAudit queues e onto its post's log and the global log, trimmed.
+func (s *Store) queueAudit(ctx context.Context, pipe redis.Pipeliner, e store.AuditEntry) {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return // an AuditEntry always encodes
+	}
+	last := int64(s.auditCap) - 1
+	if e.PostID != 0 {
+		pipe.LPush(ctx, s.k.postAudit(e.PostID), data)
+		pipe.LTrim(ctx, s.k.postAudit(e.PostID), 0, last)
+	}
+	pipe.LPush(ctx, s.k.audit(), data)
+	pipe.LTrim(ctx, s.k.audit(), 0, last)
+}
