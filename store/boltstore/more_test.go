@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -133,20 +134,10 @@ func TestClosedStore(t *testing.T) {
 	ctx := t.Context()
 
 	// A Claim waiting for messages returns when the store closes.
-	done := make(chan error, 1)
-	go func() {
-		_, err := s.Claim(ctx, "c", 1, time.Minute, time.Minute)
-		done <- err
-	}()
-	time.Sleep(50 * time.Millisecond)
+	waiting := claimWaiting(t, ctx, s, "c", time.Minute)
 	must(t, s.Close())
-	select {
-	case err := <-done:
-		if !errors.Is(err, ErrClosed) {
-			t.Errorf("waiting Claim after Close = %v, want ErrClosed", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("waiting Claim did not return after Close")
+	if r := claimResult(t, waiting, "waiting Claim after Close"); !errors.Is(r.err, ErrClosed) {
+		t.Errorf("waiting Claim after Close = %v, want ErrClosed", r.err)
 	}
 
 	if err := s.Close(); err != nil {
@@ -175,46 +166,97 @@ func TestClaimBlocks(t *testing.T) {
 	if len(got) != 0 {
 		t.Fatalf("Claim on an empty outbox = %v, want none", got)
 	}
+	// A lower bound only: the wait is the behaviour under test, and no
+	// machine returns from it early.
 	if took := time.Since(began); took < 150*time.Millisecond {
 		t.Errorf("Claim with block 200ms returned after %s", took)
 	}
 
-	// A message enqueued while Claim waits wakes it up.
-	go func() {
-		time.Sleep(50 * time.Millisecond)
-		if err := s.Enqueue(t.Context(), store.OutboxMessage{ChatID: 1, Text: "late"}); err != nil {
-			t.Errorf("Enqueue = %v", err)
-		}
-	}()
-	began = time.Now()
-	got, err = s.Claim(t.Context(), "c1", 10, 30*time.Second, time.Minute)
-	must(t, err)
-	if len(got) != 1 || got[0].Text != "late" {
-		t.Fatalf("Claim = %v, want the late message", got)
-	}
-	if took := time.Since(began); took > 20*time.Second {
-		t.Errorf("Claim waited %s for a message enqueued after 50ms", took)
+	// A message enqueued while Claim waits wakes it up. Without the
+	// wake-up, Claim would return nothing when its block (a minute) ends.
+	waiting := claimWaiting(t, t.Context(), s, "c1", time.Minute)
+	must(t, s.Enqueue(t.Context(), store.OutboxMessage{ChatID: 1, Text: "late"}))
+	r := claimResult(t, waiting, "Claim waiting when a message was enqueued")
+	must(t, r.err)
+	if len(r.msgs) != 1 || r.msgs[0].Text != "late" {
+		t.Fatalf("Claim = %v, want the late message", r.msgs)
 	}
 
 	// So does a promoted retry.
-	must(t, s.Retry(t.Context(), got[0].ID, got[0], tB))
-	go func() {
-		time.Sleep(50 * time.Millisecond)
-		if _, err := s.PromoteDue(t.Context(), tB); err != nil {
-			t.Errorf("PromoteDue = %v", err)
-		}
-	}()
-	got, err = s.Claim(t.Context(), "c1", 10, 30*time.Second, time.Minute)
-	must(t, err)
-	if len(got) != 1 || got[0].Text != "late" {
-		t.Fatalf("Claim = %v, want the promoted message", got)
+	must(t, s.Retry(t.Context(), r.msgs[0].ID, r.msgs[0], tB))
+	waiting = claimWaiting(t, t.Context(), s, "c1", time.Minute)
+	if n, err := s.PromoteDue(t.Context(), tB); err != nil || n != 1 {
+		t.Fatalf("PromoteDue = %d, %v; want 1", n, err)
+	}
+	r = claimResult(t, waiting, "Claim waiting when a retry was promoted")
+	must(t, r.err)
+	if len(r.msgs) != 1 || r.msgs[0].Text != "late" {
+		t.Fatalf("Claim = %v, want the promoted message", r.msgs)
 	}
 
 	// A cancelled context ends the wait.
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	if _, err := s.Claim(ctx, "c1", 10, 30*time.Second, time.Minute); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Claim with an expiring context = %v, want DeadlineExceeded", err)
+	waiting = claimWaiting(t, ctx, s, "c1", time.Minute)
+	cancel()
+	if r := claimResult(t, waiting, "Claim waiting when its context was cancelled"); !errors.Is(r.err, context.Canceled) {
+		t.Errorf("Claim with a cancelled context = %v, want Canceled", r.err)
+	}
+}
+
+// waitFor bounds the waits for a Claim to start waiting or to return.
+const waitFor = 10 * time.Second
+
+// waitingCtx reports when a call first asks for its Done channel. Claim
+// asks only in its select, after it took its wake-up channel and looked
+// and found nothing: once waiting is closed, whatever wakes a waiting
+// Claim wakes this one, and nothing else returns it before its block.
+type waitingCtx struct {
+	context.Context
+	once    sync.Once
+	waiting chan struct{}
+}
+
+func (c *waitingCtx) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.waiting) })
+	return c.Context.Done()
+}
+
+type claimed struct {
+	msgs []store.OutboxMessage
+	err  error
+}
+
+// claimWaiting starts a Claim of up to 10 messages blocking up to block
+// and returns, once that Claim is waiting, the channel its result comes
+// on. The outbox must have nothing to claim.
+func claimWaiting(t *testing.T, ctx context.Context, s *Store, consumer string, block time.Duration) <-chan claimed {
+	t.Helper()
+	wctx := &waitingCtx{Context: ctx, waiting: make(chan struct{})}
+	done := make(chan claimed, 1)
+	go func() {
+		msgs, err := s.Claim(wctx, consumer, 10, block, time.Minute)
+		done <- claimed{msgs, err}
+	}()
+	select {
+	case <-wctx.waiting:
+	case r := <-done:
+		t.Fatalf("Claim returned %v, %v without waiting", r.msgs, r.err)
+	case <-time.After(waitFor):
+		t.Fatalf("Claim did not start waiting within %s", waitFor)
+	}
+	return done
+}
+
+// claimResult returns what a Claim started by claimWaiting returned.
+func claimResult(t *testing.T, done <-chan claimed, what string) claimed {
+	t.Helper()
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(waitFor):
+		t.Fatalf("%s: not woken within %s", what, waitFor)
+		return claimed{}
 	}
 }
 

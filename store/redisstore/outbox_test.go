@@ -47,30 +47,85 @@ func TestClaimBlocks(t *testing.T) {
 		t.Errorf("Claim with block 200ms returned after %s", took)
 	}
 
-	// A message enqueued while Claim waits wakes it up.
-	go func() {
-		time.Sleep(50 * time.Millisecond)
-		if err := s.Enqueue(t.Context(), outMsg(1, "late")); err != nil {
-			t.Errorf("Enqueue = %v", err)
-		}
-	}()
-	began = time.Now()
-	got := mustClaim(t, s, "c1", 10, 5*time.Second, time.Minute)
+	// A message enqueued while Claim waits wakes it up: the test enqueues
+	// once Redis has the read blocked. Without the wake-up, Claim would
+	// return nothing when its block (a minute) ends.
+	done := claimAsync(t, s, "c1", time.Minute, time.Minute)
+	waitBlockedRead(t, s)
+	if err := s.Enqueue(t.Context(), outMsg(1, "late")); err != nil {
+		t.Fatalf("Enqueue = %v", err)
+	}
+	got := claimResult(t, done, "Claim blocked when a message was enqueued")
 	if len(got) != 1 || got[0].Text != "late" {
 		t.Fatalf("Claim = %v, want the late message", got)
 	}
-	if took := time.Since(began); took > 4*time.Second {
-		t.Errorf("Claim waited %s for a message enqueued after 50ms", took)
-	}
 
-	// Having reclaimed something, Claim does not wait for more.
-	began = time.Now()
-	if got := mustClaim(t, s, "c2", 10, 5*time.Second, 0); len(got) != 1 {
+	// Having reclaimed something, Claim does not wait for more: it
+	// returns long before its block of a minute would end.
+	done = claimAsync(t, s, "c2", time.Minute, 0)
+	if got := claimResult(t, done, "Claim(minIdle 0) with a message to reclaim"); len(got) != 1 {
 		t.Fatalf("Claim(minIdle 0) = %v, want the pending message", got)
 	}
-	if took := time.Since(began); took > 4*time.Second {
-		t.Errorf("Claim with a reclaimed message still waited %s", took)
+}
+
+// claimWithin bounds the waits for a Claim to block or to return.
+const claimWithin = 10 * time.Second
+
+// claimAsync starts a Claim of up to 10 messages and returns the channel
+// its result comes on.
+func claimAsync(t *testing.T, s *Store, consumer string, block, minIdle time.Duration) <-chan claimed {
+	t.Helper()
+	done := make(chan claimed, 1)
+	go func() {
+		got, err := s.Claim(t.Context(), consumer, 10, block, minIdle)
+		done <- claimed{got, err}
+	}()
+	return done
+}
+
+type claimed struct {
+	msgs []store.OutboxMessage
+	err  error
+}
+
+// claimResult returns what a Claim started by claimAsync returned.
+func claimResult(t *testing.T, done <-chan claimed, what string) []store.OutboxMessage {
+	t.Helper()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatalf("%s: Claim = %v", what, r.err)
+		}
+		return r.msgs
+	case <-time.After(claimWithin):
+		t.Fatalf("%s: no return within %s", what, claimWithin)
+		return nil
 	}
+}
+
+// waitBlockedRead waits until Redis reports a client blocked in
+// XREADGROUP: the Claim found nothing and waits for new entries.
+func waitBlockedRead(t *testing.T, s *Store) {
+	t.Helper()
+	var list string
+	testkit.Eventually(t, claimWithin, func() string { return "no client blocked in XREADGROUP:\n" + list }, func() bool {
+		var err error
+		if list, err = s.rdb.ClientList(t.Context()).Result(); err != nil {
+			return false
+		}
+		for line := range strings.Lines(list) {
+			var blocked, read bool
+			for _, f := range strings.Fields(line) {
+				k, v, _ := strings.Cut(f, "=")
+				blocked = blocked || k == "flags" && strings.Contains(v, "b")
+				read = read || k == "cmd" && v == "xreadgroup"
+			}
+			if blocked && read {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 func TestSettledEntriesAreDeleted(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partnerbot/partnerbot/internal/testkit"
 	"github.com/partnerbot/partnerbot/store"
 )
 
@@ -150,13 +151,10 @@ func testOutbox(t *testing.T, newStore func(t *testing.T) store.Store) {
 		// The worker dies without Ack. After minIdle another takes over
 		// the same message.
 		var got []store.OutboxMessage
-		deadline := time.Now().Add(pollTimeout)
-		for len(got) == 0 && time.Now().Before(deadline) {
+		testkit.Eventually(t, pollTimeout, func() string { return "message of a dead worker not taken over" }, func() bool {
 			got = claim(t, s, "alive", 10, 50*time.Millisecond)
-			if len(got) == 0 {
-				time.Sleep(10 * time.Millisecond)
-			}
-		}
+			return len(got) > 0
+		})
 		if len(got) != 1 || got[0].ID != first[0].ID {
 			t.Fatalf("Claim by another consumer after minIdle = %v, want message %s", msgIDs(got), first[0].ID)
 		}
@@ -446,20 +444,13 @@ func testLocks(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Expires", func(t *testing.T) {
 		s := newStore(t)
 		wantLock(t, s, "poller", "a", 100*time.Millisecond, true)
-		deadline := time.Now().Add(pollTimeout)
-		for {
+		testkit.Eventually(t, pollTimeout, func() string { return "lock of a dead owner not free" }, func() bool {
 			ok, err := s.TryLock(t.Context(), "poller", "b", time.Hour)
 			if err != nil {
 				t.Fatalf("TryLock = %v", err)
 			}
-			if ok {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("lock of a dead owner not free after %s", pollTimeout)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+			return ok
+		})
 		wantLock(t, s, "poller", "a", time.Hour, false)
 	})
 }
@@ -674,13 +665,9 @@ func testMarkOnce(t *testing.T, newStore func(t *testing.T) store.Store) {
 	if !mark("short", 50*time.Millisecond) {
 		t.Error("MarkOnce(short) = false, want true")
 	}
-	deadline := time.Now().Add(pollTimeout)
-	for !mark("short", time.Hour) {
-		if time.Now().After(deadline) {
-			t.Fatalf("MarkOnce flag still set after its TTL and %s", pollTimeout)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.Eventually(t, pollTimeout, func() string { return "MarkOnce flag still set after its TTL" }, func() bool {
+		return mark("short", time.Hour)
+	})
 }
 
 // msg returns an outbox message fixture.

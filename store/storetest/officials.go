@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partnerbot/partnerbot/internal/testkit"
 	"github.com/partnerbot/partnerbot/store"
 )
 
@@ -206,20 +207,13 @@ func testDrafts(t *testing.T, newStore func(t *testing.T) store.Store) {
 		ctx := t.Context()
 		saveDraft(t, s, store.Draft{UserID: 1, Step: "kind"}, 50*time.Millisecond)
 		saveDraft(t, s, store.Draft{UserID: 2, Step: "kind"}, time.Hour)
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		testkit.Eventually(t, pollTimeout, func() string { return "Draft(1) with a 50ms TTL still there" }, func() bool {
 			_, err := s.Draft(ctx, 1)
-			if errors.Is(err, store.ErrNotFound) {
-				break
-			}
-			if err != nil {
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("Draft(1) = %v", err)
 			}
-			if time.Now().After(deadline) {
-				t.Fatal("Draft(1) with a 50ms TTL still there after 10s")
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+			return errors.Is(err, store.ErrNotFound)
+		})
 		if got := getDraft(t, s, 2); got.Step != "kind" {
 			t.Errorf("Draft(2), saved for an hour, = %+v", got)
 		}
