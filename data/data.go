@@ -9,6 +9,8 @@
 // Loading is strict: a file with a syntax error, an unknown field, a field of
 // the wrong type or a value that makes no sense is refused as a whole, with
 // one *Error that names the file and the line, column and field at fault.
+// Posts must pass store.Post.ValidateWithCities, as every post the bot
+// stores; the loader adds only what concerns the file itself.
 package data
 
 import (
@@ -72,3 +74,36 @@ func readFile(path string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// Error is a data file the bot refuses. Its message names the file and
+// either the field (Path) or the place (Line, Column) at fault, or both:
+//
+//	data file "x.json": line 12, column 5: invalid character '}' looking for beginning of object key string
+//	data file "x.json": partners[1].timezone: unknown time zone "Europe/Krefeld" (line 40, column 19)
+type Error struct {
+	File string // the name given to Parse, the path given to Load
+	// Path is the field at fault, e.g. "partners[1].timezone"; empty for
+	// syntax errors and for errors about the file as a whole.
+	Path string
+	// Line and Column locate the error, counted from 1 (the column in
+	// characters); both are 0 when unknown.
+	Line, Column int
+	Msg          string
+	Err          error // the underlying error, if any
+}
+
+func (e *Error) Error() string {
+	prefix := fmt.Sprintf("data file %q: ", e.File)
+	switch {
+	case e.Path != "" && e.Line > 0:
+		return fmt.Sprintf("%s%s: %s (line %d, column %d)", prefix, e.Path, e.Msg, e.Line, e.Column)
+	case e.Path != "":
+		return prefix + e.Path + ": " + e.Msg
+	case e.Line > 0:
+		return fmt.Sprintf("%sline %d, column %d: %s", prefix, e.Line, e.Column, e.Msg)
+	}
+	return prefix + e.Msg
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }

@@ -84,7 +84,7 @@ func checkDataset(t testing.TB, ds *store.Dataset) {
 	slugRE := regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	slugs := map[string]bool{}
 	for _, c := range append([]store.City{ds.Home}, ds.Partners...) {
-		if !slugRE.MatchString(c.Slug) || c.Slug == store.AllCities || len(c.Slug) > MaxSlugLen {
+		if !slugRE.MatchString(c.Slug) || c.Slug == store.AllCities || len(c.Slug) > store.MaxSlugLen {
 			t.Errorf("bad slug %q", c.Slug)
 		}
 		if slugs[c.Slug] {
@@ -134,17 +134,24 @@ func checkDataset(t testing.TB, ds *store.Dataset) {
 		if !slices.Contains(store.Langs(), p.Lang) {
 			t.Errorf("%s: bad lang %q", p.SeedKey, p.Lang)
 		}
-		if strings.TrimSpace(p.Title) == "" || strings.TrimSpace(p.Text) == "" ||
-			utf8.RuneCountInString(p.Title) > MaxTitleLen || utf8.RuneCountInString(p.Text) > MaxTextLen ||
+		// Only an announcement may lack a title, as store.Post.Validate has it.
+		untitled := func(title string) bool {
+			return strings.TrimSpace(title) == "" && p.Kind != store.KindAnnouncement
+		}
+		if untitled(p.Title) || strings.TrimSpace(p.Text) == "" ||
+			utf8.RuneCountInString(p.Title) > store.MaxTitleLen || utf8.RuneCountInString(p.Text) > store.MaxTextLen ||
 			strings.Contains(p.Title, "\n") {
 			t.Errorf("%s: bad title or text", p.SeedKey)
 		}
 		for l, tr := range p.Translations {
-			if !slices.Contains(store.Langs(), l) || l == p.Lang || strings.TrimSpace(tr.Title) == "" ||
-				strings.TrimSpace(tr.Text) == "" || utf8.RuneCountInString(tr.Title) > MaxTitleLen ||
-				utf8.RuneCountInString(tr.Text) > MaxTextLen {
+			if !slices.Contains(store.Langs(), l) || l == p.Lang || untitled(tr.Title) ||
+				strings.TrimSpace(tr.Text) == "" || utf8.RuneCountInString(tr.Title) > store.MaxTitleLen ||
+				utf8.RuneCountInString(tr.Text) > store.MaxTextLen {
 				t.Errorf("%s: bad translation %q", p.SeedKey, l)
 			}
+		}
+		if err := p.ValidateWithCities(func(slug string) bool { _, ok := ds.Partner(slug); return ok }); err != nil {
+			t.Errorf("%s: %v", p.SeedKey, err)
 		}
 		if p.Date.IsZero() || p.Date.Location().String() != loc.String() {
 			t.Errorf("%s: date %v not in %v", p.SeedKey, p.Date, loc)
@@ -158,8 +165,8 @@ func checkDataset(t testing.TB, ds *store.Dataset) {
 			} else if p.EndsAt != nil && !p.EndsAt.After(*p.StartsAt) {
 				t.Errorf("%s: ends %v before it starts %v", p.SeedKey, p.EndsAt, p.StartsAt)
 			}
-		} else if p.StartsAt != nil || p.EndsAt != nil {
-			t.Errorf("%s: a %s with a start or an end", p.SeedKey, p.Kind)
+		} else if p.StartsAt != nil || p.EndsAt != nil || p.Place != "" {
+			t.Errorf("%s: a %s with a start, an end or a place", p.SeedKey, p.Kind)
 		}
 	}
 }
