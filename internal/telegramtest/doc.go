@@ -34,6 +34,38 @@
 //     in groups) and SendAutoForward (channel posts forwarded into the
 //     discussion group) with the placeholder users Telegram puts in "from".
 //
+// Media, channels, topics and inline mode, modelled on the Bot API server
+// (Client.cpp) and TDLib, with their error texts:
+//
+//   - Photos: sendPhoto takes a file_id the fake handed out (SendPhoto,
+//     SendAlbum, SendDocument, SendVideo; IncomingFileID gives it) or a test
+//     registered (RegisterPhoto); unknown ids and files of another kind fail
+//     like Telegram. Captions are parsed like texts and limited to 1024
+//     characters; editMessageCaption edits them, editMessageText refuses
+//     media. Sent lists photos too (Media, FileID; HasPhoto).
+//   - Albums: sendMediaGroup takes 1–10 items (one is sent alone, without a
+//     media_group_id, as TDLib does) and stores each item as a Message with
+//     a shared MediaGroupID (InAlbum). It ignores reply_markup, as Telegram
+//     does, and counts such calls (IgnoredAlbumMarkups). One call costs one
+//     flood token.
+//   - Files: getFile gives a file_path, which downloads from FileEndpoint
+//     with deterministic JPEG-like bytes (FakeJPEG) or registered content;
+//     Downloads counts downloads per file.
+//   - Channels: SetChannelRights makes the bot's membership and
+//     administrator rights count for sending, editing, deleting and
+//     getChatMember; PublicChannel has an @username chat_id can name.
+//   - Forum topics: ForumGroup, CreateTopic, DeleteTopic, SetTopicRights,
+//     createForumTopic; message_thread_id is checked and recorded
+//     (Message.ThreadID, InThread); SendTextInTopic queues a member's
+//     message in a topic.
+//   - Inline mode: WithInlineMode, SendInlineQuery, answerInlineQuery with
+//     Telegram's validation (InlineAnswers, WaitInlineAnswer,
+//     ExpireInlineQueries). inline_query follows the allowed_updates rules.
+//
+// The library speaks Bot API 5.5: fields and methods it lacks
+// (message_thread_id, is_topic_message, createForumTopic, can_manage_topics)
+// are reached with bot.MakeRequest, as the tests of this package show.
+//
 // WithClock replaces the wall clock of the anti-hammering windows and the
 // flood buckets, so such tests step time instead of sleeping.
 //

@@ -20,6 +20,19 @@ type formatted struct {
 // with the descriptions Telegram uses. Markdown modes are not parsed: the
 // project uses HTML, and a half-right Markdown parser would mislead.
 func formatText(text, parseMode, entitiesJSON string) (formatted, *APIError) {
+	f, err := formatAny(text, parseMode, entitiesJSON)
+	if err != nil {
+		return formatted{}, err
+	}
+	if f.plain == "" {
+		return formatted{}, badRequest("message text is empty")
+	}
+	return f, nil
+}
+
+// formatAny is formatText without the rule that text must not be empty,
+// for captions, which may be.
+func formatAny(text, parseMode, entitiesJSON string) (formatted, *APIError) {
 	if !utf8.ValidString(text) {
 		return formatted{}, badRequest("strings must be encoded in UTF-8")
 	}
@@ -42,11 +55,7 @@ func formatText(text, parseMode, entitiesJSON string) (formatted, *APIError) {
 	default:
 		return formatted{}, badRequest("unsupported parse_mode")
 	}
-	f = f.trimmed()
-	if f.plain == "" {
-		return formatted{}, badRequest("message text is empty")
-	}
-	return f, nil
+	return f.trimmed(), nil
 }
 
 // trimmed strips surrounding whitespace like Telegram does, shifting and

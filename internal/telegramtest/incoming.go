@@ -28,6 +28,8 @@ type Chat struct {
 	Username  string `json:"username,omitempty"`
 	FirstName string `json:"first_name,omitempty"`
 	LastName  string `json:"last_name,omitempty"`
+	// IsForum is true for a supergroup with topics (ForumGroup).
+	IsForum bool `json:"is_forum,omitempty"`
 }
 
 // NewUser returns a human user with a predictable name; lang becomes
@@ -149,23 +151,6 @@ func (s *Server) SendSticker(chat Chat, from User, emoji string) int {
 		"is_video":       false,
 		"emoji":          emoji,
 		"file_size":      23456,
-	}
-	return s.enqueueLocked("message", m)
-}
-
-// SendPhoto queues a photo message with an optional caption; the text is
-// in "caption", not "text", a classic source of bugs.
-func (s *Server) SendPhoto(chat Chat, from User, caption string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m := s.userMessageLocked(chat, &from)
-	uid := fmt.Sprintf("AQADphoto%d", m["message_id"])
-	m["photo"] = []map[string]any{
-		{"file_id": "AgACAgIAAxkBAAE" + uid + "s", "file_unique_id": uid + "s", "width": 90, "height": 67, "file_size": 1234},
-		{"file_id": "AgACAgIAAxkBAAE" + uid + "m", "file_unique_id": uid + "m", "width": 800, "height": 600, "file_size": 54321},
-	}
-	if caption != "" {
-		setText(m, "caption", caption)
 	}
 	return s.enqueueLocked("message", m)
 }

@@ -36,12 +36,29 @@ type Content struct {
 	DisablePreview bool
 }
 
-// Message is a message the bot sent with sendMessage, in its current state.
+// Message is a message the bot sent (sendMessage, sendPhoto, one item of
+// sendMediaGroup), in its current state. For a media message the Content is
+// its caption.
 type Message struct {
 	ChatID    int64
 	MessageID int
 	Content
-	// Params are the sendMessage parameters; edits are in Calls.
+	// Method is the method that sent it, as the client spelled it.
+	Method string
+	// Media is "photo", "video", "document" or "audio" for a media
+	// message, "" for a text message.
+	Media string
+	// FileID is the file_id the media was sent with.
+	FileID string
+	// MediaGroupID is shared by the messages of one album; "" otherwise
+	// (also for a sendMediaGroup of one item, which Telegram sends alone).
+	MediaGroupID string
+	// ThreadID is the forum topic (message_thread_id) it was sent to, 0 for
+	// none.
+	ThreadID int
+	// Params are the parameters of the sending call; edits are in Calls.
+	// For an album item they are the call's, with "media" replaced by the
+	// item's JSON.
 	Params map[string]string
 	// Time is when it was sent.
 	Time time.Time
@@ -50,7 +67,8 @@ type Message struct {
 	// History holds earlier contents, oldest first, so a test can check
 	// what the user saw before an edit.
 	History []Content
-	// Deleted is true after a successful deleteMessage.
+	// Deleted is true after a successful deleteMessage (or once its forum
+	// topic was deleted).
 	Deleted bool
 }
 
@@ -72,6 +90,9 @@ type messageState struct {
 	sent      []*Message
 	byKey     map[msgKey]*Message
 	incoming  map[msgKey]bool
+
+	nextMediaGroup      int
+	ignoredAlbumMarkups int
 }
 
 func (m *messageState) init() {
@@ -109,22 +130,14 @@ func (s *Server) sendMessage(_ context.Context, c *Call) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.chatErrorLocked(chatID); err != nil {
+	target, err := s.targetLocked(chatID, p)
+	if err != nil {
 		return nil, err
 	}
 	if err := validateKeyboard(content.ReplyMarkup); err != nil {
 		return nil, err
 	}
-	m := &Message{
-		ChatID:    chatID,
-		MessageID: s.nextMessageIDLocked(chatID),
-		Content:   content,
-		Params:    p,
-		Time:      time.Now(),
-	}
-	s.sent = append(s.sent, m)
-	s.byKey[msgKey{chatID, m.MessageID}] = m
-	s.notifyLocked()
+	m := s.storeSentLocked(target, c, content, p)
 	return s.messageJSONLocked(m), nil
 }
 
@@ -170,7 +183,12 @@ func (s *Server) editMessageText(_ context.Context, c *Call) (any, error) {
 	if utf8.RuneCountInString(content.Plain) > maxTextLength {
 		return nil, badRequest("message is too long")
 	}
-	return s.edit(c, func(Content) Content { return content })
+	return s.edit(c, func(m *Message) (Content, *APIError) {
+		if m.Media != "" {
+			return Content{}, badRequest("there is no text in the message to edit")
+		}
+		return content, nil
+	})
 }
 
 func (s *Server) editMessageReplyMarkup(_ context.Context, c *Call) (any, error) {
@@ -178,17 +196,19 @@ func (s *Server) editMessageReplyMarkup(_ context.Context, c *Call) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	return s.edit(c, func(old Content) Content {
-		old.ReplyMarkup = kb
-		old.ReplyMarkupJSON = c.Params["reply_markup"]
-		return old
+	return s.edit(c, func(m *Message) (Content, *APIError) {
+		next := m.Content
+		next.ReplyMarkup = kb
+		next.ReplyMarkupJSON = c.Params["reply_markup"]
+		return next, nil
 	})
 }
 
-// edit applies change to a message the bot sent. Omitting reply_markup
-// removes the keyboard, exactly like Telegram, which surprises bots that
-// edit only the text.
-func (s *Server) edit(c *Call, change func(Content) Content) (any, error) {
+// edit applies change to a message the bot sent; change refuses edits that
+// do not fit the message (text of a photo). Omitting reply_markup removes
+// the keyboard, exactly like Telegram, which surprises bots that edit only
+// the text.
+func (s *Server) edit(c *Call, change func(*Message) (Content, *APIError)) (any, error) {
 	p := c.Params
 	if p["inline_message_id"] != "" {
 		return nil, badRequest("MESSAGE_ID_INVALID")
@@ -206,6 +226,9 @@ func (s *Server) edit(c *Call, change func(Content) Content) (any, error) {
 	if err := s.chatErrorLocked(chatID); err != nil {
 		return nil, err
 	}
+	if err := s.channelMemberLocked(chatID); err != nil {
+		return nil, err
+	}
 	key := msgKey{chatID, msgID}
 	m := s.byKey[key]
 	if m == nil || m.Deleted {
@@ -214,7 +237,13 @@ func (s *Server) edit(c *Call, change func(Content) Content) (any, error) {
 		}
 		return nil, badRequest("message to edit not found")
 	}
-	next := change(m.Content)
+	if err := s.channelEditLocked(chatID); err != nil {
+		return nil, err
+	}
+	next, apiErr := change(m)
+	if apiErr != nil {
+		return nil, apiErr
+	}
 	if err := validateKeyboard(next.ReplyMarkup); err != nil {
 		return nil, err
 	}
@@ -244,36 +273,24 @@ func (s *Server) deleteMessage(_ context.Context, c *Call) (any, error) {
 	if err := s.chatErrorLocked(chatID); err != nil {
 		return nil, err
 	}
+	if err := s.channelMemberLocked(chatID); err != nil {
+		return nil, err
+	}
 	key := msgKey{chatID, int(intParam(c.Params, "message_id"))}
 	if m := s.byKey[key]; m != nil && !m.Deleted {
+		if err := s.channelDeleteLocked(chatID, true); err != nil {
+			return nil, err
+		}
 		m.Deleted = true
 		s.notifyLocked()
 		return true, nil
 	}
 	if s.incoming[key] {
+		if err := s.channelDeleteLocked(chatID, false); err != nil {
+			return nil, err
+		}
 		delete(s.incoming, key)
 		return true, nil
 	}
 	return nil, badRequest("message to delete not found")
-}
-
-// messageJSONLocked renders a sent message the way Telegram returns it.
-func (s *Server) messageJSONLocked(m *Message) map[string]any {
-	j := map[string]any{
-		"message_id": m.MessageID,
-		"from":       s.bot,
-		"chat":       s.chatLocked(m.ChatID),
-		"date":       m.Time.Unix(),
-		"text":       m.Plain,
-	}
-	if len(m.Entities) > 0 {
-		j["entities"] = m.Entities
-	}
-	if m.ReplyMarkup != nil {
-		j["reply_markup"] = inlineMarkup(m.ReplyMarkupJSON)
-	}
-	if m.Edited {
-		j["edit_date"] = time.Now().Unix()
-	}
-	return j
 }

@@ -52,6 +52,20 @@ func (s *Server) builtin(method string) (builtinHandler, bool) {
 		return s.getMyCommands, true
 	case "getchat":
 		return s.getChat, true
+	case "sendphoto":
+		return s.sendPhoto, true
+	case "sendmediagroup":
+		return s.sendMediaGroup, true
+	case "editmessagecaption":
+		return s.editMessageCaption, true
+	case "getfile":
+		return s.getFile, true
+	case "getchatmember":
+		return s.getChatMember, true
+	case "createforumtopic":
+		return s.createForumTopic, true
+	case "answerinlinequery":
+		return s.answerInlineQuery, true
 	}
 	if trivialMethods[method] {
 		return s.trivial, true
@@ -87,6 +101,9 @@ func (s *Server) trivial(_ context.Context, c *Call) (any, error) {
 		if err := s.chatErrorLocked(id); err != nil {
 			return nil, err
 		}
+		if err := s.channelMemberLocked(id); err != nil {
+			return nil, err
+		}
 	}
 	return true, nil
 }
@@ -99,7 +116,7 @@ func (s *Server) getMe() map[string]any {
 		"username":                    s.bot.Username,
 		"can_join_groups":             true,
 		"can_read_all_group_messages": false,
-		"supports_inline_queries":     false,
+		"supports_inline_queries":     s.inlineMode,
 	}
 }
 

@@ -48,46 +48,11 @@ type Server struct {
 	hammerState
 	lossState
 	floodState
+	fileState
+	channelState
+	topicState
+	inlineState
 }
-
-// Option configures a Server; options exist for the few identities and time
-// scales tests legitimately need to vary.
-type Option func(*config)
-
-type config struct {
-	token         string
-	username      string
-	firstName     string
-	pollUnit      time.Duration
-	firstUpdateID int
-	now           func() time.Time
-}
-
-// WithToken replaces the default token, e.g. to test token redaction with a
-// recognisable secret. The bot id is taken from the part before ':'.
-func WithToken(token string) Option { return func(c *config) { c.token = token } }
-
-// WithBotUsername changes the bot's @username, which appears in getMe and in
-// group commands like /start@name.
-func WithBotUsername(username string) Option { return func(c *config) { c.username = username } }
-
-// WithBotName changes the bot's first_name reported by getMe.
-func WithBotName(name string) Option { return func(c *config) { c.firstName = name } }
-
-// WithPollUnit scales the getUpdates timeout: timeout=N waits N*unit instead
-// of N seconds, so timeout paths can be tested quickly. Default time.Second.
-func WithPollUnit(unit time.Duration) Option { return func(c *config) { c.pollUnit = unit } }
-
-// WithClock replaces the wall clock behind the rules that are about how fast
-// the bot calls: the getUpdates anti-hammering windows (3 s and 0.5 s) and
-// the EnforceLimits token buckets. A test that advances its own clock gets
-// exact, repeatable retry_after values and windows without sleeping. Long
-// polls and SetDelay still wait in real time (scaled by WithPollUnit).
-func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
-
-// WithFirstUpdateID sets the first update_id handed out; real ids are large
-// and arbitrary, so code must not assume they start at 1.
-func WithFirstUpdateID(id int) Option { return func(c *config) { c.firstUpdateID = id } }
 
 // New starts a fake Bot API server; it is closed by tb.Cleanup.
 func New(tb testing.TB, opts ...Option) *Server {
@@ -122,6 +87,11 @@ func New(tb testing.TB, opts ...Option) *Server {
 	s.hammerState.init()
 	s.lossState.init()
 	s.floodState.init()
+	s.fileState.init()
+	s.channelState.init()
+	s.topicState.init()
+	s.inlineState.init()
+	s.inlineMode = cfg.inlineMode
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	tb.Cleanup(s.Close)
 	return s
@@ -192,7 +162,7 @@ type HandlerFunc func(c Call) (result any, err error)
 
 // Handle installs fn for method (case-insensitive), taking precedence over
 // the built-in behaviour. It is the escape hatch for methods the fake does
-// not model (sendPhoto, getChatMember, ...).
+// not model (copyMessage, deleteForumTopic, ...).
 func (s *Server) Handle(method string, fn HandlerFunc) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -207,6 +177,10 @@ func (s *Server) notifyLocked() {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/file/bot") {
+		s.serveFile(w, r)
+		return
+	}
 	token, method, ok := splitPath(r.URL.Path)
 	if !ok {
 		errorReply(errNotFound).write(w)

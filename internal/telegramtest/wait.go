@@ -33,8 +33,9 @@ func (s *Server) waitFor(timeout time.Duration, check func() bool) bool {
 	}
 }
 
-// Sent returns every message sent with sendMessage, in order, in its current
-// (possibly edited) state.
+// Sent returns every message the bot sent (sendMessage, sendPhoto, each
+// item of sendMediaGroup), in order, in its current (possibly edited or
+// deleted) state.
 func (s *Server) Sent() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -129,36 +130,6 @@ func waitForSnapshot[T any](s *Server, timeout time.Duration, take func() T, pre
 			return pred(snap)
 		}
 	}
-}
-
-func describeSent(msgs []Message) string {
-	if len(msgs) == 0 {
-		return "nothing was sent"
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "sent so far (%d):", len(msgs))
-	for _, m := range msgs {
-		fmt.Fprintf(&b, "\n  chat=%d id=%d", m.ChatID, m.MessageID)
-		if m.Edited {
-			b.WriteString(" (edited)")
-		}
-		if m.Deleted {
-			b.WriteString(" (deleted)")
-		}
-		fmt.Fprintf(&b, " %q", truncate(m.Plain, 300))
-		for _, btn := range m.ReplyMarkup.Buttons() {
-			fmt.Fprintf(&b, " [%s|%s%s]", btn.Text, btn.CallbackData, btn.URL)
-		}
-	}
-	return b.String()
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }
 
 // Calls returns the recorded requests for method (case-insensitive), or
