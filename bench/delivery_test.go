@@ -25,7 +25,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/partnerbot/partnerbot/bot"
+	"github.com/partnerbot/partnerbot/bot/telegram"
 	"github.com/partnerbot/partnerbot/scheduler"
 	"github.com/partnerbot/partnerbot/store"
 )
@@ -328,7 +328,7 @@ func (e *env) drainAll(b *testing.B, client scheduler.Sender, port string, want 
 // fixed reply and keeps nothing, unlike the fake, which records every
 // call. Draining through it measures the bot's own memory and
 // throughput.
-func leanAPI(b *testing.B) (client *bot.Client, port string) {
+func leanAPI(b *testing.B) (client *telegram.Client, port string) {
 	b.Helper()
 	const me = `{"ok":true,"result":{"id":123456,"is_bot":true,"first_name":"Bench","username":"bench_bot"}}`
 	const sent = `{"ok":true,"result":{"message_id":1,"date":1,"chat":{"id":1,"type":"private"},"text":"ok"}}`
@@ -342,7 +342,7 @@ func leanAPI(b *testing.B) (client *bot.Client, port string) {
 		_, _ = io.WriteString(w, sent)
 	}))
 	b.Cleanup(srv.Close)
-	client, err := bot.NewClient(bot.ClientConfig{Token: "123456:bench", Endpoint: srv.URL + "/bot%s/%s"})
+	client, err := telegram.NewClient(telegram.ClientConfig{Token: "123456:bench", Endpoint: srv.URL + "/bot%s/%s"})
 	if err != nil {
 		b.Fatalf("lean client: %v", err)
 	}
@@ -362,7 +362,7 @@ func (e *env) requeue(b *testing.B, n int, ref string) {
 			s := subscriber(id, e.city, time.Now())
 			t, ok := texts[s.Lang]
 			if !ok {
-				t = e.bot.DigestMessages(s, e.posts)[0]
+				t = e.rd.DigestMessages(s, e.posts)[0]
 				texts[s.Lang] = t
 			}
 			msgs = append(msgs, store.OutboxMessage{Kind: store.MsgDigest, ChatID: id, Text: t, CreatedAt: time.Now(), Ref: ref})
@@ -401,7 +401,7 @@ func benchScale(b *testing.B, kind string, n int) scaleResult {
 	// 1. Planning one daily slot.
 	m := e.mark(b)
 	mem := sampleMem()
-	planner := &scheduler.Planner{Store: e.st, Renderer: e.bot, Data: e.data}
+	planner := &scheduler.Planner{Store: e.st, Renderer: e.rd, Data: e.data}
 	t0 := time.Now()
 	run, err := planner.RunDigest(ctx, store.FreqDaily, e.slot)
 	r.plan = time.Since(t0)
@@ -412,7 +412,7 @@ func benchScale(b *testing.B, kind string, n int) scaleResult {
 	r.planCtr = e.since(b, m)
 	r.planned, r.skipped = run.Planned, run.Skipped
 	r.queued = e.outboxLen(b)
-	if d := e.bot.DigestMessages(subscriber(1, e.city, time.Now()), e.posts); len(d) > 0 {
+	if d := e.rd.DigestMessages(subscriber(1, e.city, time.Now()), e.posts); len(d) > 0 {
 		r.digestChars = len([]rune(d[0]))
 	}
 	if kind == backendBolt {
@@ -507,7 +507,7 @@ func benchRates(b *testing.B, kind string) ([]rateResult, replyResult) {
 	for i, l := range store.Langs() {
 		s := subscriber(int64(i), e.city, time.Now())
 		s.Lang = l
-		texts[l] = e.bot.DigestMessages(s, e.posts)[0]
+		texts[l] = e.rd.DigestMessages(s, e.posts)[0]
 	}
 	var out []rateResult
 	var rep replyResult

@@ -24,14 +24,15 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/partnerbot/partnerbot/bot"
+	"github.com/partnerbot/partnerbot/bot/render"
+	"github.com/partnerbot/partnerbot/bot/telegram"
 	"github.com/partnerbot/partnerbot/data"
-	"github.com/partnerbot/partnerbot/internal/pacing"
 	"github.com/partnerbot/partnerbot/internal/redistest"
 	"github.com/partnerbot/partnerbot/internal/telegramtest"
 	"github.com/partnerbot/partnerbot/scheduler"
 	"github.com/partnerbot/partnerbot/store"
 	"github.com/partnerbot/partnerbot/store/boltstore"
+	"github.com/partnerbot/partnerbot/store/pacing"
 	"github.com/partnerbot/partnerbot/store/redisstore"
 )
 
@@ -68,9 +69,9 @@ type env struct {
 
 	fake     *telegramtest.Server
 	fakePort string
-	client   *bot.Client
-	bot      *bot.Bot
-	tr       *bot.Translator
+	client   *telegram.Client
+	rd       *render.Renderer
+	tr       *render.Translator
 	data     *store.Dataset
 	city     string
 	slot     time.Time
@@ -120,28 +121,28 @@ func newEnv(b *testing.B, kind string, stage bool) *env {
 	if err != nil {
 		b.Fatal(err)
 	}
-	client, err := bot.NewClient(bot.ClientConfig{Token: fake.Token(), Endpoint: fake.Endpoint()})
+	client, err := telegram.NewClient(telegram.ClientConfig{Token: fake.Token(), Endpoint: fake.Endpoint()})
 	if err != nil {
-		b.Fatalf("bot.NewClient: %v", err)
+		b.Fatalf("telegram.NewClient: %v", err)
 	}
 	ds, err := data.Default()
 	if err != nil {
 		b.Fatalf("data.Default: %v", err)
 	}
-	tr, err := bot.NewTranslator()
+	tr, err := render.NewTranslator()
 	if err != nil {
-		b.Fatalf("bot.NewTranslator: %v", err)
+		b.Fatalf("render.NewTranslator: %v", err)
 	}
 	e.fake, e.fakePort, e.client, e.tr, e.data = fake, u.Port(), client, tr, ds
 	e.city = ds.Partners[0].Slug
 	e.slot = time.Now().UTC().Truncate(time.Minute)
-	e.newBot()
+	e.newRenderer()
 	e.seedPosts(b)
 	return e
 }
 
-func (e *env) newBot() {
-	e.bot = bot.New(bot.Config{Store: e.st, Data: e.data, Client: e.client, Translator: e.tr})
+func (e *env) newRenderer() {
+	e.rd = render.New(e.tr, e.data, nil)
 }
 
 func (e *env) openBolt(b *testing.B, path string) {
@@ -151,8 +152,8 @@ func (e *env) openBolt(b *testing.B, path string) {
 		b.Fatalf("boltstore.Open: %v", err)
 	}
 	e.bst, e.st = st, st
-	if e.bot != nil {
-		e.newBot()
+	if e.rd != nil {
+		e.newRenderer()
 	}
 }
 

@@ -131,7 +131,7 @@ func summary(results []*backendResult, total time.Duration) {
 	}
 	fmt.Println()
 
-	fmt.Printf("2. raw throughput, no limit (stub limiter, Workers.Count=%d, bot.Client over HTTP)\n", rawWorkers)
+	fmt.Printf("2. raw throughput, no limit (stub limiter, Workers.Count=%d, telegram.Client over HTTP)\n", rawWorkers)
 	fmt.Printf("   %-17s %-8s %-20s %8s %8s %8s %11s %11s %10s  %s\n", "backend", "N", "Bot API", "sent", "seconds", "msg/s",
 		"first 10%", "last 10%", "TIME_WAIT", "failures")
 	for _, br := range ran {

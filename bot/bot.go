@@ -12,16 +12,19 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/partnerbot/partnerbot/bot/render"
+	"github.com/partnerbot/partnerbot/bot/telegram"
 	"github.com/partnerbot/partnerbot/store"
 )
 
 // Bot holds what handlers need. Handlers are its methods, listed in one
 // table in routes.go.
 type Bot struct {
-	store store.Store
+	store Store
 	data  *store.Dataset
-	tg    *Client
-	tr    *Translator
+	tg    *telegram.Client
+	tr    *render.Translator
+	rd    *render.Renderer
 	log   *slog.Logger
 	now   store.NowFunc
 
@@ -38,37 +41,17 @@ type Bot struct {
 	callbacks map[string]callbackRoute
 }
 
-// Observer hears about handled updates and replies; metrics implement it.
-type Observer interface {
-	UpdateHandled(kind, command string, d time.Duration)
-	// UpdateDropped: an update over the inbound limits (user_rate,
-	// chat_rate) was not handled.
-	UpdateDropped(reason string)
-	Sent(kind string)
-	Failed(kind, reason string)
-}
-
-// Announcer pushes an announcement to its subscribers right away. It may
-// be called again for the same post (a retried update) and must then send
-// nobody anything twice.
-type Announcer interface {
-	Announce(ctx context.Context, p store.Post) (recipients int, err error)
-}
-
-// DigestPreviewer renders the digest a subscriber would get now, exactly
-// as the scheduler would plan it; the scheduler implements it.
-type DigestPreviewer interface {
-	PreviewDigest(ctx context.Context, sub store.Subscriber) (msgs []string, since time.Time, err error)
-}
-
 // Config holds a Bot's dependencies.
 type Config struct {
-	Store      store.Store
+	Store      Store
 	Data       *store.Dataset
-	Client     *Client
-	Translator *Translator
-	Logger     *slog.Logger
-	Now        store.NowFunc
+	Client     *telegram.Client
+	Translator *render.Translator
+	// Renderer renders posts as residents read them; nil makes one from
+	// Translator, Data and TimeZone.
+	Renderer *render.Renderer
+	Logger   *slog.Logger
+	Now      store.NowFunc
 	// Owners are the user ids from ADMIN_IDS.
 	Owners []int64
 	// TimeZone is the home city's zone (TIMEZONE), for posts about all
@@ -103,6 +86,10 @@ func New(cfg Config) *Bot {
 	if b.now == nil {
 		b.now = time.Now
 	}
+	b.rd = cfg.Renderer
+	if b.rd == nil {
+		b.rd = render.New(b.tr, b.data, b.tz)
+	}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
@@ -118,7 +105,7 @@ func New(cfg Config) *Bot {
 // Handle handles one update. It returns an error only when the update
 // should be delivered again later: its replies did not reach Telegram for a
 // reason that may pass (then they are kept, and the next attempt only
-// sends them), or the chat must wait (a *WaitError). Everything else,
+// sends them), or the chat must wait (a *telegram.WaitError). Everything else,
 // including storage failures explained to the resident, counts as handled.
 func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 	began := time.Now()
@@ -220,3 +207,5 @@ type telegramError struct{ err error }
 
 func (e *telegramError) Error() string { return e.err.Error() }
 func (e *telegramError) Unwrap() error { return e.err }
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -12,6 +11,8 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/partnerbot/partnerbot/bot/render"
+	"github.com/partnerbot/partnerbot/bot/telegram"
 	"github.com/partnerbot/partnerbot/internal/tgerr"
 	"github.com/partnerbot/partnerbot/internal/timing"
 	"github.com/partnerbot/partnerbot/store"
@@ -36,22 +37,6 @@ type journal struct {
 }
 
 func journalKey(updateID int) string { return "update:" + strconv.Itoa(updateID) }
-
-// WaitError asks for the update to be delivered again after Wait, without
-// counting a failed attempt: the chat is held by Telegram's flood control
-// or by the bot's own pacing, and waiting is all there is to do.
-type WaitError struct{ Wait time.Duration }
-
-func (e *WaitError) Error() string { return fmt.Sprintf("chat must wait %s", e.Wait) }
-
-// RetryAfter reports whether err only asks to wait, and for how long.
-func RetryAfter(err error) (time.Duration, bool) {
-	var we *WaitError
-	if errors.As(err, &we) {
-		return we.Wait, true
-	}
-	return 0, false
-}
 
 // loadJournal returns the journal of an update handled before, if any. A
 // storage failure reads as none: the handler then runs again, and its
@@ -109,7 +94,7 @@ func (b *Bot) deliver(ctx context.Context, r *Request, replies []Reply, resumed 
 			return b.keep(ctx, r, replies[i:], err)
 		}
 		if wait > 0 {
-			return b.keep(ctx, r, replies[i:], &WaitError{Wait: wait})
+			return b.keep(ctx, r, replies[i:], &telegram.WaitError{Wait: wait})
 		}
 		_, err = b.tg.Send(ctx, rp.chattable())
 		res := tgerr.Classify(err)
@@ -125,7 +110,7 @@ func (b *Bot) deliver(ctx context.Context, r *Request, replies []Reply, resumed 
 				}
 			}
 			log.Warn("reply held by flood control", "retry_after", res.RetryAfter.String(), "all_senders", global)
-			return b.keep(ctx, r, replies[i:], &WaitError{Wait: res.RetryAfter})
+			return b.keep(ctx, r, replies[i:], &telegram.WaitError{Wait: res.RetryAfter})
 		case tgerr.Gone:
 			b.chatGone(ctx, rp.ChatID, res.Deactivated, err)
 			return b.finish(ctx, r, resumed) // nobody to tell
@@ -145,7 +130,7 @@ func (b *Bot) deliver(ctx context.Context, r *Request, replies []Reply, resumed 
 			}
 			i-- // the same reply, to the supergroup
 		case tgerr.BadMarkup, tgerr.Permanent:
-			if e, ok := APIError(err); ok && strings.Contains(e.Message, "message is not modified") {
+			if e, ok := telegram.APIError(err); ok && strings.Contains(e.Message, "message is not modified") {
 				continue // a double tap: the message already shows this
 			}
 			// A defect of ours (or an edit of a message gone meanwhile):
@@ -161,7 +146,7 @@ func (b *Bot) deliver(ctx context.Context, r *Request, replies []Reply, resumed 
 // keep saves the replies still owed and returns why they wait.
 func (b *Bot) keep(ctx context.Context, r *Request, rest []Reply, why error) error {
 	_ = b.saveJournal(ctx, r.UpdateID, journal{Replies: rest})
-	if _, ok := RetryAfter(why); ok {
+	if _, ok := telegram.RetryAfter(why); ok {
 		return why
 	}
 	return &telegramError{err: why}
@@ -180,7 +165,7 @@ func (b *Bot) finish(ctx context.Context, r *Request, resumed bool) error {
 // answerCallback stops the spinner on the tapped button, with the toast.
 // Failures are only logged: Telegram forgets unanswered taps by itself.
 func (b *Bot) answerCallback(ctx context.Context, r *Request, log *slog.Logger) {
-	if err := b.tg.Request(ctx, tgbotapi.NewCallback(r.CallbackID, htmlToPlain(r.toast))); err != nil {
+	if err := b.tg.Request(ctx, tgbotapi.NewCallback(r.CallbackID, render.PlainText(r.toast))); err != nil {
 		log.Debug("answer callback", "err", err)
 	}
 }

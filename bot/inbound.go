@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/partnerbot/partnerbot/internal/pacing"
+	"github.com/partnerbot/partnerbot/store/pacing"
 )
 
 // InboundLimits bound how fast one person, or one group, may make the bot

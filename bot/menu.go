@@ -10,6 +10,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/partnerbot/partnerbot/bot/render"
 	"github.com/partnerbot/partnerbot/store"
 )
 
@@ -118,7 +119,7 @@ func (b *Bot) menuCommands(l store.Lang, a Access) []tgbotapi.BotCommand {
 	var cmds []tgbotapi.BotCommand
 	for _, rt := range b.routes() {
 		if rt.Access <= a {
-			cmds = append(cmds, tgbotapi.BotCommand{Command: rt.Command, Description: truncate(b.tr.T(tl, rt.Help), 256)})
+			cmds = append(cmds, tgbotapi.BotCommand{Command: rt.Command, Description: render.Truncate(b.tr.T(tl, rt.Help), 256)})
 		}
 	}
 	return cmds

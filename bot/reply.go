@@ -4,6 +4,7 @@ import (
 	"context"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/partnerbot/partnerbot/bot/render"
 )
 
 // Reply is one message the bot answers an update with: a new message, or
@@ -31,7 +32,7 @@ func (b *Bot) reply(_ context.Context, r *Request, text string, kb *tgbotapi.Inl
 // replyBlocks queues blocks of HTML as few messages as fit Telegram's
 // limit; the keyboard goes with the last one.
 func (b *Bot) replyBlocks(ctx context.Context, r *Request, blocks []string, kb *tgbotapi.InlineKeyboardMarkup) error {
-	parts := Pack(blocks, MaxMessageLen)
+	parts := render.Pack(blocks, render.MaxMessageLen)
 	for i, p := range parts {
 		var k *tgbotapi.InlineKeyboardMarkup
 		if i == len(parts)-1 {

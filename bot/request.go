@@ -86,7 +86,7 @@ type Request struct {
 func (r *Request) Cause() string { return "u" + strconv.Itoa(r.UpdateID) }
 
 // Private reports whether the request comes from a private chat.
-func (r *Request) Private() bool { return r.ChatType == "private" }
+func (r *Request) Private() bool { return !store.IsGroup(r.ChatType) }
 
 // newRequest converts an update. botUsername decides whether a command is
 // addressed to another bot in a group.

@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"errors"
+
+	"github.com/partnerbot/partnerbot/bot/render"
 )
 
 // Handler handles one request.
@@ -115,7 +117,7 @@ func (b *Bot) dispatch(ctx context.Context, r *Request) error {
 func (b *Bot) handleCallback(ctx context.Context, r *Request) error {
 	cb, err := DecodeCallback(r.Data)
 	if err != nil {
-		b.log.Info("refused callback", "chat_id", r.ChatID, "user_id", r.UserID, "data", truncate(r.Data, 64), "err", err)
+		b.log.Info("refused callback", "chat_id", r.ChatID, "user_id", r.UserID, "data", render.Truncate(r.Data, 64), "err", err)
 		b.answer(ctx, r, b.tr.T(r.Lang, "button_invalid"))
 		return nil
 	}

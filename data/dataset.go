@@ -24,12 +24,7 @@ const (
 	maxLinkLen        = 500
 )
 
-var (
-	// slugRE is store's rule for Post.City, which store keeps unexported; a
-	// city must have a slug its posts can name.
-	slugRE     = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	timezoneRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$`)
-)
+var timezoneRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$`)
 
 func (p *parser) dataset(f *fileJSON) (*store.Dataset, error) {
 	if f.Home == nil {
@@ -69,7 +64,7 @@ func (p *parser) city(path string, c *cityJSON, slugs map[string]string) (store.
 		return out, p.fail(at("slug"), `required: a short lowercase identifier, like "krefeld"`)
 	case len(c.Slug) > store.MaxSlugLen:
 		return out, p.fail(at("slug"), "too long: %d characters, at most %d", len(c.Slug), store.MaxSlugLen)
-	case !slugRE.MatchString(c.Slug):
+	case !store.ValidSlug(c.Slug):
 		return out, p.fail(at("slug"), `invalid slug %q; use lowercase latin letters a-z, digits and single hyphens, like "bad-homburg"`, c.Slug)
 	case c.Slug == store.AllCities:
 		return out, p.fail(at("slug"), `%q is reserved for posts about every partner city; choose another slug`, c.Slug)

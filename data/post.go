@@ -83,29 +83,7 @@ func (p *parser) post(path string, rp *postJSON, ds *store.Dataset, keys map[str
 	} else if err != nil {
 		return out, p.fail(path, "%v", err)
 	}
-	// Validate lets line breaks into a title or a place, and control
-	// characters anywhere; the dataset has always refused them. The rule
-	// belongs in Validate (the officials' wizard keeps line breaks even in
-	// a title); until it moves there, the loader keeps it.
-	if err := p.plainTexts(path, "", rp.Title, rp.Text, rp.Place); err != nil {
-		return out, err
-	}
-	for _, l := range langs {
-		tr := rp.Translations[l]
-		if err := p.plainTexts(path, "translations."+l+".", tr.Title, tr.Text, ""); err != nil {
-			return out, err
-		}
-	}
 	return out, nil
-}
-
-func (p *parser) plainTexts(path, prefix, title, text, place string) error {
-	for _, f := range []struct{ name, s string }{{"title", title}, {"text", text}, {"place", place}} {
-		if msg := plain(f.s, f.name == "text"); msg != "" {
-			return p.fail(path+"."+prefix+f.name, "%s", msg)
-		}
-	}
-	return nil
 }
 
 // postErr words a problem store.Post.Validate found for the person editing
@@ -144,6 +122,12 @@ func (p *parser) postErr(path string, fe *store.FieldError, rp *postJSON, ds *st
 			map[string]string{"starts_at": "a start time", "ends_at": "an end time", "place": "a place"}[field], rp.Kind, field)
 	case fe.Problem == store.ProblemEndBeforeStart:
 		msg = fmt.Sprintf("the event must end after it starts (starts_at is %s, ends_at is %s)", rp.StartsAt, rp.EndsAt)
+	case fe.Problem == store.ProblemMultiline:
+		msg = "must be one line, without line breaks"
+	case fe.Problem == store.ProblemControlChar && fe.Value == "U+FFFD":
+		msg = "contains the replacement character U+FFFD (a broken character or escape); remove it"
+	case fe.Problem == store.ProblemControlChar:
+		msg = fmt.Sprintf("contains the control character %s; remove it", fe.Value)
 	case fe.Problem == store.ProblemOutOfRange:
 		raw := map[string]string{"date": rp.Date, "starts_at": rp.StartsAt, "ends_at": rp.EndsAt}[field]
 		msg = fmt.Sprintf("invalid date %q: the year must be between %d and %d", raw, store.MinYear, store.MaxYear)

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/partnerbot/partnerbot/internal/pacing"
 	"github.com/partnerbot/partnerbot/internal/testkit"
 	"github.com/partnerbot/partnerbot/scheduler"
 	"github.com/partnerbot/partnerbot/store"
+	"github.com/partnerbot/partnerbot/store/pacing"
 	"github.com/partnerbot/partnerbot/store/redisstore"
 )
 

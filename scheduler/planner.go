@@ -17,7 +17,7 @@ import (
 // message is enqueued together with a dedupe key, so running the same plan
 // twice (two replicas, a restart halfway) sends nothing twice.
 type Planner struct {
-	Store    Store
+	Store    PlanStore
 	Renderer Renderer
 	Data     *store.Dataset
 	Log      *slog.Logger
@@ -90,7 +90,7 @@ func (p *Planner) RunDigest(ctx context.Context, freq store.Frequency, slot time
 			return run, fmt.Errorf("planner: run %s: cursors: %w", key, err)
 		}
 		for _, s := range subs {
-			if s.Frequency != freq || len(s.Cities) == 0 {
+			if !s.GetsDigest(freq) {
 				continue
 			}
 			last, ok := cursors[s.ChatID]

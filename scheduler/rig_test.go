@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/partnerbot/partnerbot/bot"
+	"github.com/partnerbot/partnerbot/bot/render"
+	"github.com/partnerbot/partnerbot/bot/telegram"
 	"github.com/partnerbot/partnerbot/data"
 	"github.com/partnerbot/partnerbot/internal/redistest"
 	"github.com/partnerbot/partnerbot/internal/telegramtest"
@@ -28,7 +29,7 @@ type rig struct {
 	redis  *redistest.Server
 	st     *redisstore.Store
 	tg     *telegramtest.Server
-	client *bot.Client
+	client *telegram.Client
 	logs   *testkit.Buffer
 	log    *slog.Logger
 }
@@ -48,7 +49,7 @@ func newRig(t *testing.T, sendTimeout time.Duration) *rig {
 	}
 	t.Cleanup(func() { st.Close() })
 	r.st = st
-	c, err := bot.NewClient(bot.ClientConfig{Token: r.tg.Token(), Endpoint: r.tg.Endpoint(), SendTimeout: sendTimeout})
+	c, err := telegram.NewClient(telegram.ClientConfig{Token: r.tg.Token(), Endpoint: r.tg.Endpoint(), SendTimeout: sendTimeout})
 	if err != nil {
 		t.Fatalf("client: %v", err)
 	}
@@ -183,17 +184,17 @@ func (noLimit) Flood(context.Context, int64, time.Duration) (bool, error)       
 
 // renderer is the real bot's renderer, so digests are split and escaped
 // exactly as in production.
-func renderer(t *testing.T, st store.Store) (*bot.Bot, *store.Dataset) {
+func renderer(t *testing.T, _ store.Store) (*render.Renderer, *store.Dataset) {
 	t.Helper()
 	ds, err := data.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := bot.NewTranslator()
+	tr, err := render.NewTranslator()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bot.New(bot.Config{Store: st, Data: ds, Translator: tr, TimeZone: kyiv(t)}), ds
+	return render.New(tr, ds, kyiv(t)), ds
 }
 
 func kyiv(t *testing.T) *time.Location {

@@ -38,13 +38,39 @@ type Limiter interface {
 	Flood(ctx context.Context, chatID int64, d time.Duration) (global bool, err error)
 }
 
-// Store is what the scheduler needs from storage.
+// PlanStore is what the planners read and write: subscribers a page or a
+// chunk at a time, their digest cursors, the latest posts and upcoming
+// events, run progress, and the outbox they fill exactly once.
+type PlanStore interface {
+	ActiveSubscribersAfter(ctx context.Context, after int64, limit int) ([]store.Subscriber, error)
+	DigestCursors(ctx context.Context, chatIDs []int64) (map[int64]time.Time, error)
+	CitySubscribers(ctx context.Context, city string) ([]int64, error)
+	SubscribersByID(ctx context.Context, chatIDs []int64) ([]store.Subscriber, error)
+	LatestPosts(ctx context.Context, city string, limit int) ([]store.Post, error)
+	EventsStartingBetween(ctx context.Context, from, to time.Time) ([]store.Post, error)
+	StartRun(ctx context.Context, r store.DigestRun) (store.DigestRun, error)
+	SaveRun(ctx context.Context, r store.DigestRun) error
+	EnqueueOnce(ctx context.Context, once store.Once, msgs ...store.OutboxMessage) (bool, error)
+	EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...store.OutboxMessage) (int, error)
+}
+
+// OutboxStore is what the workers take messages from and settle them in,
+// and the chat records a send's outcome changes (a chat gone, a group
+// migrated).
+type OutboxStore interface {
+	Claim(ctx context.Context, consumer string, max int, block, minIdle time.Duration) ([]store.OutboxMessage, error)
+	Ack(ctx context.Context, id string) error
+	Retry(ctx context.Context, id string, m store.OutboxMessage, at time.Time) error
+	Bury(ctx context.Context, id string, d store.DeadLetter) error
+	PromoteDue(ctx context.Context, now time.Time) (int, error)
+	CountDelivery(ctx context.Context, runKey string, sent bool) error
+	store.ChatRecords
+}
+
+// Store is both, as one backend provides them.
 type Store interface {
-	store.Subscribers
-	store.Posts
-	store.Outbox
-	store.Locks
-	store.Digests
+	PlanStore
+	OutboxStore
 }
 
 // Events are hooks for metrics; every field may be nil.

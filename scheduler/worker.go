@@ -21,7 +21,7 @@ const maxHold = time.Second
 // group hands each message to one worker, and a message whose worker died
 // is claimed again after ClaimIdle.
 type Workers struct {
-	Store   Store
+	Store   OutboxStore
 	Sender  Sender
 	Limiter Limiter
 	Log     *slog.Logger

@@ -32,12 +32,20 @@ func IsServiceAccount(userID int64) bool {
 	return false
 }
 
+// ChatRecords is what the chat rules below change.
+type ChatRecords interface {
+	Subscriber(ctx context.Context, chatID int64) (Subscriber, error)
+	SaveSubscriber(ctx context.Context, s Subscriber) error
+	DeleteSubscriber(ctx context.Context, chatID int64) (Subscriber, error)
+	SetActive(ctx context.Context, chatID int64, active bool, now time.Time) error
+}
+
 // ChatGone applies what Telegram said about a chat the bot can no longer
 // reach, whoever found out (a reply or an outbox send): a deleted account
 // is forgotten; a chat that blocked or removed the bot, or that Telegram
 // does not know, gets nothing more until it comes back (/start, or the bot
 // added again). An unknown chat is no error: there is nothing to change.
-func ChatGone(ctx context.Context, subs Subscribers, chatID int64, deactivated bool, now time.Time) error {
+func ChatGone(ctx context.Context, subs ChatRecords, chatID int64, deactivated bool, now time.Time) error {
 	var err error
 	if deactivated {
 		_, err = subs.DeleteSubscriber(ctx, chatID)
@@ -54,7 +62,7 @@ func ChatGone(ctx context.Context, subs Subscribers, chatID int64, deactivated b
 // so its subscription survives the upgrade. The new record is saved before
 // the old one is deleted: a failure in between leaves two records, never
 // none, and running it again finishes the move.
-func MigrateChat(ctx context.Context, subs Subscribers, from, to int64, now time.Time) error {
+func MigrateChat(ctx context.Context, subs ChatRecords, from, to int64, now time.Time) error {
 	s, err := subs.Subscriber(ctx, from)
 	if errors.Is(err, ErrNotFound) {
 		return nil

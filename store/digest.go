@@ -85,3 +85,47 @@ func shorten(s string, n int) string {
 func NewestFirst(posts []Post) {
 	slices.SortFunc(posts, func(a, b Post) int { return b.PublishedAt.Compare(a.PublishedAt) })
 }
+
+// ListedCities are the cities whose posts a listing for city shows: a city
+// and all cities (a post for all cities concerns every partner); only all
+// cities for AllCities; nil, meaning every post, for "".
+func ListedCities(city string) []string {
+	switch city {
+	case "":
+		return nil
+	case AllCities:
+		return []string{AllCities}
+	}
+	return []string{city, AllCities}
+}
+
+// IsDatedEvent reports whether p is an event with a start time: only those
+// can be upcoming, reminded of and put in a calendar.
+func (p Post) IsDatedEvent() bool { return p.Kind == KindEvent && p.StartsAt != nil }
+
+// GetsDigest reports whether the subscriber gets digests of frequency f:
+// they reach the chat, chose f, and follow a city.
+func (s Subscriber) GetsDigest(f Frequency) bool {
+	return s.Active && s.Frequency == f && len(s.Cities) > 0
+}
+
+// Count adds one chat's record to the figures: every record counts in
+// Total, PerLang and PerFreq; only active ones in PerCity, each city once.
+func (st *SubscriberStats) Count(s Subscriber) {
+	if st.PerCity == nil {
+		st.PerCity, st.PerLang, st.PerFreq = map[string]int{}, map[Lang]int{}, map[Frequency]int{}
+	}
+	st.Total++
+	st.PerLang[s.Lang]++
+	st.PerFreq[s.Frequency]++
+	if !s.Active {
+		st.Inactive++
+		return
+	}
+	st.Active++
+	for i, city := range s.Cities {
+		if slices.Index(s.Cities, city) == i {
+			st.PerCity[city]++
+		}
+	}
+}

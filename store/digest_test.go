@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -95,5 +96,91 @@ func TestDisplayTitle(t *testing.T) {
 		if got := tt.p.DisplayTitle(store.LangDE); got != tt.want {
 			t.Errorf("%s: DisplayTitle = %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+func TestListedCities(t *testing.T) {
+	tests := map[string][]string{
+		"":              nil,
+		store.AllCities: {store.AllCities},
+		"krefeld":       {"krefeld", store.AllCities},
+	}
+	for city, want := range tests {
+		got := store.ListedCities(city)
+		if fmt.Sprint(got) != fmt.Sprint(want) || (got == nil) != (want == nil) {
+			t.Errorf("ListedCities(%q) = %#v, want %#v", city, got, want)
+		}
+	}
+}
+
+func TestIsDatedEvent(t *testing.T) {
+	at := t0
+	tests := []struct {
+		p    store.Post
+		want bool
+	}{
+		{store.Post{Kind: store.KindEvent, StartsAt: &at}, true},
+		{store.Post{Kind: store.KindEvent}, false},
+		{store.Post{Kind: store.KindVisit, StartsAt: &at}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.p.IsDatedEvent(); got != tt.want {
+			t.Errorf("IsDatedEvent(%s, start %v) = %t, want %t", tt.p.Kind, tt.p.StartsAt != nil, got, tt.want)
+		}
+	}
+}
+
+func TestGetsDigest(t *testing.T) {
+	base := store.NewSubscriber(1, "private", store.LangEN, t0)
+	base.Cities = []string{"venlo"}
+	tests := []struct {
+		name string
+		edit func(*store.Subscriber)
+		freq store.Frequency
+		want bool
+	}{
+		{"daily subscriber, daily run", func(*store.Subscriber) {}, store.FreqDaily, true},
+		{"daily subscriber, weekly run", func(*store.Subscriber) {}, store.FreqWeekly, false},
+		{"digests off", func(s *store.Subscriber) { s.Frequency = store.FreqOff }, store.FreqDaily, false},
+		{"no city followed", func(s *store.Subscriber) { s.Cities = nil }, store.FreqDaily, false},
+		{"blocked the bot", func(s *store.Subscriber) { s.Active = false }, store.FreqDaily, false},
+	}
+	for _, tt := range tests {
+		s := base
+		tt.edit(&s)
+		if got := s.GetsDigest(tt.freq); got != tt.want {
+			t.Errorf("%s: GetsDigest = %t, want %t", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestSubscriberStatsCount(t *testing.T) {
+	var st store.SubscriberStats
+	a := store.NewSubscriber(1, "private", store.LangEN, t0)
+	a.Cities = []string{"venlo", "venlo", "krefeld"} // a city listed twice counts once
+	b := store.NewSubscriber(2, "group", store.LangDE, t0)
+	b.Cities, b.Active, b.Frequency = []string{"venlo"}, false, store.FreqWeekly
+	st.Count(a)
+	st.Count(b)
+	if st.Total != 2 || st.Active != 1 || st.Inactive != 1 {
+		t.Errorf("totals %+v", st)
+	}
+	if st.PerCity["venlo"] != 1 || st.PerCity["krefeld"] != 1 {
+		t.Errorf("PerCity %v: want active chats only, each city once", st.PerCity)
+	}
+	if st.PerLang[store.LangEN] != 1 || st.PerLang[store.LangDE] != 1 || st.PerFreq[store.FreqWeekly] != 1 || st.PerFreq[store.FreqDaily] != 1 {
+		t.Errorf("PerLang %v, PerFreq %v: want every record", st.PerLang, st.PerFreq)
+	}
+}
+
+// An announcement's translation has a text and no title; it is shown.
+func TestInShowsUntitledTranslations(t *testing.T) {
+	p := store.Post{Kind: store.KindAnnouncement, Lang: store.LangUK, Text: "Офіс зачинено",
+		Translations: map[store.Lang]store.PostText{store.LangEN: {Text: "The office is closed"}}}
+	if got := p.In(store.LangEN).Text; got != "The office is closed" {
+		t.Errorf("In(en).Text = %q, want the English translation", got)
+	}
+	if got := p.In(store.LangDE).Text; got != "Офіс зачинено" {
+		t.Errorf("In(de).Text = %q, want the original", got)
 	}
 }

@@ -145,7 +145,7 @@ type Post struct {
 
 // In returns the post's title and text in l, or in its own language.
 func (p Post) In(l Lang) PostText {
-	if t, ok := p.Translations[l]; ok && t.Title != "" {
+	if t, ok := p.Translations[l]; ok && (t.Title != "" || t.Text != "") {
 		return t
 	}
 	return PostText{Title: p.Title, Text: p.Text}

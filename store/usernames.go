@@ -29,3 +29,10 @@ func NormalizeUsername(s string) (name string, ok bool) {
 	}
 	return name, true
 }
+
+// UsernameKey is NormalizeUsername's form alone: what backends index a
+// username under and look it up by.
+func UsernameKey(s string) string {
+	name, _ := NormalizeUsername(s)
+	return name
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -52,6 +53,8 @@ const (
 	ProblemEventOnly      = "event_only"       // starts_at, ends_at or place on a non-event
 	ProblemEndBeforeStart = "end_before_start" // ends_at not after starts_at
 	ProblemOutOfRange     = "out_of_range"     // a time outside MinYear..MaxYear
+	ProblemMultiline      = "multiline"        // a line break where one line is shown
+	ProblemControlChar    = "control_char"     // an invisible or broken character; Value names it
 )
 
 // FieldError is one field of a post that the bot refuses. Each caller (the
@@ -91,6 +94,10 @@ func (e *FieldError) Error() string {
 // slugRE is the dataset's slug syntax: lowercase words joined by single
 // hyphens.
 var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// ValidSlug reports whether s is a city slug: lowercase latin letters and
+// digits in words joined by single hyphens, at most MaxSlugLen long.
+func ValidSlug(s string) bool { return len(s) <= MaxSlugLen && slugRE.MatchString(s) }
 
 // Validate checks p on its own and returns the first problem found as a
 // *FieldError. Whether p.City is one of the dataset's cities is beyond
@@ -170,7 +177,7 @@ func (p Post) checkTexts(prefix string, t PostText) error {
 	if err := checkString(prefix+"title", t.Title, MaxTitleLen, p.Kind != KindAnnouncement); err != nil {
 		return err
 	}
-	return checkString(prefix+"text", t.Text, MaxTextLen, true)
+	return checkString(prefix+"text", t.Text, MaxTextLen, true, multiline)
 }
 
 // checkEvent checks the fields only events have: a start, an optional end
@@ -204,10 +211,15 @@ func (p Post) checkEvent() error {
 	return checkString("place", p.Place, MaxPlaceLen, false)
 }
 
-// checkString refuses broken UTF-8, a blank required value and one longer
-// than limit characters. Blank counts as missing: residents would see an
-// empty headline.
-func checkString(field, s string, limit int, required bool) error {
+// multiline marks a field whose line breaks (and tabs) are kept: a text.
+// Titles and places are shown on one line.
+const multiline = true
+
+// checkString refuses broken UTF-8, a blank required value, one longer
+// than limit characters, a line break in a one-line field and characters
+// that are invisible or broken. Blank counts as missing: residents would
+// see an empty headline.
+func checkString(field, s string, limit int, required bool, lines ...bool) error {
 	switch n := utf8.RuneCountInString(s); {
 	case !utf8.ValidString(s):
 		return &FieldError{Field: field, Problem: ProblemInvalid, Value: short(strings.ToValidUTF8(s, "\uFFFD"))}
@@ -215,6 +227,16 @@ func checkString(field, s string, limit int, required bool) error {
 		return &FieldError{Field: field, Problem: ProblemRequired}
 	case n > limit:
 		return &FieldError{Field: field, Problem: ProblemTooLong, Value: fmt.Sprint(n), Limit: limit}
+	}
+	keepLines := len(lines) > 0 && lines[0]
+	for _, r := range s {
+		switch {
+		case keepLines && (r == '\n' || r == '\t'):
+		case r == '\n':
+			return &FieldError{Field: field, Problem: ProblemMultiline}
+		case unicode.IsControl(r) || r == utf8.RuneError:
+			return &FieldError{Field: field, Problem: ProblemControlChar, Value: fmt.Sprintf("%U", r)}
+		}
 	}
 	return nil
 }

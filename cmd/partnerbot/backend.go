@@ -7,10 +7,10 @@ import (
 	"log/slog"
 	"path/filepath"
 
-	"github.com/partnerbot/partnerbot/internal/pacing"
 	"github.com/partnerbot/partnerbot/store"
 	"github.com/partnerbot/partnerbot/store/boltstore"
 	"github.com/partnerbot/partnerbot/store/dump"
+	"github.com/partnerbot/partnerbot/store/pacing"
 	"github.com/partnerbot/partnerbot/store/redisstore"
 )
 

@@ -14,8 +14,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/partnerbot/partnerbot/bot"
-	"github.com/partnerbot/partnerbot/internal/pacing"
+	"github.com/partnerbot/partnerbot/bot/telegram"
 	"github.com/partnerbot/partnerbot/scheduler"
+	"github.com/partnerbot/partnerbot/store/pacing"
 )
 
 // Config is everything partnerbot reads from its environment.
@@ -69,7 +70,7 @@ type envVar struct {
 
 var envVars = []envVar{
 	{"TELEGRAM_BOT_TOKEN", "", "required. The bot token from @BotFather."},
-	{"TELEGRAM_API_ENDPOINT", bot.DefaultEndpoint, "Bot API endpoint, a format string taking the token, then the method; point it at a self-hosted Bot API server."},
+	{"TELEGRAM_API_ENDPOINT", telegram.DefaultEndpoint, "Bot API endpoint, a format string taking the token, then the method; point it at a self-hosted Bot API server."},
 	{"REDIS_URL", "", "redis://[:password@]host:port/db or rediss:// for TLS; empty runs on the embedded store in STATE_DIR."},
 	{"STATE_DIR", "./data", "directory of the embedded store's file (partnerbot.db), used when REDIS_URL is empty."},
 	{"ADMIN_IDS", "", "comma-separated Telegram user ids of the city's officials (owners)."},
@@ -116,7 +117,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		return c, fmt.Errorf("TELEGRAM_BOT_TOKEN is malformed: expected <digits>:<letters, digits, _ or ->")
 	}
 	if strings.Count(c.Endpoint, "%s") != 2 || strings.Count(c.Endpoint, "%") != 2 {
-		return c, fmt.Errorf("TELEGRAM_API_ENDPOINT must contain exactly two %%s (token, then method), like %s", bot.DefaultEndpoint)
+		return c, fmt.Errorf("TELEGRAM_API_ENDPOINT must contain exactly two %%s (token, then method), like %s", telegram.DefaultEndpoint)
 	}
 	if !strings.HasPrefix(c.Endpoint, "http://") && !strings.HasPrefix(c.Endpoint, "https://") {
 		return c, fmt.Errorf("TELEGRAM_API_ENDPOINT must start with http:// or https://")

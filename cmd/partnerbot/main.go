@@ -16,12 +16,14 @@ import (
 	_ "time/tzdata" // the container image has no zoneinfo
 
 	"github.com/partnerbot/partnerbot/bot"
+	"github.com/partnerbot/partnerbot/bot/render"
+	"github.com/partnerbot/partnerbot/bot/telegram"
 	"github.com/partnerbot/partnerbot/data"
 	"github.com/partnerbot/partnerbot/internal/metrics"
-	"github.com/partnerbot/partnerbot/internal/pacing"
 	"github.com/partnerbot/partnerbot/internal/web"
 	"github.com/partnerbot/partnerbot/scheduler"
 	"github.com/partnerbot/partnerbot/store"
+	"github.com/partnerbot/partnerbot/store/pacing"
 )
 
 func main() {
@@ -100,7 +102,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	tr, err := bot.NewTranslator()
+	tr, err := render.NewTranslator()
 	if err != nil {
 		return err
 	}
@@ -130,9 +132,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := seed(ctx, st, dataset, log); err != nil {
 		return err
 	}
-	client, err := retry(ctx, log, cfg, "telegram", func() (*bot.Client, error) {
-		c, err := bot.NewClient(bot.ClientConfig{Token: cfg.Token, Endpoint: cfg.Endpoint, PollTimeout: cfg.PollTimeout})
-		if e, ok := bot.APIError(err); ok && (e.Code == 401 || e.Code == 404) {
+	client, err := retry(ctx, log, cfg, "telegram", func() (*telegram.Client, error) {
+		c, err := telegram.NewClient(telegram.ClientConfig{Token: cfg.Token, Endpoint: cfg.Endpoint, PollTimeout: cfg.PollTimeout})
+		if e, ok := telegram.APIError(err); ok && (e.Code == 401 || e.Code == 404) {
 			return nil, permanent{fmt.Errorf("TELEGRAM_BOT_TOKEN was refused by Telegram (%d %s): %w", e.Code, e.Message, err)}
 		}
 		return c, err
@@ -147,11 +149,12 @@ func (m *Main) Run(ctx context.Context) error {
 		Failed:    func(k store.MessageKind, reason string) { mets.Failed(string(k), reason) },
 		DigestRun: mets.DigestRun,
 	}
-	planner := &scheduler.Planner{Store: st, Data: dataset, Log: log, Now: m.Now, ReminderBefore: cfg.ReminderBefore, Events: events}
-	b := bot.New(bot.Config{Store: st, Data: dataset, Client: client, Translator: tr, Logger: log, Now: m.Now,
+	rd := render.New(tr, dataset, cfg.TimeZone)
+	planner := &scheduler.Planner{Store: st, Renderer: rd, Data: dataset, Log: log, Now: m.Now,
+		ReminderBefore: cfg.ReminderBefore, Events: events}
+	b := bot.New(bot.Config{Store: st, Data: dataset, Client: client, Translator: tr, Renderer: rd, Logger: log, Now: m.Now,
 		Owners: cfg.AdminIDs, TimeZone: cfg.TimeZone, Announcer: planner, Preview: planner, Pacer: limiter,
 		Observer: mets, PublicURL: cfg.PublicURL, Inbound: cfg.Inbound})
-	planner.Renderer = b
 	if err := b.DeleteWebhook(ctx); err != nil {
 		return err
 	}
@@ -161,7 +164,7 @@ func (m *Main) Run(ctx context.Context) error {
 	log.Info("partnerbot started", "bot", client.Username(), "home", dataset.Home.Slug,
 		"partners", len(dataset.Partners), "replica", cfg.ReplicaID)
 
-	poller := &bot.Poller{Client: client, Handle: b.Handle, Log: log, Timeout: cfg.PollTimeout,
+	poller := &telegram.Poller{Client: client, Handle: b.Handle, Log: log, Timeout: cfg.PollTimeout,
 		BackoffMin: cfg.BackoffMin, BackoffMax: cfg.BackoffMax, Remember: b.RememberHandled, GivenUp: mets.UpdateGivenUp}
 	workers := &scheduler.Workers{Store: st, Sender: client, Limiter: limiter, Log: log, Now: m.Now, Events: events,
 		Consumer: cfg.ReplicaID, BackoffMin: cfg.RetryMin, ClaimIdle: cfg.ClaimIdle}
@@ -219,11 +222,11 @@ func seed(ctx context.Context, st store.Store, d *store.Dataset, log *slog.Logge
 
 // The parts the scheduler needs from the bot, checked where they are wired.
 var (
-	_ scheduler.Sender    = (*bot.Client)(nil)
-	_ scheduler.Renderer  = (*bot.Bot)(nil)
+	_ scheduler.Sender    = (*telegram.Client)(nil)
+	_ scheduler.Renderer  = (*render.Renderer)(nil)
 	_ bot.Announcer       = (*scheduler.Planner)(nil)
 	_ bot.DigestPreviewer = (*scheduler.Planner)(nil)
 	_ bot.Pacer           = (*pacing.Limiter)(nil)
 	_ scheduler.Limiter   = (*pacing.Limiter)(nil)
-	_ bot.Updates         = (*bot.Client)(nil)
+	_ telegram.Updates    = (*telegram.Client)(nil)
 )

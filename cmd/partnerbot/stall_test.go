@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/partnerbot/partnerbot/bot"
-	"github.com/partnerbot/partnerbot/internal/pacing"
 	"github.com/partnerbot/partnerbot/internal/telegramtest"
+	"github.com/partnerbot/partnerbot/store/pacing"
 )
 
 // One chat held by Telegram's flood control (its replies answered 429 over

@@ -8,9 +8,8 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/partnerbot/partnerbot/bot/telegram"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/partnerbot/partnerbot/bot"
 )
 
 // permanent marks a start-up error that retrying cannot fix.
@@ -38,15 +37,15 @@ func retry[T any](ctx context.Context, log *slog.Logger, cfg Config, what string
 		var perm permanent
 		if errors.As(err, &perm) {
 			var zero T
-			return zero, fmt.Errorf("%s: %w", what, bot.Redact(perm.err, cfg.Token))
+			return zero, fmt.Errorf("%s: %w", what, telegram.Redact(perm.err, cfg.Token))
 		}
-		log.Warn("waiting for "+what, "err", bot.Redact(err, cfg.Token).Error(), "retry_in", d.String())
+		log.Warn("waiting for "+what, "err", telegram.Redact(err, cfg.Token).Error(), "retry_in", d.String())
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			var zero T
-			return zero, errors.Join(fmt.Errorf("%s: not reachable before shutdown", what), bot.Redact(err, cfg.Token))
+			return zero, errors.Join(fmt.Errorf("%s: not reachable before shutdown", what), telegram.Redact(err, cfg.Token))
 		case <-t.C:
 		}
 		d = min(2*d, maxD)
@@ -72,11 +71,11 @@ type redactingLogger struct {
 }
 
 func (l redactingLogger) Println(v ...any) {
-	l.log.Debug(bot.RedactString(fmt.Sprintln(v...), l.token), "source", "tgbotapi")
+	l.log.Debug(telegram.RedactString(fmt.Sprintln(v...), l.token), "source", "tgbotapi")
 }
 
 func (l redactingLogger) Printf(format string, v ...any) {
-	l.log.Debug(bot.RedactString(fmt.Sprintf(format, v...), l.token), "source", "tgbotapi")
+	l.log.Debug(telegram.RedactString(fmt.Sprintf(format, v...), l.token), "source", "tgbotapi")
 }
 
 // redisLogger sends go-redis's internal messages to slog at debug level.

@@ -9,8 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/partnerbot/partnerbot/bot"
-
+	"github.com/partnerbot/partnerbot/bot/telegram"
 	"github.com/partnerbot/partnerbot/store/dump"
 )
 
@@ -81,7 +80,7 @@ func transfer(cmd string, lookup func(string) (string, bool), stdin io.Reader, s
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "partnerbot: %v\n", bot.Redact(err, cfg.Token))
+		fmt.Fprintf(stderr, "partnerbot: %v\n", telegram.Redact(err, cfg.Token))
 		return 1
 	}
 	return 0

@@ -84,8 +84,7 @@ func trimLog(b *bolt.Bucket, last uint64, keep int) error {
 	return nil
 }
 
-// AuditLog returns up to limit entries newest first (in the order they
-// were appended): those of postID, or of every post when postID is 0.
+// AuditLog implements store.Audit.
 func (s *Store) AuditLog(ctx context.Context, postID int64, limit int) ([]store.AuditEntry, error) {
 	op := fmt.Sprintf("audit log of post %d limit=%d", postID, limit)
 	out := []store.AuditEntry{}

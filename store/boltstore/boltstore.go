@@ -33,8 +33,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
-	"github.com/partnerbot/partnerbot/internal/pacing"
 	"github.com/partnerbot/partnerbot/store"
+	"github.com/partnerbot/partnerbot/store/pacing"
 )
 
 // DefaultFileName is the name of the state file in a state directory.

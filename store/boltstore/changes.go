@@ -44,7 +44,7 @@ func (s *Store) PublishPost(ctx context.Context, p store.Post, c store.Change) (
 	return saved, created, nil
 }
 
-// EditPost replaces the post p.ID and appends c.Audit once per c.Cause.
+// EditPost implements store.Publishing.
 func (s *Store) EditPost(ctx context.Context, p store.Post, c store.Change) (bool, error) {
 	op := fmt.Sprintf("edit post %d (cause %q)", p.ID, c.Cause)
 	if c.Cause == "" {
@@ -69,8 +69,7 @@ func (s *Store) EditPost(ctx context.Context, p store.Post, c store.Change) (boo
 	return applied, err
 }
 
-// RemovePost deletes the post with id and appends c.Audit once per
-// c.Cause.
+// RemovePost implements store.Publishing.
 func (s *Store) RemovePost(ctx context.Context, id int64, c store.Change) (store.Post, bool, error) {
 	op := fmt.Sprintf("remove post %d (cause %q)", id, c.Cause)
 	if c.Cause == "" {
@@ -131,7 +130,7 @@ func postOrID(tx *bolt.Tx, id int64) store.Post {
 	return p
 }
 
-// SaveMemo stores value under key for ttl.
+// SaveMemo implements store.Memos.
 func (s *Store) SaveMemo(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	op := fmt.Sprintf("save memo %q", key)
 	if ttl <= 0 {
@@ -143,7 +142,7 @@ func (s *Store) SaveMemo(ctx context.Context, key string, value []byte, ttl time
 	})
 }
 
-// Memo returns the value under key, or store.ErrNotFound.
+// Memo implements store.Memos.
 func (s *Store) Memo(ctx context.Context, key string) ([]byte, error) {
 	op := fmt.Sprintf("get memo %q", key)
 	var out []byte
@@ -162,7 +161,7 @@ func (s *Store) Memo(ctx context.Context, key string) ([]byte, error) {
 	return out, nil
 }
 
-// DeleteMemo removes key.
+// DeleteMemo implements store.Memos.
 func (s *Store) DeleteMemo(ctx context.Context, key string) error {
 	op := fmt.Sprintf("delete memo %q", key)
 	return s.update(ctx, op, func(tx *bolt.Tx) error {
@@ -258,8 +257,7 @@ func (s *Store) EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...stor
 	return n, nil
 }
 
-// DeleteUser removes the user with id and the index entry of their
-// @username, when it still points at them.
+// DeleteUser implements store.Users.
 func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 	op := fmt.Sprintf("delete user %d", id)
 	return s.update(ctx, op, func(tx *bolt.Tx) error {
@@ -269,7 +267,7 @@ func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 		if err != nil || !found {
 			return err
 		}
-		if name := normUsername(old.Username); name != "" {
+		if name := store.UsernameKey(old.Username); name != "" {
 			if owner := names.Get([]byte(name)); owner != nil {
 				if oid, err := decodeI64(owner); err == nil && oid == id {
 					if err := names.Delete([]byte(name)); err != nil {

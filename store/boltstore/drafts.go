@@ -77,7 +77,7 @@ func (s *Store) Draft(ctx context.Context, userID int64) (store.Draft, error) {
 	return store.Draft{}, notFound(op)
 }
 
-// DeleteDraft removes the draft of userID, if any.
+// DeleteDraft implements store.Drafts.
 func (s *Store) DeleteDraft(ctx context.Context, userID int64) error {
 	op := fmt.Sprintf("delete draft of %d", userID)
 	return s.update(ctx, op, func(tx *bolt.Tx) error {

@@ -37,15 +37,14 @@ func (s *Store) ExportUsers(ctx context.Context, fn func(store.User) error) erro
 	})
 }
 
-// ExportAudit calls fn for every entry of the global audit log, oldest
-// first (the newest auditCap entries are all there is).
+// ExportAudit implements dump.Exporter.
 func (s *Store) ExportAudit(ctx context.Context, fn func(store.AuditEntry) error) error {
 	return s.view(ctx, "export audit log", func(tx *bolt.Tx) error {
 		return forEachJSON(tx.Bucket(bucketAudit), fn)
 	})
 }
 
-// ExportDigestCursors calls fn for every chat's digest cursor.
+// ExportDigestCursors implements dump.Exporter.
 func (s *Store) ExportDigestCursors(ctx context.Context, fn func(chatID int64, at time.Time) error) error {
 	return s.view(ctx, "export digest cursors", func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketCursors).ForEach(func(k, v []byte) error {
@@ -62,8 +61,7 @@ func (s *Store) ExportDigestCursors(ctx context.Context, fn func(chatID int64, a
 	})
 }
 
-// ExportSeeds calls fn for every dataset seed key and the id of the post
-// it created, deleted posts included.
+// ExportSeeds implements dump.Exporter.
 func (s *Store) ExportSeeds(ctx context.Context, fn func(seedKey string, postID int64) error) error {
 	return s.view(ctx, "export seeds", func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSeeds).ForEach(func(k, v []byte) error {
@@ -90,8 +88,7 @@ func (s *Store) LastPostID(ctx context.Context) (int64, error) {
 	return int64(last), err
 }
 
-// ImportSeed records that the dataset entry seedKey created post postID,
-// so SeedPost does not create it again.
+// ImportSeed implements dump.Importer.
 func (s *Store) ImportSeed(ctx context.Context, seedKey string, postID int64) error {
 	op := fmt.Sprintf("import seed %q", seedKey)
 	if seedKey == "" {
@@ -102,13 +99,13 @@ func (s *Store) ImportSeed(ctx context.Context, seedKey string, postID int64) er
 	})
 }
 
-// ImportDigestCursor sets chatID's digest cursor (whole milliseconds).
+// ImportDigestCursor implements dump.Importer.
 func (s *Store) ImportDigestCursor(ctx context.Context, chatID int64, at time.Time) error {
 	op := fmt.Sprintf("import digest cursor of %d", chatID)
 	return s.update(ctx, op, func(tx *bolt.Tx) error { return setCursor(tx, chatID, at) })
 }
 
-// RaisePostSeq makes later post ids higher than id.
+// RaisePostSeq implements dump.Importer.
 func (s *Store) RaisePostSeq(ctx context.Context, id int64) error {
 	op := fmt.Sprintf("raise post id sequence to %d", id)
 	if id <= 0 {

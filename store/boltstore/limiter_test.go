@@ -5,8 +5,8 @@ import (
 
 	"testing"
 
-	"github.com/partnerbot/partnerbot/internal/pacing"
-	"github.com/partnerbot/partnerbot/internal/pacing/pacingtest"
+	"github.com/partnerbot/partnerbot/store/pacing"
+	"github.com/partnerbot/partnerbot/store/pacing/pacingtest"
 )
 
 // The embedded store paces exactly like Redis.

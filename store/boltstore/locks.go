@@ -49,8 +49,7 @@ func (s *Store) TryLock(ctx context.Context, name, owner string, ttl time.Durati
 	return held, nil
 }
 
-// Unlock releases the lease name if owner holds it; otherwise it does
-// nothing.
+// Unlock implements store.Locks.
 func (s *Store) Unlock(ctx context.Context, name, owner string) error {
 	op := fmt.Sprintf("unlock %q for %q", name, owner)
 	return s.update(ctx, op, func(tx *bolt.Tx) error {

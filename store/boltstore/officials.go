@@ -9,7 +9,7 @@ import (
 	"github.com/partnerbot/partnerbot/store"
 )
 
-// Official returns the grant of userID, or store.ErrNotFound.
+// Official implements store.Officials.
 func (s *Store) Official(ctx context.Context, userID int64) (store.Official, error) {
 	op := fmt.Sprintf("get official %d", userID)
 	var o store.Official

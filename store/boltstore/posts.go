@@ -68,9 +68,7 @@ func (s *Store) SeedPost(ctx context.Context, p store.Post) (created bool, err e
 	return created, nil
 }
 
-// UpdatePost replaces the post with p.ID and moves its index entries (its
-// city, kind, publication and start times may all have changed) in one
-// transaction; store.ErrNotFound when there is no such post.
+// UpdatePost implements store.Posts.
 func (s *Store) UpdatePost(ctx context.Context, p store.Post) error {
 	op := fmt.Sprintf("update post %d", p.ID)
 	if p.ID <= 0 {
@@ -82,10 +80,7 @@ func (s *Store) UpdatePost(ctx context.Context, p store.Post) error {
 	})
 }
 
-// DeletePost removes the post with id and its index entries in one
-// transaction; store.ErrNotFound when there is none. The seed key of a
-// dataset post stays (so SeedPost does not bring the post back), as does
-// the post's audit log.
+// DeletePost implements store.Posts.
 func (s *Store) DeletePost(ctx context.Context, id int64) error {
 	op := fmt.Sprintf("delete post %d", id)
 	return s.update(ctx, op, func(tx *bolt.Tx) error {
@@ -160,7 +155,7 @@ func postIndexKeys(p store.Post) [][2][]byte {
 		{bucketPostsByCity, cityTimeKey(p.City, pub, p.ID)},
 		{bucketPostsByKind, kindTimeKey(string(p.Kind), pub, p.ID)},
 	}
-	if isIndexedEvent(p) {
+	if p.IsDatedEvent() {
 		start := ms(*p.StartsAt)
 		keys = append(keys,
 			[2][]byte{bucketEventsByStart, timeIDKey(nil, start, p.ID)},
@@ -187,11 +182,7 @@ func unindexPost(tx *bolt.Tx, p store.Post) error {
 	return nil
 }
 
-// isIndexedEvent reports whether p belongs in the event indexes: only
-// events with a start time can be upcoming.
-func isIndexedEvent(p store.Post) bool { return p.Kind == store.KindEvent && p.StartsAt != nil }
-
-// Post returns the post with id, or store.ErrNotFound.
+// Post implements store.Posts.
 func (s *Store) Post(ctx context.Context, id int64) (store.Post, error) {
 	op := fmt.Sprintf("get post %d", id)
 	var p store.Post
@@ -212,15 +203,11 @@ func (s *Store) LatestPosts(ctx context.Context, city string, limit int) ([]stor
 		return out, nil
 	}
 	err := s.view(ctx, op, func(tx *bolt.Tx) error {
-		var scans []*scan
-		switch city {
-		case "":
-			scans = []*scan{newScan(tx.Bucket(bucketPostsByTime), nil, nil, true)}
-		default:
-			b := tx.Bucket(bucketPostsByCity)
-			scans = []*scan{newScan(b, strPrefix(city), nil, true)}
-			if city != store.AllCities {
-				scans = append(scans, newScan(b, strPrefix(store.AllCities), nil, true))
+		scans := []*scan{newScan(tx.Bucket(bucketPostsByTime), nil, nil, true)}
+		if cities := store.ListedCities(city); cities != nil {
+			scans = scans[:0]
+			for _, c := range cities {
+				scans = append(scans, newScan(tx.Bucket(bucketPostsByCity), strPrefix(c), nil, true))
 			}
 		}
 		var err error
@@ -233,9 +220,7 @@ func (s *Store) LatestPosts(ctx context.Context, city string, limit int) ([]stor
 	return out, nil
 }
 
-// UpcomingEvents returns up to limit events with StartsAt at or after from,
-// soonest first (ties lowest id first), filtered by city like LatestPosts.
-// Start times are indexed at millisecond precision.
+// UpcomingEvents implements store.Posts.
 func (s *Store) UpcomingEvents(ctx context.Context, city string, from time.Time, limit int) ([]store.Post, error) {
 	op := fmt.Sprintf("upcoming events city=%q limit=%d", city, limit)
 	out := []store.Post{}
@@ -244,15 +229,11 @@ func (s *Store) UpcomingEvents(ctx context.Context, city string, from time.Time,
 	}
 	start := i64(minMS(from))
 	err := s.view(ctx, op, func(tx *bolt.Tx) error {
-		var scans []*scan
-		switch city {
-		case "":
-			scans = []*scan{newScan(tx.Bucket(bucketEventsByStart), nil, start, false)}
-		default:
-			b := tx.Bucket(bucketEventsByCity)
-			scans = []*scan{newScan(b, strPrefix(city), start, false)}
-			if city != store.AllCities {
-				scans = append(scans, newScan(b, strPrefix(store.AllCities), start, false))
+		scans := []*scan{newScan(tx.Bucket(bucketEventsByStart), nil, start, false)}
+		if cities := store.ListedCities(city); cities != nil {
+			scans = scans[:0]
+			for _, c := range cities {
+				scans = append(scans, newScan(tx.Bucket(bucketEventsByCity), strPrefix(c), start, false))
 			}
 		}
 		var err error

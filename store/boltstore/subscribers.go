@@ -3,7 +3,6 @@ package boltstore
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -11,7 +10,7 @@ import (
 	"github.com/partnerbot/partnerbot/store"
 )
 
-// Subscriber returns the record of chatID, or store.ErrNotFound.
+// Subscriber implements store.Subscribers.
 func (s *Store) Subscriber(ctx context.Context, chatID int64) (store.Subscriber, error) {
 	op := fmt.Sprintf("get subscriber %d", chatID)
 	var sub store.Subscriber
@@ -188,19 +187,7 @@ func (s *Store) SubscriberStats(ctx context.Context) (store.SubscriberStats, err
 	}
 	err := s.view(ctx, "subscriber stats", func(tx *bolt.Tx) error {
 		return forEachJSON(tx.Bucket(bucketSubs), func(sub store.Subscriber) error {
-			st.Total++
-			st.PerLang[sub.Lang]++
-			st.PerFreq[sub.Frequency]++
-			if !sub.Active {
-				st.Inactive++
-				return nil
-			}
-			st.Active++
-			for j, city := range sub.Cities {
-				if slices.Index(sub.Cities, city) == j { // once per city
-					st.PerCity[city]++
-				}
-			}
+			st.Count(sub)
 			return nil
 		})
 	})

@@ -15,7 +15,7 @@ import (
 // already points at another user (who took the name over).
 func (s *Store) SaveUser(ctx context.Context, u store.User) error {
 	op := fmt.Sprintf("save user %d", u.ID)
-	name := normUsername(u.Username)
+	name := store.UsernameKey(u.Username)
 	return s.update(ctx, op, func(tx *bolt.Tx) error {
 		users, names := tx.Bucket(bucketUsers), tx.Bucket(bucketUsernames)
 		key := i64(u.ID)
@@ -24,7 +24,7 @@ func (s *Store) SaveUser(ctx context.Context, u store.User) error {
 		if err != nil {
 			return err
 		}
-		if oldName := normUsername(old.Username); found && oldName != "" && oldName != name {
+		if oldName := store.UsernameKey(old.Username); found && oldName != "" && oldName != name {
 			if owner := names.Get([]byte(oldName)); owner != nil {
 				id, err := decodeI64(owner)
 				if err != nil {
@@ -47,11 +47,10 @@ func (s *Store) SaveUser(ctx context.Context, u store.User) error {
 	})
 }
 
-// UserByUsername returns the user who last had @username (any case, with or
-// without the @), or store.ErrNotFound.
+// UserByUsername implements store.Users.
 func (s *Store) UserByUsername(ctx context.Context, username string) (store.User, error) {
 	op := fmt.Sprintf("get user @%s", strings.TrimPrefix(username, "@"))
-	name := normUsername(username)
+	name := store.UsernameKey(username)
 	if name == "" {
 		return store.User{}, notFound(op)
 	}
@@ -75,7 +74,7 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (store.User
 	return u, nil
 }
 
-// User returns the user with id, or store.ErrNotFound.
+// User implements store.Users.
 func (s *Store) User(ctx context.Context, id int64) (store.User, error) {
 	op := fmt.Sprintf("get user %d", id)
 	var u store.User
@@ -83,10 +82,4 @@ func (s *Store) User(ctx context.Context, id int64) (store.User, error) {
 		return store.User{}, err
 	}
 	return u, nil
-}
-
-// normUsername is the indexed form of a Telegram @username: without the @
-// and in lower case, as Telegram usernames are case-insensitive.
-func normUsername(name string) string {
-	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(name), "@"))
 }

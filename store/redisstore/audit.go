@@ -26,8 +26,7 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) error {
 	return wrapErr(err, op)
 }
 
-// AuditLog returns up to limit entries newest first (in the order they
-// were appended): those of postID, or of every post when postID is 0.
+// AuditLog implements store.Audit.
 func (s *Store) AuditLog(ctx context.Context, postID int64, limit int) ([]store.AuditEntry, error) {
 	op := fmt.Sprintf("audit log of post %d limit=%d", postID, limit)
 	if limit <= 0 {

@@ -54,7 +54,7 @@ func (s *Store) PublishPost(ctx context.Context, p store.Post, c store.Change) (
 	return saved, created, nil
 }
 
-// EditPost replaces the post p.ID and appends c.Audit once per c.Cause.
+// EditPost implements store.Publishing.
 func (s *Store) EditPost(ctx context.Context, p store.Post, c store.Change) (bool, error) {
 	op := fmt.Sprintf("edit post %d (cause %q)", p.ID, c.Cause)
 	if c.Cause == "" {
@@ -83,8 +83,7 @@ func (s *Store) EditPost(ctx context.Context, p store.Post, c store.Change) (boo
 	return applied, wrapErr(err, op)
 }
 
-// RemovePost deletes the post with id and appends c.Audit once per
-// c.Cause.
+// RemovePost implements store.Publishing.
 func (s *Store) RemovePost(ctx context.Context, id int64, c store.Change) (store.Post, bool, error) {
 	op := fmt.Sprintf("remove post %d (cause %q)", id, c.Cause)
 	if c.Cause == "" {
@@ -146,7 +145,7 @@ func (s *Store) postOrID(ctx context.Context, c redis.Cmdable, id int64) (store.
 	return p, nil
 }
 
-// SaveMemo stores value under key for ttl.
+// SaveMemo implements store.Memos.
 func (s *Store) SaveMemo(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	op := fmt.Sprintf("save memo %q", key)
 	if ttl <= 0 {
@@ -155,7 +154,7 @@ func (s *Store) SaveMemo(ctx context.Context, key string, value []byte, ttl time
 	return wrapErr(s.rdb.Set(ctx, s.k.memo(key), value, roundUpMS(ttl)).Err(), op)
 }
 
-// Memo returns the value under key, or store.ErrNotFound.
+// Memo implements store.Memos.
 func (s *Store) Memo(ctx context.Context, key string) ([]byte, error) {
 	op := fmt.Sprintf("get memo %q", key)
 	v, err := s.rdb.Get(ctx, s.k.memo(key)).Bytes()
@@ -165,7 +164,7 @@ func (s *Store) Memo(ctx context.Context, key string) ([]byte, error) {
 	return v, wrapErr(err, op)
 }
 
-// DeleteMemo removes key.
+// DeleteMemo implements store.Memos.
 func (s *Store) DeleteMemo(ctx context.Context, key string) error {
 	return wrapErr(s.rdb.Del(ctx, s.k.memo(key)).Err(), fmt.Sprintf("delete memo %q", key))
 }
@@ -223,8 +222,7 @@ func (s *Store) EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...stor
 	return n, wrapErr(err, op)
 }
 
-// DeleteUser removes the user with id and the index entry of their
-// @username, when it still points at them.
+// DeleteUser implements store.Users.
 func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 	op := fmt.Sprintf("delete user %d", id)
 	key := s.k.user(id)
@@ -235,7 +233,7 @@ func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 			return err
 		}
 		stale := ""
-		if name := normUsername(old.Username); name != "" {
+		if name := store.UsernameKey(old.Username); name != "" {
 			nameKey := s.k.username(name)
 			if err := tx.Watch(ctx, nameKey).Err(); err != nil {
 				return err

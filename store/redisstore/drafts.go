@@ -42,7 +42,7 @@ func (s *Store) Draft(ctx context.Context, userID int64) (store.Draft, error) {
 	return d, nil
 }
 
-// DeleteDraft removes the draft of userID, if any.
+// DeleteDraft implements store.Drafts.
 func (s *Store) DeleteDraft(ctx context.Context, userID int64) error {
 	op := fmt.Sprintf("delete draft of %d", userID)
 	return wrapErr(s.rdb.Del(ctx, s.k.draft(userID)).Err(), op)

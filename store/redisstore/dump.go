@@ -49,7 +49,7 @@ func exportJSON[T any](ctx context.Context, s *Store, prefix string, keyOf func(
 	return wrapErr(err, "export "+what+"s")
 }
 
-// ExportDigestCursors calls fn for every chat's digest cursor.
+// ExportDigestCursors implements dump.Exporter.
 func (s *Store) ExportDigestCursors(ctx context.Context, fn func(chatID int64, at time.Time) error) error {
 	err := scanValues(ctx, s, s.k.prefix+"digest:cursor:", s.k.digestCursor, func(chatID int64, v string) error {
 		ms, err := strconv.ParseInt(v, 10, 64)
@@ -61,8 +61,7 @@ func (s *Store) ExportDigestCursors(ctx context.Context, fn func(chatID int64, a
 	return wrapErr(err, "export digest cursors")
 }
 
-// ExportAudit calls fn for every entry of the global audit log, oldest
-// first (the newest auditCap entries are all there is).
+// ExportAudit implements dump.Exporter.
 func (s *Store) ExportAudit(ctx context.Context, fn func(store.AuditEntry) error) error {
 	const op = "export audit log"
 	vals, err := s.rdb.LRange(ctx, s.k.audit(), 0, -1).Result()
@@ -81,8 +80,7 @@ func (s *Store) ExportAudit(ctx context.Context, fn func(store.AuditEntry) error
 	return nil
 }
 
-// ExportSeeds calls fn for every dataset seed key and the id of the post
-// it created, deleted posts included.
+// ExportSeeds implements dump.Exporter.
 func (s *Store) ExportSeeds(ctx context.Context, fn func(seedKey string, postID int64) error) error {
 	const op = "export seeds"
 	prefix := s.k.prefix + "seed:"
@@ -116,8 +114,7 @@ func (s *Store) LastPostID(ctx context.Context) (int64, error) {
 	return id, wrapErr(err, "last post id")
 }
 
-// ImportSeed records that the dataset entry seedKey created post postID,
-// so SeedPost does not create it again.
+// ImportSeed implements dump.Importer.
 func (s *Store) ImportSeed(ctx context.Context, seedKey string, postID int64) error {
 	op := fmt.Sprintf("import seed %q", seedKey)
 	if seedKey == "" {
@@ -126,13 +123,13 @@ func (s *Store) ImportSeed(ctx context.Context, seedKey string, postID int64) er
 	return wrapErr(s.rdb.Set(ctx, s.k.seed(seedKey), postID, 0).Err(), op)
 }
 
-// ImportDigestCursor sets chatID's digest cursor (whole milliseconds).
+// ImportDigestCursor implements dump.Importer.
 func (s *Store) ImportDigestCursor(ctx context.Context, chatID int64, at time.Time) error {
 	op := fmt.Sprintf("import digest cursor of %d", chatID)
 	return wrapErr(s.rdb.Set(ctx, s.k.digestCursor(chatID), at.UnixMilli(), 0).Err(), op)
 }
 
-// RaisePostSeq makes later post ids higher than id.
+// RaisePostSeq implements dump.Importer.
 func (s *Store) RaisePostSeq(ctx context.Context, id int64) error {
 	op := fmt.Sprintf("raise post id sequence to %d", id)
 	if id <= 0 {

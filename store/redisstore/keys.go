@@ -88,7 +88,7 @@ func (k keys) officials() string { return k.prefix + "officials" }
 
 func (k keys) user(id int64) string { return k.prefix + "user:" + strconv.FormatInt(id, 10) }
 
-// username takes a name already normalized by normUsername.
+// username takes a name already normalized by store.UsernameKey.
 func (k keys) username(name string) string { return k.prefix + "username:" + name }
 
 func (k keys) draft(userID int64) string { return k.prefix + "draft:" + strconv.FormatInt(userID, 10) }

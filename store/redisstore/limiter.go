@@ -9,12 +9,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/partnerbot/partnerbot/internal/pacing"
+	"github.com/partnerbot/partnerbot/store/pacing"
 )
 
 // Buckets keeps the sending limiter's state in Redis, so every replica on
 // this Redis paces against the same buckets and pauses. The policy is
-// internal/pacing's; this only stores.
+// store/pacing's; this only stores.
 type Buckets struct {
 	rdb redis.UniversalClient
 	k   keys

@@ -3,8 +3,8 @@ package redisstore
 import (
 	"testing"
 
-	"github.com/partnerbot/partnerbot/internal/pacing"
-	"github.com/partnerbot/partnerbot/internal/pacing/pacingtest"
+	"github.com/partnerbot/partnerbot/store/pacing"
+	"github.com/partnerbot/partnerbot/store/pacing/pacingtest"
 )
 
 // The shared limiter paces exactly like the embedded store's.

@@ -43,8 +43,7 @@ func (s *Store) TryLock(ctx context.Context, name, owner string, ttl time.Durati
 	return n == 1, nil
 }
 
-// Unlock releases the lease name if owner holds it; otherwise it does
-// nothing.
+// Unlock implements store.Locks.
 func (s *Store) Unlock(ctx context.Context, name, owner string) error {
 	op := fmt.Sprintf("unlock %q for %q", name, owner)
 	return wrapErr(unlockScript.Run(ctx, s.rdb, []string{s.k.lock(name)}, owner).Err(), op)

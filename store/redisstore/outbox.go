@@ -97,7 +97,7 @@ for _, m in ipairs(due) do
 end
 return #due`)
 
-// Enqueue adds msgs to the outbox in one transaction: all or none.
+// Enqueue implements store.Outbox.
 func (s *Store) Enqueue(ctx context.Context, msgs ...store.OutboxMessage) error {
 	op := fmt.Sprintf("enqueue %d messages", len(msgs))
 	if len(msgs) == 0 {
@@ -419,7 +419,7 @@ func (s *Store) OutboxStats(ctx context.Context, now time.Time) (store.OutboxSta
 	return st, nil
 }
 
-// DeadLetters returns the newest dead letters first, at most limit.
+// DeadLetters implements store.Outbox.
 func (s *Store) DeadLetters(ctx context.Context, limit int) ([]store.DeadLetter, error) {
 	op := fmt.Sprintf("dead letters limit=%d", limit)
 	out := []store.DeadLetter{}

@@ -86,9 +86,7 @@ func (s *Store) SeedPost(ctx context.Context, p store.Post) (created bool, err e
 	return created, nil
 }
 
-// UpdatePost replaces the post with p.ID and moves its index entries (its
-// city, kind, publication and start times may all have changed) in one
-// transaction; store.ErrNotFound when there is no such post.
+// UpdatePost implements store.Posts.
 func (s *Store) UpdatePost(ctx context.Context, p store.Post) error {
 	op := fmt.Sprintf("update post %d", p.ID)
 	if p.ID <= 0 {
@@ -100,10 +98,7 @@ func (s *Store) UpdatePost(ctx context.Context, p store.Post) error {
 	return wrapErr(err, op)
 }
 
-// DeletePost removes the post with id and its index entries in one
-// transaction; store.ErrNotFound when there is none. The seed key of a
-// dataset post stays (so SeedPost does not bring the post back), as does
-// the post's audit log.
+// DeletePost implements store.Posts.
 func (s *Store) DeletePost(ctx context.Context, id int64) error {
 	op := fmt.Sprintf("delete post %d", id)
 	key := s.k.post(id)
@@ -180,7 +175,7 @@ func (s *Store) indexPost(ctx context.Context, pipe redis.Pipeliner, p store.Pos
 	pipe.ZAdd(ctx, s.k.postsByTime(), published)
 	pipe.ZAdd(ctx, s.k.cityPosts(p.City), published)
 	pipe.ZAdd(ctx, s.k.kindPosts(p.Kind), published)
-	if isIndexedEvent(p) {
+	if p.IsDatedEvent() {
 		starts := redis.Z{Score: timeScore(*p.StartsAt), Member: m}
 		pipe.ZAdd(ctx, s.k.eventsByStart(), starts)
 		pipe.ZAdd(ctx, s.k.cityEvents(p.City), starts)
@@ -193,21 +188,17 @@ func (s *Store) unindexPost(ctx context.Context, pipe redis.Pipeliner, p store.P
 	pipe.ZRem(ctx, s.k.postsByTime(), m)
 	pipe.ZRem(ctx, s.k.cityPosts(p.City), m)
 	pipe.ZRem(ctx, s.k.kindPosts(p.Kind), m)
-	if isIndexedEvent(p) {
+	if p.IsDatedEvent() {
 		pipe.ZRem(ctx, s.k.eventsByStart(), m)
 		pipe.ZRem(ctx, s.k.cityEvents(p.City), m)
 	}
 }
 
-// isIndexedEvent reports whether p belongs in the event indexes: only
-// events with a start time can be upcoming.
-func isIndexedEvent(p store.Post) bool { return p.Kind == store.KindEvent && p.StartsAt != nil }
-
 // timeScore is the zset score of a time: unix milliseconds, exact in a
 // float64 for any date the bot will see.
 func timeScore(t time.Time) float64 { return float64(t.UnixMilli()) }
 
-// Post returns the post with id, or store.ErrNotFound.
+// Post implements store.Posts.
 func (s *Store) Post(ctx context.Context, id int64) (store.Post, error) {
 	op := fmt.Sprintf("get post %d", id)
 	p, found, err := getPost(ctx, s.rdb, s.k.post(id))
@@ -229,14 +220,9 @@ func (s *Store) LatestPosts(ctx context.Context, city string, limit int) ([]stor
 	if limit <= 0 {
 		return []store.Post{}, nil
 	}
-	var indexes []string
-	switch city {
-	case "":
-		indexes = []string{s.k.postsByTime()}
-	case store.AllCities:
-		indexes = []string{s.k.cityPosts(store.AllCities)}
-	default:
-		indexes = []string{s.k.cityPosts(city), s.k.cityPosts(store.AllCities)}
+	indexes := []string{s.k.postsByTime()}
+	if cities := store.ListedCities(city); cities != nil {
+		indexes = mapSlice(cities, s.k.cityPosts)
 	}
 	posts, err := s.query(ctx, indexes, limit, func(key string) redis.ZRangeArgs {
 		return redis.ZRangeArgs{Key: key, Start: 0, Stop: limit - 1, Rev: true}
@@ -246,22 +232,15 @@ func (s *Store) LatestPosts(ctx context.Context, city string, limit int) ([]stor
 	return posts, wrapErr(err, op)
 }
 
-// UpcomingEvents returns up to limit events with StartsAt at or after from,
-// soonest first (ties lowest id first), filtered by city like LatestPosts.
-// Start times are indexed at millisecond precision.
+// UpcomingEvents implements store.Posts.
 func (s *Store) UpcomingEvents(ctx context.Context, city string, from time.Time, limit int) ([]store.Post, error) {
 	op := fmt.Sprintf("upcoming events city=%q limit=%d", city, limit)
 	if limit <= 0 {
 		return []store.Post{}, nil
 	}
-	var indexes []string
-	switch city {
-	case "":
-		indexes = []string{s.k.eventsByStart()}
-	case store.AllCities:
-		indexes = []string{s.k.cityEvents(store.AllCities)}
-	default:
-		indexes = []string{s.k.cityEvents(city), s.k.cityEvents(store.AllCities)}
+	indexes := []string{s.k.eventsByStart()}
+	if cities := store.ListedCities(city); cities != nil {
+		indexes = mapSlice(cities, s.k.cityEvents)
 	}
 	start := minScore(from)
 	posts, err := s.query(ctx, indexes, limit, func(key string) redis.ZRangeArgs {
@@ -371,4 +350,13 @@ func getPost(ctx context.Context, c redis.Cmdable, key string) (p store.Post, fo
 		return store.Post{}, false, fmt.Errorf("decode %s: %w", key, err)
 	}
 	return p, true, nil
+}
+
+// mapSlice applies f to every element.
+func mapSlice[T, U any](in []T, f func(T) U) []U {
+	out := make([]U, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
 }

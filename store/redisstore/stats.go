@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -72,19 +71,7 @@ func countSubscribers(ctx context.Context, c redis.Cmdable, keys []string, st *s
 		if err := json.Unmarshal([]byte(str), &sub); err != nil {
 			return fmt.Errorf("decode %s: %w", keys[i], err)
 		}
-		st.Total++
-		st.PerLang[sub.Lang]++
-		st.PerFreq[sub.Frequency]++
-		if !sub.Active {
-			st.Inactive++
-			return nil
-		}
-		st.Active++
-		for j, city := range sub.Cities {
-			if slices.Index(sub.Cities, city) == j { // once per city
-				st.PerCity[city]++
-			}
-		}
+		st.Count(sub)
 		return nil
 	})
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/partnerbot/partnerbot/store"
 )
 
-// Subscriber returns the record of chatID, or store.ErrNotFound.
+// Subscriber implements store.Subscribers.
 func (s *Store) Subscriber(ctx context.Context, chatID int64) (store.Subscriber, error) {
 	op := fmt.Sprintf("get subscriber %d", chatID)
 	sub, ok, err := getSubscriber(ctx, s.rdb, s.k.subscriber(chatID))

@@ -22,7 +22,7 @@ func (s *Store) SaveUser(ctx context.Context, u store.User) error {
 		return wrapErr(fmt.Errorf("encode: %w", err), op)
 	}
 	key := s.k.user(u.ID)
-	name := normUsername(u.Username)
+	name := store.UsernameKey(u.Username)
 	err = s.watch(ctx, func(tx *redis.Tx) error {
 		var old store.User
 		found, err := getJSON(ctx, tx, key, &old)
@@ -30,7 +30,7 @@ func (s *Store) SaveUser(ctx context.Context, u store.User) error {
 			return err
 		}
 		stale := ""
-		if oldName := normUsername(old.Username); found && oldName != "" && oldName != name {
+		if oldName := store.UsernameKey(old.Username); found && oldName != "" && oldName != name {
 			// Watched so that a user taking the name over meanwhile
 			// is not robbed of it.
 			oldKey := s.k.username(oldName)
@@ -61,11 +61,10 @@ func (s *Store) SaveUser(ctx context.Context, u store.User) error {
 	return wrapErr(err, op)
 }
 
-// UserByUsername returns the user who last had @username (any case, with or
-// without the @), or store.ErrNotFound.
+// UserByUsername implements store.Users.
 func (s *Store) UserByUsername(ctx context.Context, username string) (store.User, error) {
 	op := fmt.Sprintf("get user @%s", strings.TrimPrefix(username, "@"))
-	name := normUsername(username)
+	name := store.UsernameKey(username)
 	if name == "" {
 		return store.User{}, notFound(op)
 	}
@@ -87,7 +86,7 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (store.User
 	return u, nil
 }
 
-// User returns the user with id, or store.ErrNotFound.
+// User implements store.Users.
 func (s *Store) User(ctx context.Context, id int64) (store.User, error) {
 	op := fmt.Sprintf("get user %d", id)
 	var u store.User
@@ -99,10 +98,4 @@ func (s *Store) User(ctx context.Context, id int64) (store.User, error) {
 		return store.User{}, notFound(op)
 	}
 	return u, nil
-}
-
-// normUsername is the indexed form of a Telegram @username: without the @
-// and in lower case, as Telegram usernames are case-insensitive.
-func normUsername(name string) string {
-	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(name), "@"))
 }

@@ -1,0 +1,63 @@
+package bot
+
+// What the bot needs from the rest of partnerbot, declared here where it
+// is used: the store methods it calls, the limiter, the scheduler's
+// fan-out and preview, and metrics. cmd/partnerbot wires them.
+
+import (
+	"context"
+	"time"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// Store is what the bot reads and writes: a chat's record, posts and
+// officials' changes to them, wizard drafts, officials and users, update
+// journals, and the figures of /stats. Both storage backends provide it.
+type Store interface {
+	store.ChatRecords
+	Post(ctx context.Context, id int64) (store.Post, error)
+	LatestPosts(ctx context.Context, city string, limit int) ([]store.Post, error)
+	UpcomingEvents(ctx context.Context, city string, from time.Time, limit int) ([]store.Post, error)
+	store.Publishing
+	AuditLog(ctx context.Context, postID int64, limit int) ([]store.AuditEntry, error)
+	store.Drafts
+	store.Memos
+	store.Officials
+	store.Users
+	store.Stats
+	LastRun(ctx context.Context) (store.DigestRun, error)
+	OutboxStats(ctx context.Context, now time.Time) (store.OutboxStats, error)
+}
+
+// Pacer paces every send within Telegram's limits; store/pacing's
+// limiter implements it. Replies ask as non-bulk, so they keep a share of
+// the rate that bulk delivery cannot take, and they count against their
+// chat's limit like everything else sent there.
+type Pacer interface {
+	Reserve(ctx context.Context, chatID int64, group, bulk bool) (time.Duration, error)
+	Flood(ctx context.Context, chatID int64, d time.Duration) (global bool, err error)
+}
+
+// Observer hears about handled updates and replies; metrics implement it.
+type Observer interface {
+	UpdateHandled(kind, command string, d time.Duration)
+	// UpdateDropped: an update over the inbound limits (user_rate,
+	// chat_rate) was not handled.
+	UpdateDropped(reason string)
+	Sent(kind string)
+	Failed(kind, reason string)
+}
+
+// Announcer pushes an announcement to its subscribers right away. It may
+// be called again for the same post (a retried update) and must then send
+// nobody anything twice.
+type Announcer interface {
+	Announce(ctx context.Context, p store.Post) (recipients int, err error)
+}
+
+// DigestPreviewer renders the digest a subscriber would get now, exactly
+// as the scheduler would plan it; the scheduler implements it.
+type DigestPreviewer interface {
+	PreviewDigest(ctx context.Context, sub store.Subscriber) (msgs []string, since time.Time, err error)
+}

@@ -1,0 +1,55 @@
+package bot
+
+import (
+	"testing"
+
+	"github.com/partnerbot/partnerbot/bot/render"
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// Every key the code asks for must exist: T returns the key itself when it
+// is missing, which a resident would see.
+func TestTranslatorKnowsCodeKeys(t *testing.T) {
+	tr, err := render.NewTranslator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := render.LocaleKeys(store.LangUK)
+	var b Bot
+	b.tr = tr
+	for _, rt := range b.routes() {
+		if _, ok := keys[rt.Help]; !ok {
+			t.Errorf("route %s: help key %q missing", rt.Command, rt.Help)
+		}
+	}
+	for _, k := range store.Kinds() {
+		for _, p := range []string{"kind_", "kinds_"} {
+			if _, ok := keys[p+string(k)]; !ok {
+				t.Errorf("missing %s%s", p, k)
+			}
+		}
+	}
+	for _, f := range store.Frequencies() {
+		for _, p := range []string{"freq_", "digest_set_"} {
+			if _, ok := keys[p+string(f)]; !ok {
+				t.Errorf("missing %s%s", p, f)
+			}
+		}
+	}
+}
+
+// Every problem a post rule can report on a form has its message.
+func TestFormProblemsHaveMessages(t *testing.T) {
+	keys, err := render.LocaleKeys(store.LangEN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{store.ProblemRequired, store.ProblemTooLong, store.ProblemInvalid, store.ProblemUnknownKind,
+		store.ProblemUnknownLang, store.ProblemUnknownCity, store.ProblemSameLang, store.ProblemEventOnly,
+		store.ProblemEndBeforeStart, store.ProblemOutOfRange, store.ProblemMultiline, store.ProblemControlChar} {
+		fe, _ := asFormError(formError(&store.FieldError{Field: "title", Problem: p}))
+		if _, ok := keys["form_problem_"+fe.Problem]; !ok {
+			t.Errorf("rule problem %s becomes form_problem_%s, which no locale has", p, fe.Problem)
+		}
+	}
+}

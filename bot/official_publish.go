@@ -1,0 +1,251 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/partnerbot/partnerbot/bot/render"
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// handleForm publishes from a one-line command: /visit, /agreement,
+// /event, /announce.
+func (b *Bot) handleForm(ctx context.Context, r *Request) error {
+	p, err := b.parseForm(r.Command, r.Args, r.UserID, b.now())
+	if err != nil {
+		if _, ok := asFormError(err); ok {
+			return b.replyFormError(ctx, r, err, r.Command)
+		}
+		return err
+	}
+	return b.publish(ctx, r, store.Draft{ID: r.Cause(), UserID: r.UserID, ChatID: r.ChatID, Step: stepPreview, Post: p})
+}
+
+// replyFormError names the field at fault and, for one-line forms, shows
+// the expected form with an example.
+func (b *Bot) replyFormError(ctx context.Context, r *Request, err error, form string) error {
+	fe, _ := asFormError(err)
+	l := r.Lang
+	msg := b.tr.T(l, "form_problem_"+fe.Problem, "Field", b.tr.T(l, "field_"+fe.Field), "Value", fe.Value,
+		"Limit", fe.Limit, "Known", b.rd.KnownCities(l))
+	if form != "" {
+		msg += "\n\n" + b.tr.T(l, "form_expected", "Form", render.HTML(b.tr.T(l, "form_"+form)), "Example", render.HTML(b.tr.T(l, "form_"+form+"_example")))
+	}
+	return b.reply(ctx, r, "❌ "+msg, nil)
+}
+
+// publish saves the draft's post (new or edited) together with its audit
+// entry, once per draft: the draft's id is the change's cause, so a
+// retried update, a second tap on Publish or a restart in between finds
+// the post published and only tells the official again. Announcements are
+// pushed; pushing again for the same post sends nobody anything twice.
+func (b *Bot) publish(ctx context.Context, r *Request, d store.Draft) error {
+	p := d.Post
+	now := b.now()
+	if p.Kind == store.KindEvent && p.StartsAt != nil && !p.StartsAt.After(now) && !d.PastOK {
+		// Keep the post so the confirmation button can publish it.
+		d.Step = stepPreview
+		d.LastUpdate = r.UpdateID
+		if err := b.store.SaveDraft(ctx, d, DraftTTL); err != nil {
+			return err
+		}
+		return b.reply(ctx, r, b.tr.T(r.Lang, "event_in_past"), keyboard(
+			[]tgbotapi.InlineKeyboardButton{button(b.tr.T(r.Lang, "btn_publish_anyway"), Callback{cbWizard, "past"})},
+			[]tgbotapi.InlineKeyboardButton{button(b.tr.T(r.Lang, "btn_edit_field"), Callback{cbWizard, "edit"}),
+				button(b.tr.T(r.Lang, "btn_cancel"), Callback{cbWizard, "cancel"})},
+		))
+	}
+	if p.Lang == "" {
+		p.Lang = r.Lang
+	}
+	cause := "draft:" + strconv.FormatInt(d.UserID, 10) + ":" + d.ID
+	change := store.Change{Cause: cause, Audit: store.AuditEntry{UserID: r.UserID, At: now}}
+	action := "created"
+	if d.Editing != 0 {
+		old, err := b.store.Post(ctx, d.Editing)
+		if err != nil {
+			return err
+		}
+		p.ID, p.PublishedAt, p.Author, p.SeedKey, p.UpdatedAt = old.ID, old.PublishedAt, old.Author, old.SeedKey, now
+		action, change.Audit.Action, change.Audit.Changes = "edited", "edited", diffPosts(old, p)
+		if _, err := b.store.EditPost(ctx, p, change); err != nil {
+			return err
+		}
+	} else {
+		p.PublishedAt, p.UpdatedAt, p.Author = now, now, r.UserID
+		if p.Kind == store.KindAnnouncement {
+			p.Date = now
+		}
+		change.Audit.Action = "created"
+		saved, created, err := b.store.PublishPost(ctx, p, change)
+		if err != nil {
+			return err
+		}
+		if !created {
+			b.log.Info("publish repeated; the post exists already", "post_id", saved.ID, "cause", cause)
+		}
+		p = saved
+	}
+	if d.LastUpdate != 0 { // a wizard's draft, not a one-line form
+		if err := b.store.DeleteDraft(ctx, r.UserID); err != nil {
+			b.log.Warn("draft not removed", "user_id", r.UserID, "err", err)
+		}
+	}
+	b.log.Info("post "+action, "post_id", p.ID, "kind", string(p.Kind), "city", p.City, "user_id", r.UserID)
+	msg := b.tr.T(r.Lang, "published_"+action, "ID", p.ID)
+	if p.Kind == store.KindAnnouncement && action == "created" && b.announcer != nil {
+		n, err := b.announcer.Announce(ctx, p)
+		if err != nil {
+			b.log.Error("announcement not queued", "post_id", p.ID, "err", err)
+			msg += "\n" + b.tr.T(r.Lang, "announce_failed")
+		} else {
+			msg += "\n" + b.tr.T(r.Lang, "announce_queued", "Count", n)
+		}
+	} else if p.Kind != store.KindAnnouncement {
+		msg += "\n" + b.tr.T(r.Lang, "published_digest_note")
+	}
+	return b.reply(ctx, r, msg, nil)
+}
+
+// diffPosts lists what an edit changed, for the audit log.
+func diffPosts(old, p store.Post) []string {
+	var out []string
+	add := func(field, a, b string) {
+		if a != b {
+			out = append(out, fmt.Sprintf("%s: %s → %s", field, render.Truncate(a, 60), render.Truncate(b, 60)))
+		}
+	}
+	ts := func(t *time.Time) string {
+		if t == nil {
+			return "—"
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	add("city", old.City, p.City)
+	add("title", old.Title, p.Title)
+	add("text", old.Text, p.Text)
+	add("date", old.Date.UTC().Format(InputDate), p.Date.UTC().Format(InputDate))
+	add("start", ts(old.StartsAt), ts(p.StartsAt))
+	add("end", ts(old.EndsAt), ts(p.EndsAt))
+	add("place", old.Place, p.Place)
+	return out
+}
+
+// postID reads "#42" or "42".
+func postID(arg string) (int64, bool) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(arg), "#"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// handleEdit reopens the wizard on a post, at its preview.
+func (b *Bot) handleEdit(ctx context.Context, r *Request) error {
+	if !r.Private() {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_private_only"), nil)
+	}
+	id, ok := postID(r.Args)
+	if !ok {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "edit_usage"), nil)
+	}
+	p, err := b.store.Post(ctx, id)
+	if isNotFound(err) {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "post_unknown", "ID", id), nil)
+	}
+	if err != nil {
+		return err
+	}
+	d := store.Draft{ID: r.Cause(), UserID: r.UserID, ChatID: r.ChatID, Step: stepPreview, Post: p, Editing: id, PastOK: true}
+	return b.advance(ctx, r, d)
+}
+
+// handleDelete asks for confirmation before removing a post.
+func (b *Bot) handleDelete(ctx context.Context, r *Request) error {
+	id, ok := postID(r.Args)
+	if !ok {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "delete_usage"), nil)
+	}
+	p, err := b.store.Post(ctx, id)
+	if isNotFound(err) {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "post_unknown", "ID", id), nil)
+	}
+	if err != nil {
+		return err
+	}
+	return b.reply(ctx, r, b.tr.T(r.Lang, "delete_confirm", "ID", id, "Title", p.DisplayTitle(r.Lang)), keyboard(
+		[]tgbotapi.InlineKeyboardButton{
+			button(b.tr.T(r.Lang, "btn_delete_yes"), Callback{cbDelete, strconv.FormatInt(id, 10)}),
+			button(b.tr.T(r.Lang, "btn_delete_no"), Callback{cbDelete, "no"}),
+		}))
+}
+
+func (b *Bot) onDelete(ctx context.Context, r *Request) error {
+	if r.Arg == "no" {
+		return b.edit(ctx, r, b.tr.T(r.Lang, "delete_kept"), nil)
+	}
+	id, ok := postID(r.Arg)
+	if !ok {
+		return errBadArg
+	}
+	p, err := b.store.Post(ctx, id)
+	if isNotFound(err) {
+		return b.edit(ctx, r, b.tr.T(r.Lang, "post_unknown", "ID", id), nil)
+	}
+	if err != nil {
+		return err
+	}
+	// The tap is the cause: the same tap delivered again deletes nothing
+	// and writes no second audit entry.
+	entry := store.AuditEntry{UserID: r.UserID, At: b.now(), Action: "deleted",
+		Changes: []string{"title: " + render.Truncate(p.DisplayTitle(p.Lang), 60)}}
+	_, applied, err := b.store.RemovePost(ctx, id, store.Change{Cause: r.Cause(), Audit: entry})
+	if isNotFound(err) {
+		return b.edit(ctx, r, b.tr.T(r.Lang, "post_unknown", "ID", id), nil)
+	}
+	if err != nil {
+		return err
+	}
+	if applied {
+		b.log.Info("post deleted", "post_id", id, "user_id", r.UserID)
+	}
+	return b.edit(ctx, r, b.tr.T(r.Lang, "deleted", "ID", id), nil)
+}
+
+// handleAudit shows the latest changes, of one post or of all.
+func (b *Bot) handleAudit(ctx context.Context, r *Request) error {
+	var id int64
+	if r.Args != "" {
+		var ok bool
+		if id, ok = postID(r.Args); !ok {
+			return b.reply(ctx, r, b.tr.T(r.Lang, "audit_usage"), nil)
+		}
+	}
+	entries, err := b.store.AuditLog(ctx, id, 20)
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "audit_empty"), nil)
+	}
+	blocks := []string{"<b>" + b.tr.T(r.Lang, "audit_title") + "</b>"}
+	for _, e := range entries {
+		line := fmt.Sprintf("#%d · %s · %s · %s", e.PostID, b.tr.T(r.Lang, "audit_"+e.Action),
+			render.Esc(b.userName(ctx, e.UserID)), e.At.In(b.tz).Format(render.DateTimeLayout))
+		for _, c := range e.Changes {
+			line += "\n   " + render.Esc(c)
+		}
+		blocks = append(blocks, line)
+	}
+	return b.replyBlocks(ctx, r, blocks, nil)
+}
+
+func (b *Bot) userName(ctx context.Context, id int64) string {
+	u, err := b.store.User(ctx, id)
+	if err != nil {
+		u = store.User{ID: id}
+	}
+	return userLabel(u)
+}

@@ -1,0 +1,307 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/partnerbot/partnerbot/bot/render"
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// DraftTTL is how long an untouched wizard is kept.
+const DraftTTL = time.Hour
+
+// Wizard steps, in order. Which of them a post passes through depends on
+// its kind (see nextStep).
+const (
+	stepKind    = "kind"
+	stepCity    = "city"
+	stepTitle   = "title"
+	stepText    = "text"
+	stepDate    = "date"  // visits and agreements
+	stepStart   = "start" // events
+	stepEnd     = "end"   // events, optional
+	stepPlace   = "place" // events, optional
+	stepPreview = "preview"
+)
+
+// nextStep is the step after s for a post of kind k.
+func nextStep(s string, k store.Kind) string {
+	switch s {
+	case stepKind:
+		return stepCity
+	case stepCity:
+		return stepTitle
+	case stepTitle:
+		return stepText
+	case stepText:
+		switch k {
+		case store.KindEvent:
+			return stepStart
+		case store.KindVisit, store.KindAgreement:
+			return stepDate
+		}
+	case stepStart:
+		return stepEnd
+	case stepEnd:
+		return stepPlace
+	}
+	return stepPreview
+}
+
+// handlePost starts the wizard in the official's private chat.
+func (b *Bot) handlePost(ctx context.Context, r *Request) error {
+	if !r.Private() {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_private_only"), nil)
+	}
+	d := store.Draft{ID: r.Cause(), UserID: r.UserID, ChatID: r.ChatID, Step: stepKind}
+	return b.advance(ctx, r, d)
+}
+
+// handleCancel ends a wizard, whatever step it is in.
+func (b *Bot) handleCancel(ctx context.Context, r *Request) error {
+	_, err := b.store.Draft(ctx, r.UserID)
+	if isNotFound(err) {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_nothing_to_cancel"), nil)
+	}
+	if err != nil {
+		return err
+	}
+	if err := b.store.DeleteDraft(ctx, r.UserID); err != nil {
+		return err
+	}
+	return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_cancelled"), nil)
+}
+
+// advance saves the draft, marked as moved on by this update, and asks for
+// its current step.
+func (b *Bot) advance(ctx context.Context, r *Request, d store.Draft) error {
+	d.LastUpdate = r.UpdateID
+	if err := b.store.SaveDraft(ctx, d, DraftTTL); err != nil {
+		return err
+	}
+	return b.prompt(ctx, r, d)
+}
+
+// prompt asks for the draft's current step.
+func (b *Bot) prompt(ctx context.Context, r *Request, d store.Draft) error {
+	l := r.Lang
+	cancel := []tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_cancel"), Callback{cbWizard, "cancel"})}
+	switch d.Step {
+	case stepKind:
+		var row []tgbotapi.InlineKeyboardButton
+		for _, k := range store.Kinds() {
+			row = append(row, button(render.KindIcon[k]+" "+b.tr.T(l, "kind_"+string(k)), Callback{cbWizard, "k-" + string(k)}))
+		}
+		return b.reply(ctx, r, b.tr.T(l, "wizard_kind"), keyboard(row[:2], row[2:], cancel))
+	case stepCity:
+		var rows [][]tgbotapi.InlineKeyboardButton
+		for _, c := range b.data.Partners {
+			rows = append(rows, []tgbotapi.InlineKeyboardButton{button(c.Flag+" "+c.Name.In(l), Callback{cbWizard, "c-" + c.Slug})})
+		}
+		rows = append(rows, []tgbotapi.InlineKeyboardButton{button("🌍 "+b.tr.T(l, "all_cities"), Callback{cbWizard, "c-" + store.AllCities})}, cancel)
+		return b.reply(ctx, r, b.tr.T(l, "wizard_city"), keyboard(rows...))
+	case stepTitle:
+		return b.reply(ctx, r, b.tr.T(l, "wizard_title", "Limit", store.MaxTitleLen), keyboard(cancel))
+	case stepText:
+		return b.reply(ctx, r, b.tr.T(l, "wizard_text", "Limit", store.MaxTextLen), keyboard(cancel))
+	case stepDate:
+		return b.reply(ctx, r, b.tr.T(l, "wizard_date", "Zone", b.rd.Location(d.Post.City).String()),
+			keyboard([]tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_today"), Callback{cbWizard, "today"})}, cancel))
+	case stepStart:
+		return b.reply(ctx, r, b.tr.T(l, "wizard_start", "Zone", b.rd.Location(d.Post.City).String()), keyboard(cancel))
+	case stepEnd, stepPlace:
+		skip := []tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_skip"), Callback{cbWizard, "skip"})}
+		return b.reply(ctx, r, b.tr.T(l, "wizard_"+d.Step, "Zone", b.rd.Location(d.Post.City).String()), keyboard(skip, cancel))
+	}
+	return b.sendPreview(ctx, r, d)
+}
+
+// sendPreview shows the post exactly as residents will see it.
+func (b *Bot) sendPreview(ctx context.Context, r *Request, d store.Draft) error {
+	l := r.Lang
+	kb := keyboard(
+		[]tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_publish"), Callback{cbWizard, "pub"})},
+		[]tgbotapi.InlineKeyboardButton{
+			button(b.tr.T(l, "btn_edit_field"), Callback{cbWizard, "edit"}),
+			button(b.tr.T(l, "btn_cancel"), Callback{cbWizard, "cancel"}),
+		},
+	)
+	if err := b.reply(ctx, r, b.tr.T(l, "wizard_preview"), nil); err != nil {
+		return err
+	}
+	return b.reply(ctx, r, b.rd.PostHTML(d.Post, l), kb)
+}
+
+// wizardText feeds a typed answer to the official's wizard; handled is
+// false when there is no wizard (the text is then ordinary chatter).
+func (b *Bot) wizardText(ctx context.Context, r *Request) (handled bool, err error) {
+	d, err := b.store.Draft(ctx, r.UserID)
+	if isNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	// The role is checked on every step: a revoked editor's wizard stops.
+	if ok, err := b.allowed(ctx, r, Editor); !ok || err != nil {
+		return true, err
+	}
+	if d.LastUpdate == r.UpdateID {
+		return true, b.prompt(ctx, r, d) // this answer was taken already
+	}
+	text := strings.TrimSpace(r.Text)
+	p := &d.Post
+	loc := b.rd.Location(p.City)
+	var ferr error
+	switch d.Step {
+	case stepTitle:
+		p.Title = text
+		ferr = formError(p.CheckField("title"))
+	case stepText:
+		// The official's line breaks are kept; only outer space goes.
+		p.Text = strings.Trim(r.Text, " \t\r\n")
+		ferr = formError(p.CheckField("text"))
+	case stepDate:
+		var t time.Time
+		if t, ferr = ParseDate(text, loc); ferr == nil {
+			p.Date = t
+		}
+	case stepStart:
+		var t time.Time
+		if t, ferr = ParseDateTime(text, loc); ferr == nil {
+			p.StartsAt, p.Date, d.PastOK = &t, t, false
+			if p.EndsAt != nil && !p.EndsAt.After(t) {
+				p.EndsAt = nil
+			}
+			ferr = formError(p.CheckField("starts_at"))
+		}
+	case stepEnd:
+		var t time.Time
+		if t, ferr = ParseDateTime(text, loc); ferr != nil {
+			ferr = renameField(ferr, "end")
+		} else {
+			p.EndsAt = &t
+			if ferr = formError(p.CheckField("ends_at")); ferr != nil {
+				fe, _ := asFormError(ferr)
+				fe.Value = short(text) // as typed, not as stored
+			}
+		}
+	case stepPlace:
+		p.Place = text
+		ferr = formError(p.CheckField("place"))
+	default:
+		// Buttons are expected at this step, not text.
+		return true, b.reply(ctx, r, b.tr.T(r.Lang, "wizard_use_buttons"), nil)
+	}
+	if ferr != nil {
+		return true, b.replyFormError(ctx, r, ferr, "")
+	}
+	return true, b.advance(ctx, r, b.stepDone(d))
+}
+
+// stepDone moves the draft on: to the next step, or back to the preview
+// when the official was changing one field.
+func (b *Bot) stepDone(d store.Draft) store.Draft {
+	next := nextStep(d.Step, d.Post.Kind)
+	if d.Return == stepPreview {
+		next = stepPreview
+		d.Return = ""
+	}
+	d.Step = next
+	return d
+}
+
+// onWizard handles the wizard's buttons.
+func (b *Bot) onWizard(ctx context.Context, r *Request) error {
+	d, err := b.store.Draft(ctx, r.UserID)
+	if isNotFound(err) {
+		b.answer(ctx, r, render.PlainText(b.tr.T(r.Lang, "wizard_expired")))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if d.LastUpdate == r.UpdateID {
+		return b.prompt(ctx, r, d) // this tap was taken already
+	}
+	arg := r.Arg
+	switch {
+	case arg == "cancel":
+		if err := b.store.DeleteDraft(ctx, r.UserID); err != nil {
+			return err
+		}
+		return b.edit(ctx, r, b.tr.T(r.Lang, "wizard_cancelled"), nil)
+	case strings.HasPrefix(arg, "k-") && d.Step == stepKind:
+		k := store.Kind(strings.TrimPrefix(arg, "k-"))
+		if !k.Valid() {
+			return errBadArg
+		}
+		d.Post.Kind = k
+	case strings.HasPrefix(arg, "c-") && d.Step == stepCity:
+		slug, ok := b.citySlug(strings.TrimPrefix(arg, "c-"))
+		if !ok {
+			return errBadArg
+		}
+		d.Post.City = slug
+	case arg == "today" && d.Step == stepDate:
+		now := b.now().In(b.rd.Location(d.Post.City))
+		d.Post.Date = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	case arg == "skip" && (d.Step == stepEnd || d.Step == stepPlace):
+		if d.Step == stepEnd {
+			d.Post.EndsAt = nil
+		} else {
+			d.Post.Place = ""
+		}
+	case arg == "edit" && d.Step == stepPreview:
+		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_which_field"), b.fieldKeyboard(d.Post.Kind, r.Lang))
+	case strings.HasPrefix(arg, "f-") && d.Step == stepPreview:
+		field := strings.TrimPrefix(arg, "f-")
+		if !validField(field, d.Post.Kind) {
+			return errBadArg
+		}
+		d.Step, d.Return = field, stepPreview
+		return b.advance(ctx, r, d)
+	case arg == "pub" && d.Step == stepPreview:
+		return b.publish(ctx, r, d)
+	case arg == "past" && d.Step == stepPreview:
+		d.PastOK = true
+		return b.publish(ctx, r, d)
+	default:
+		// A button from an earlier step or another draft.
+		b.answer(ctx, r, render.PlainText(b.tr.T(r.Lang, "button_invalid")))
+		return nil
+	}
+	return b.advance(ctx, r, b.stepDone(d))
+}
+
+// fieldKeyboard offers the fields an official can change from the preview.
+func (b *Bot) fieldKeyboard(k store.Kind, l store.Lang) *tgbotapi.InlineKeyboardMarkup {
+	var rows [][]tgbotapi.InlineKeyboardButton
+	for _, f := range editableFields(k) {
+		rows = append(rows, []tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "field_"+f), Callback{cbWizard, "f-" + f})})
+	}
+	return keyboard(rows...)
+}
+
+func editableFields(k store.Kind) []string {
+	switch k {
+	case store.KindEvent:
+		return []string{stepCity, stepTitle, stepText, stepStart, stepEnd, stepPlace}
+	case store.KindVisit, store.KindAgreement:
+		return []string{stepCity, stepTitle, stepText, stepDate}
+	}
+	return []string{stepCity, stepTitle, stepText}
+}
+
+func validField(f string, k store.Kind) bool {
+	for _, x := range editableFields(k) {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
