@@ -13,7 +13,22 @@ const (
 	MsgDigest       MessageKind = "digest"
 	MsgAnnouncement MessageKind = "announcement"
 	MsgReminder     MessageKind = "reminder"
+	// MsgChannel posts a post in the city's channel; MsgChannelEdit and
+	// MsgChannelDelete change or remove it there.
+	MsgChannel       MessageKind = "channel"
+	MsgChannelEdit   MessageKind = "channel_edit"
+	MsgChannelDelete MessageKind = "channel_delete"
 )
+
+// Part is one Telegram message: a text, one photo with the text as its
+// caption, or an album of 2 to 10 photos (which takes no buttons).
+type Part struct {
+	Photos []string `json:"photos,omitempty"`
+	// Text is HTML: the message, or the photo's caption.
+	Text string `json:"text,omitempty"`
+	// Keyboard is the reply_markup JSON, for a text or a single photo.
+	Keyboard string `json:"keyboard,omitempty"`
+}
 
 // OutboxMessage is one message waiting to be sent. It stays in the outbox
 // until Telegram accepted it or it failed for good.
@@ -23,8 +38,21 @@ type OutboxMessage struct {
 	Kind   MessageKind `json:"kind"`
 	ChatID int64       `json:"chat_id"`
 	// Group is true for group chats, which have a lower per-chat limit.
-	Group bool   `json:"group,omitempty"`
-	Text  string `json:"text"`
+	Group bool `json:"group,omitempty"`
+	// ThreadID is the forum topic to post in, 0 for none.
+	ThreadID int `json:"thread_id,omitempty"`
+	// Text is a message of one HTML text; Parts, when set, replaces it
+	// with messages sent in order (photos, then the text).
+	Text  string `json:"text,omitempty"`
+	Parts []Part `json:"parts,omitempty"`
+	// Step is how many parts went out already: a retry sends the rest.
+	Step int `json:"step,omitempty"`
+	// PostID and Targets are for channel messages: the post, and the
+	// channel messages an edit or a delete concerns (Caption: the text
+	// is a photo's caption).
+	PostID  int64 `json:"post_id,omitempty"`
+	Targets []int `json:"targets,omitempty"`
+	Caption bool  `json:"caption,omitempty"`
 	// Attempts counts failed sends so far.
 	Attempts  int       `json:"attempts,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
@@ -34,6 +62,14 @@ type OutboxMessage struct {
 	// again (a retried announcement, a reminder planned once more) adds
 	// nothing.
 	Dedupe string `json:"-"`
+}
+
+// AllParts is what the message sends: its Parts, or its Text alone.
+func (m OutboxMessage) AllParts() []Part {
+	if len(m.Parts) > 0 {
+		return m.Parts
+	}
+	return []Part{{Text: m.Text}}
 }
 
 // Once is the dedupe key of an EnqueueOnce, and the digest cursor to move

@@ -13,6 +13,8 @@ func (p Post) CheckField(field string) error {
 		return checkString("text", p.Text, MaxTextLen, true, multiline)
 	case "place":
 		return checkString("place", p.Place, MaxPlaceLen, false)
+	case "photos":
+		return p.checkPhotos()
 	case "starts_at", "ends_at":
 		if p.Kind != KindEvent {
 			return nil

@@ -60,6 +60,10 @@ type Posts interface {
 	// DeletePost removes a post and its index entries; ErrNotFound when
 	// there is none.
 	DeletePost(ctx context.Context, id int64) error
+	// SetChannelRef records where a post stands in the city's channel
+	// (nil: not there), leaving the rest of the post as it is now;
+	// ErrNotFound when the post is gone.
+	SetChannelRef(ctx context.Context, id int64, ref *ChannelRef) error
 	// SeedPost stores a dataset post once: it is keyed by p.SeedKey, so
 	// loading the same dataset again changes nothing. It reports whether the
 	// post was created now.

@@ -141,6 +141,54 @@ type Post struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 	// SeedKey identifies a post that came from the dataset.
 	SeedKey string `json:"seed_key,omitempty"`
+	// Photos are the post's pictures, as Telegram's file ids (kept, never
+	// uploaded again), in the order the official sent them.
+	Photos []Photo `json:"photos,omitempty"`
+	// Channel is where the post stands in the city's channel, once posted.
+	Channel *ChannelRef `json:"channel,omitempty"`
+}
+
+// MaxPhotos is how many photos a post may have: what Telegram sends as one
+// album.
+const MaxPhotos = 10
+
+// Photo is one picture of a post.
+type Photo struct {
+	// FileID sends the photo again; UniqueID names it for good (file ids
+	// may change, unique ids do not), so it keys caches and duplicates.
+	FileID   string `json:"file_id"`
+	UniqueID string `json:"unique_id"`
+	Width    int    `json:"width,omitempty"`
+	Height   int    `json:"height,omitempty"`
+}
+
+// FileIDs lists the photos' file ids.
+func (p Post) FileIDs() []string {
+	out := make([]string, len(p.Photos))
+	for i, ph := range p.Photos {
+		out[i] = ph.FileID
+	}
+	return out
+}
+
+// ChannelRef is a post as it stands in the city's channel: the messages it
+// took (an album's photos, then the text, or one photo with its caption).
+type ChannelRef struct {
+	Chat     string `json:"chat"`
+	Messages []int  `json:"messages"`
+	// TextID is the message holding the post's text; Caption tells
+	// whether that is a photo's caption rather than a text message.
+	TextID  int  `json:"text_id"`
+	Caption bool `json:"caption,omitempty"`
+}
+
+// HasLang reports whether the post is written in l, or translated into it.
+func (p Post) HasLang(l Lang) bool {
+	if p.Lang == l {
+		return true
+	}
+	t, ok := p.Translations[l]
+	return ok && (t.Title != "" || t.Text != "")
 }
 
 // In returns the post's title and text in l, or in its own language.
@@ -164,7 +212,12 @@ type Subscriber struct {
 	Kinds      []Kind    `json:"kinds"`
 	Frequency  Frequency `json:"frequency"`
 	// Active is false once the chat blocked the bot or removed it.
-	Active    bool      `json:"active"`
+	Active bool `json:"active"`
+	// ThreadID is the forum topic of a group that subscribed from inside
+	// one: its digests and announcements go there. TopicLost tells that
+	// the topic was deleted and delivery fell back to the general topic.
+	ThreadID  int       `json:"thread_id,omitempty"`
+	TopicLost bool      `json:"topic_lost,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }

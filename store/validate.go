@@ -54,6 +54,7 @@ const (
 	ProblemEndBeforeStart = "end_before_start" // ends_at not after starts_at
 	ProblemOutOfRange     = "out_of_range"     // a time outside MinYear..MaxYear
 	ProblemMultiline      = "multiline"        // a line break where one line is shown
+	ProblemTooMany        = "too_many"         // more photos than MaxPhotos
 	ProblemControlChar    = "control_char"     // an invisible or broken character; Value names it
 )
 
@@ -142,6 +143,9 @@ func (p Post) Validate() error {
 	if err := p.checkEvent(); err != nil {
 		return err
 	}
+	if err := p.checkPhotos(); err != nil {
+		return err
+	}
 	for _, f := range []struct {
 		name string
 		t    time.Time
@@ -214,6 +218,20 @@ func (p Post) checkEvent() error {
 // multiline marks a field whose line breaks (and tabs) are kept: a text.
 // Titles and places are shown on one line.
 const multiline = true
+
+// checkPhotos allows what Telegram sends as one album, each photo named by
+// a file id.
+func (p Post) checkPhotos() error {
+	if n := len(p.Photos); n > MaxPhotos {
+		return &FieldError{Field: "photos", Problem: ProblemTooMany, Value: fmt.Sprint(n), Limit: MaxPhotos}
+	}
+	for i, ph := range p.Photos {
+		if ph.FileID == "" || len(ph.FileID) > 256 {
+			return &FieldError{Field: fmt.Sprintf("photos[%d].file_id", i), Problem: ProblemInvalid, Value: short(ph.FileID)}
+		}
+	}
+	return nil
+}
 
 // checkString refuses broken UTF-8, a blank required value, one longer
 // than limit characters, a line break in a one-line field and characters

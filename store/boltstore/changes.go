@@ -60,6 +60,12 @@ func (s *Store) EditPost(ctx context.Context, p store.Post, c store.Change) (boo
 		if _, done, err := getCause(tx, c.Cause, now); err != nil || done {
 			return err
 		}
+		// The channel reference belongs to SetChannelRef, not to the edit.
+		var old store.Post
+		if _, err := getJSON(tx.Bucket(bucketPosts), i64(p.ID), &old); err != nil {
+			return err
+		}
+		p.Channel = old.Channel
 		if _, err := putPost(tx, p, true); err != nil {
 			return err
 		}

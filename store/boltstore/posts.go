@@ -80,6 +80,24 @@ func (s *Store) UpdatePost(ctx context.Context, p store.Post) error {
 	})
 }
 
+// SetChannelRef implements store.Posts.
+func (s *Store) SetChannelRef(ctx context.Context, id int64, ref *store.ChannelRef) error {
+	op := fmt.Sprintf("set channel of post %d", id)
+	return s.update(ctx, op, func(tx *bolt.Tx) error {
+		posts := tx.Bucket(bucketPosts)
+		var p store.Post
+		found, err := getJSON(posts, i64(id), &p)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return store.ErrNotFound
+		}
+		p.Channel = ref
+		return putJSON(posts, i64(id), p)
+	})
+}
+
 // DeletePost implements store.Posts.
 func (s *Store) DeletePost(ctx context.Context, id int64) error {
 	op := fmt.Sprintf("delete post %d", id)

@@ -98,6 +98,32 @@ func (s *Store) UpdatePost(ctx context.Context, p store.Post) error {
 	return wrapErr(err, op)
 }
 
+// SetChannelRef implements store.Posts.
+func (s *Store) SetChannelRef(ctx context.Context, id int64, ref *store.ChannelRef) error {
+	op := fmt.Sprintf("set channel of post %d", id)
+	key := s.k.post(id)
+	err := s.watch(ctx, func(tx *redis.Tx) error {
+		p, found, err := getPost(ctx, tx, key)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return store.ErrNotFound
+		}
+		p.Channel = ref
+		data, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("encode: %w", err)
+		}
+		_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+			pipe.Set(ctx, key, data, 0)
+			return nil
+		})
+		return err
+	}, key)
+	return wrapErr(err, op)
+}
+
 // DeletePost implements store.Posts.
 func (s *Store) DeletePost(ctx context.Context, id int64) error {
 	op := fmt.Sprintf("delete post %d", id)
@@ -129,6 +155,9 @@ type putOptions struct {
 	mustExist bool
 	// extra queues more writes into the transaction.
 	extra func(redis.Pipeliner)
+	// keepChannel keeps the stored post's channel reference: it belongs
+	// to SetChannelRef, not to whoever edits the post.
+	keepChannel bool
 }
 
 // putPost writes p (whose id is final) within the optimistic transaction
@@ -146,6 +175,9 @@ func (s *Store) putPost(ctx context.Context, tx *redis.Tx, p store.Post, o putOp
 	}
 	if o.mustExist && !found {
 		return store.ErrNotFound
+	}
+	if o.keepChannel {
+		p.Channel = old.Channel
 	}
 	data, err := json.Marshal(p)
 	if err != nil {

@@ -270,3 +270,32 @@ func getPost(t *testing.T, s store.Store, id int64) store.Post {
 	}
 	return p
 }
+
+// The channel reference is written by SetChannelRef alone: an official's
+// edit keeps it.
+func testChannelRef(t *testing.T, newStore func(t *testing.T) store.Store) {
+	s := newStore(t)
+	ctx := t.Context()
+	p, _, err := s.PublishPost(ctx, post("Channel", store.KindVisit, "lyon", t0), store.Change{Cause: "c1", Audit: store.AuditEntry{Action: "created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := &store.ChannelRef{Chat: "@city", Messages: []int{7, 8}, TextID: 8}
+	if err := s.SetChannelRef(ctx, p.ID, ref); err != nil {
+		t.Fatalf("SetChannelRef = %v", err)
+	}
+	p.Title, p.Channel = "Edited", nil
+	if _, err := s.EditPost(ctx, p, store.Change{Cause: "e1", Audit: store.AuditEntry{Action: "edited"}}); err != nil {
+		t.Fatal(err)
+	}
+	got := getPost(t, s, p.ID)
+	if got.Title != "Edited" || got.Channel == nil || got.Channel.TextID != 8 || len(got.Channel.Messages) != 2 {
+		t.Errorf("after an edit: %+v, channel %+v; want the edit and the channel reference kept", got.Title, got.Channel)
+	}
+	if err := s.SetChannelRef(ctx, p.ID+100, ref); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("SetChannelRef(missing) = %v, want ErrNotFound", err)
+	}
+	if err := s.SetChannelRef(ctx, p.ID, nil); err != nil || getPost(t, s, p.ID).Channel != nil {
+		t.Errorf("SetChannelRef(nil) = %v; channel %+v", err, getPost(t, s, p.ID).Channel)
+	}
+}
