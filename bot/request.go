@@ -21,6 +21,7 @@ const (
 	KindCallback    UpdateKind = "callback"
 	KindMember      UpdateKind = "my_chat_member"
 	KindMigrated    UpdateKind = "migrated"
+	KindInline      UpdateKind = "inline_query"
 	KindUnknown     UpdateKind = "unknown"
 )
 
@@ -55,6 +56,12 @@ type Request struct {
 	// SenderChat is set when a message was sent on behalf of a chat (an
 	// anonymous group admin, a channel): no person can be held to it.
 	SenderChat int64
+
+	// Inline query fields: the query's id, what was typed and the page
+	// asked for (next_offset of the previous answer).
+	InlineID     string
+	InlineQuery  string
+	InlineOffset string
 
 	// MemberStatus is the bot's new status in a my_chat_member update.
 	MemberStatus string
@@ -128,6 +135,10 @@ func newRequest(u tgbotapi.Update, botUsername string) *Request {
 		if q.Message != nil && q.Message.Chat != nil {
 			r.ChatID, r.ChatType, r.MessageID = q.Message.Chat.ID, q.Message.Chat.Type, q.Message.MessageID
 		}
+	case u.InlineQuery != nil:
+		q := u.InlineQuery
+		r.Kind, r.InlineID, r.InlineQuery, r.InlineOffset = KindInline, q.ID, q.Query, q.Offset
+		r.fromUser(q.From)
 	case u.MyChatMember != nil:
 		m := u.MyChatMember
 		r.Kind = KindMember

@@ -93,6 +93,8 @@ func (b *Bot) dispatch(ctx context.Context, r *Request) error {
 		return b.handleMembership(ctx, r)
 	case KindMigrated:
 		return b.handleMigration(ctx, r)
+	case KindInline:
+		return b.handleInline(ctx, r)
 	case KindText, KindOther:
 		if r.Kind == KindText && r.Private() {
 			if handled, err := b.wizardText(ctx, r); handled || err != nil {

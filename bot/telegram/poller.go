@@ -16,7 +16,7 @@ import (
 // last list it got, so leaving it out would keep whatever an earlier
 // deployment asked for. A fresh slice each time.
 func AllowedUpdates() []string {
-	return []string{"message", "edited_message", "channel_post", "callback_query", "my_chat_member"}
+	return []string{"message", "edited_message", "channel_post", "callback_query", "my_chat_member", "inline_query"}
 }
 
 // UpdateHandler handles one update. An error means "deliver it again
@@ -217,6 +217,10 @@ func chatKey(u tgbotapi.Update) int64 {
 		return u.CallbackQuery.Message.Chat.ID
 	case u.MyChatMember != nil:
 		return u.MyChatMember.Chat.ID
+	case u.InlineQuery != nil && u.InlineQuery.From != nil:
+		// Not a chat: the person typing. Their queries are answered in
+		// order, apart from everyone else's.
+		return u.InlineQuery.From.ID
 	}
 	// Negative ids are groups; a key no chat can have keeps these apart.
 	return int64(-1<<62) - int64(u.UpdateID)
