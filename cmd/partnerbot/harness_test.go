@@ -53,7 +53,7 @@ func newEnv(t *testing.T) *env {
 // several replicas).
 func newRedisEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, tg: telegramtest.New(t), redis: redistest.Start(t), logs: &testkit.Buffer{}}
+	e := &env{t: t, tg: telegramtest.New(t, telegramtest.WithInlineMode()), redis: redistest.Start(t), logs: &testkit.Buffer{}}
 	cfg, err := LoadConfig(mapEnv(map[string]string{
 		"TELEGRAM_BOT_TOKEN":    e.tg.Token(),
 		"TELEGRAM_API_ENDPOINT": e.tg.Endpoint(),
