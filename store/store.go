@@ -84,6 +84,7 @@ type Store interface {
 	Outbox
 	Locks
 	Digests
+	MediaCache
 	// Ping reports whether the backend answers.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

@@ -28,12 +28,18 @@ type Client struct {
 	pollHTTP *http.Client
 	sendHTTP *http.Client
 	paid     bool
+	// fileEndpoint is ClientConfig.FileEndpoint (files.go).
+	fileEndpoint string
 }
 
 // ClientConfig says how to reach the Bot API.
 type ClientConfig struct {
 	Token    string
 	Endpoint string // format string like DefaultEndpoint
+	// FileEndpoint is where files are downloaded from: a format string
+	// taking the token, then the file_path. Empty: derived from Endpoint
+	// (FileEndpointFor).
+	FileEndpoint string
 	// SendTimeout bounds one request other than getUpdates.
 	SendTimeout time.Duration
 	// PollTimeout is the long-poll timeout passed to getUpdates.
@@ -44,6 +50,9 @@ type ClientConfig struct {
 func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.Endpoint == "" {
 		cfg.Endpoint = DefaultEndpoint
+	}
+	if cfg.FileEndpoint == "" {
+		cfg.FileEndpoint = FileEndpointFor(cfg.Endpoint)
 	}
 	if cfg.SendTimeout <= 0 {
 		cfg.SendTimeout = 30 * time.Second
@@ -56,7 +65,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	// (and a TLS handshake with Telegram). Keep enough for all of them.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64
-	c := &Client{token: cfg.Token, pollHTTP: &http.Client{Timeout: cfg.PollTimeout + 10*time.Second},
+	c := &Client{token: cfg.Token, fileEndpoint: cfg.FileEndpoint, pollHTTP: &http.Client{Timeout: cfg.PollTimeout + 10*time.Second},
 		sendHTTP: &http.Client{Timeout: cfg.SendTimeout, Transport: tr}}
 	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, cfg.Endpoint, c.sendHTTP)
 	if err != nil {

@@ -113,7 +113,8 @@ func (m *Main) Run(ctx context.Context) error {
 	// The HTTP servers live as long as Run, whichever way Run ends.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopHTTP, err := startHTTP(ctx, cfg, site, mets, log, m.OnHTTP, m.OnMetrics)
+	media := &web.Media{Log: log} // photos of posts: 503 until storage and Telegram are reached
+	stopHTTP, err := startHTTP(ctx, cfg, site, media, mets, log, m.OnHTTP, m.OnMetrics)
 	if err != nil {
 		return err
 	}
@@ -143,6 +144,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	telegramReached.Store(true)
+	media.SetSources(st, st, client)
 	client.SetPaidBroadcast(cfg.PaidBroadcast)
 	events := scheduler.Events{
 		Sent:      func(k store.MessageKind) { mets.Sent(string(k)) },

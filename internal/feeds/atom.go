@@ -5,6 +5,9 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/partnerbot/partnerbot/store"
@@ -51,6 +54,11 @@ type Feed struct {
 	// Host makes entry ids globally unique:
 	// tag:<Host>,2025:post-<id>. Required.
 	Host string
+	// MediaBase is the base URL of the photo links (PUBLIC_URL, which may
+	// have a path). Empty: SelfURL's scheme and host, or, without
+	// SelfURL, none: the links are then absolute paths, which readers
+	// resolve against the feed's own address.
+	MediaBase string
 }
 
 type atomFeed struct {
@@ -72,6 +80,7 @@ type atomEntry struct {
 	Updated    string         `xml:"updated"`
 	Published  string         `xml:"published,omitempty"`
 	Categories []atomCategory `xml:"category"`
+	Links      []atomLink     `xml:"link"`
 	Content    atomText       `xml:"content"`
 }
 
@@ -103,7 +112,8 @@ type atomCategory struct {
 // is the post's UpdatedAt, falling back to PublishedAt, then Date, since
 // atom:updated is required; the feed's updated is the latest of those and
 // f.Updated. Content is type="text": posts are plain text, and
-// encoding/xml escapes it, so markup in a post is shown, never run.
+// encoding/xml escapes it, so markup in a post is shown, never run. A
+// post's photos are linked as enclosures (MediaPath, under MediaBase).
 //
 // Like WriteICS, the document is built in memory and written at once.
 func WriteAtom(w io.Writer, f Feed) error {
@@ -161,6 +171,7 @@ func WriteAtom(w io.Writer, f Feed) error {
 				Label:  name,
 			})
 		}
+		e.Links = photoLinks(p, mediaBase(f))
 		doc.Entries = append(doc.Entries, e)
 	}
 	if updated.IsZero() {
@@ -185,6 +196,38 @@ func WriteAtom(w io.Writer, f Feed) error {
 	b.WriteByte('\n')
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// MediaPath is where the HTTP server serves a post's photo: the post's id,
+// so a deleted post's photos are gone with it, and the photo's unique id,
+// which never names other bytes, so a photo replaced in an edit gets a new
+// address and a cached copy is never wrong.
+func MediaPath(postID int64, uniqueID string) string {
+	return "/media/" + strconv.FormatInt(postID, 10) + "/" + uniqueID + ".jpg"
+}
+
+// photoLinks links each of a post's photos as an enclosure, in the order
+// the official sent them. A photo without a usable unique id cannot be
+// served, so it is not linked.
+func photoLinks(p store.Post, base string) []atomLink {
+	var out []atomLink
+	for _, ph := range p.Photos {
+		if store.ValidMediaKey(ph.UniqueID) {
+			out = append(out, atomLink{Rel: "enclosure", Type: "image/jpeg", Href: base + MediaPath(p.ID, ph.UniqueID)})
+		}
+	}
+	return out
+}
+
+// mediaBase is what photo links start with: see Feed.MediaBase.
+func mediaBase(f Feed) string {
+	if f.MediaBase != "" {
+		return strings.TrimRight(f.MediaBase, "/")
+	}
+	if u, err := url.Parse(f.SelfURL); err == nil && u.Scheme != "" && u.Host != "" {
+		return u.Scheme + "://" + u.Host
+	}
+	return ""
 }
 
 func atomTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -205,3 +205,12 @@ func (k keys) runCounts(key string) string { return k.prefix + "runcounts:" + ke
 func (k keys) cause(cause string) string { return k.prefix + "cause:" + cause }
 
 func (k keys) memo(key string) string { return k.prefix + "memo:" + key }
+
+// Keys of the media cache (media.go), after the prefix:
+//
+//	media:{uniqueID}      hash    a downloaded photo: field "type" its
+//	                              content type, "data" its bytes; expiring
+//	                              (PX) after mediaTTL, so photos no post
+//	                              shows any more leave Redis's memory
+
+func (k keys) media(uniqueID string) string { return k.prefix + "media:" + uniqueID }

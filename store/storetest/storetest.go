@@ -75,6 +75,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("EnqueueEach", func(t *testing.T) { testEnqueueEach(t, newStore) })
 	t.Run("Forget", func(t *testing.T) { testForget(t, newStore) })
 	t.Run("ChannelRef", func(t *testing.T) { testChannelRef(t, newStore) })
+	t.Run("Media", func(t *testing.T) { testMedia(t, newStore) })
 	runDelivery(t, newStore)
 }
 
