@@ -183,11 +183,12 @@ func newRecSender(inner scheduler.Sender, target int) *recSender {
 	return &recSender{inner: inner, target: target, reached: make(chan struct{}), starts: make([]time.Time, 0, target+64)}
 }
 
-func (r *recSender) SendHTML(ctx context.Context, chatID int64, html string) error {
+func (r *recSender) SendPart(ctx context.Context, chatID int64, threadID int, p store.Part, bulk bool) ([]int, error) {
 	t := time.Now()
-	if err := r.inner.SendHTML(ctx, chatID, html); err != nil {
+	ids, err := r.inner.SendPart(ctx, chatID, threadID, p, bulk)
+	if err != nil {
 		r.failed.Add(1)
-		return err
+		return nil, err
 	}
 	r.mu.Lock()
 	r.starts = append(r.starts, t)
@@ -199,7 +200,15 @@ func (r *recSender) SendHTML(ctx context.Context, chatID int64, html string) err
 	if n == r.target {
 		close(r.reached)
 	}
-	return nil
+	return ids, nil
+}
+
+func (r *recSender) EditPart(ctx context.Context, chatID int64, messageID int, p store.Part, caption bool) error {
+	return r.inner.EditPart(ctx, chatID, messageID, p, caption)
+}
+
+func (r *recSender) DeleteMessage(ctx context.Context, chatID int64, messageID int) error {
+	return r.inner.DeleteMessage(ctx, chatID, messageID)
 }
 
 func (r *recSender) sent() int {
@@ -447,6 +456,9 @@ type rateRun struct {
 	share   float64 // 0: the default (0.8)
 	k       int     // messages to time
 	replies bool
+	// photo sends an announcement with a photo (sendPhoto, the post as
+	// its caption) instead of a text digest.
+	photo bool
 }
 
 func (r rateRun) shareOrDefault() float64 {
@@ -457,11 +469,15 @@ func (r rateRun) shareOrDefault() float64 {
 }
 
 // rateRuns are the scenario 3 runs, the same on both backends.
+// benchPhoto is the file id of the photo posts' photo, known to the fake.
+const benchPhoto = "AgACAgIAAxkBAAEbenchphoto"
+
 var rateRuns = []rateRun{
 	{rate: 30, k: 600},
 	{rate: 30, share: 1, k: 600},
 	{rate: 1000, k: 10_000, replies: true},
 	{rate: 1000, share: 1, k: 10_000},
+	{rate: 30, k: 600, photo: true},
 }
 
 type rateResult struct {
@@ -509,6 +525,14 @@ func benchRates(b *testing.B, kind string) ([]rateResult, replyResult) {
 		s.Lang = l
 		texts[l] = e.rd.DigestMessages(s, e.posts)[0]
 	}
+	// One real photo announcement per language, as the planner queues it.
+	photoPost := e.posts[0]
+	photoPost.Kind, photoPost.Photos = store.KindAnnouncement, []store.Photo{{FileID: benchPhoto, UniqueID: "AQADbenchphoto"}}
+	e.fake.RegisterPhoto(benchPhoto, nil)
+	photoParts := map[store.Lang][]store.Part{}
+	for _, l := range store.Langs() {
+		photoParts[l] = e.rd.PostParts(photoPost, l, "")
+	}
 	var out []rateResult
 	var rep replyResult
 	for i, rr := range rateRuns {
@@ -526,8 +550,12 @@ func benchRates(b *testing.B, kind string) ([]rateResult, replyResult) {
 			var msgs []store.OutboxMessage
 			for j := start; j < min(queue, start+1000); j++ {
 				l := store.Langs()[j%len(store.Langs())]
-				msgs = append(msgs, store.OutboxMessage{Kind: store.MsgDigest, ChatID: base + int64(j), Text: texts[l],
-					CreatedAt: time.Now(), Ref: runKey})
+				m := store.OutboxMessage{Kind: store.MsgDigest, ChatID: base + int64(j), Text: texts[l],
+					CreatedAt: time.Now(), Ref: runKey}
+				if rr.photo {
+					m.Kind, m.Text, m.Parts = store.MsgAnnouncement, "", photoParts[l]
+				}
+				msgs = append(msgs, m)
 			}
 			if err := e.st.Enqueue(ctx, msgs...); err != nil {
 				b.Fatal(err)
@@ -584,8 +612,12 @@ func benchRates(b *testing.B, kind string) ([]rateResult, replyResult) {
 		if res.timedOut {
 			to = " (cut off: the backend could not keep up)"
 		}
-		fmt.Printf("[%s rates] SEND_RATE=%d share=%.1f (bulk %d/s): %d messages over %s: overall %.1f/s, second half %.1f/s, max in 1 s %d, failures: %s%s\n",
-			kind, rr.rate, share, res.bulk, len(ts), res.span.Round(time.Millisecond), res.overall, res.tail, res.maxSecond, res.fails, to)
+		what := "messages"
+		if rr.photo {
+			what = "photo posts"
+		}
+		fmt.Printf("[%s rates] SEND_RATE=%d share=%.1f (bulk %d/s): %d %s over %s: overall %.1f/s, second half %.1f/s, max in 1 s %d, failures: %s%s\n",
+			kind, rr.rate, share, res.bulk, len(ts), what, res.span.Round(time.Millisecond), res.overall, res.tail, res.maxSecond, res.fails, to)
 		out = append(out, res)
 	}
 	return out, rep

@@ -384,13 +384,17 @@ func sideBySide(results []*backendResult) {
 			}
 			return ""
 		}
-		add(fmt.Sprintf("  SEND_RATE %d, share %.1f: 2nd half / %s", rr.rate, share, against), func(r *backendResult) string {
+		label := fmt.Sprintf("SEND_RATE %d, share %.1f", rr.rate, share)
+		if rr.photo {
+			label += ", photo posts"
+		}
+		add(fmt.Sprintf("  %s: 2nd half / %s", label, against), func(r *backendResult) string {
 			if x := res(r); x != nil {
 				return fmt.Sprintf("%.3f (%.1f/s)%s", x.tail/float64(x.bulk), x.tail, cut(x))
 			}
 			return ""
 		})
-		add(fmt.Sprintf("  SEND_RATE %d, share %.1f: overall  / %s", rr.rate, share, against), func(r *backendResult) string {
+		add(fmt.Sprintf("  %s: overall  / %s", label, against), func(r *backendResult) string {
 			if x := res(r); x != nil {
 				return fmt.Sprintf("%.3f (%.1f/s)%s", x.overall/float64(x.bulk), x.overall, cut(x))
 			}

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/partnerbot/partnerbot/bot/render"
 	"github.com/partnerbot/partnerbot/bot/telegram"
 	"github.com/partnerbot/partnerbot/store"
@@ -35,6 +33,8 @@ type Bot struct {
 	obs       Observer
 	publicURL string
 	preview   DigestPreviewer
+	channel   Channel
+	chanInfo  ChannelInfo
 	inbound   *inbound
 
 	commands  map[string]route
@@ -68,6 +68,10 @@ type Config struct {
 	// Preview renders /digest_preview; without it the command says there
 	// is nothing to preview.
 	Preview DigestPreviewer
+	// Channel, when set, gets every published post for the city's channel;
+	// ChannelInfo names it for /stats and the start-up check.
+	Channel     Channel
+	ChannelInfo ChannelInfo
 	// Inbound limits how fast one person or group may write to the bot;
 	// zero fields take DefaultInbound's.
 	Inbound InboundLimits
@@ -76,7 +80,7 @@ type Config struct {
 // New returns a Bot ready to handle updates.
 func New(cfg Config) *Bot {
 	b := &Bot{store: cfg.Store, data: cfg.Data, tg: cfg.Client, tr: cfg.Translator, log: cfg.Logger, now: cfg.Now,
-		owners: cfg.Owners, tz: cfg.TimeZone, announcer: cfg.Announcer, pacer: cfg.Pacer, obs: cfg.Observer, publicURL: strings.TrimRight(cfg.PublicURL, "/"), preview: cfg.Preview}
+		owners: cfg.Owners, tz: cfg.TimeZone, announcer: cfg.Announcer, pacer: cfg.Pacer, obs: cfg.Observer, publicURL: strings.TrimRight(cfg.PublicURL, "/"), preview: cfg.Preview, channel: cfg.Channel, chanInfo: cfg.ChannelInfo}
 	if b.tz == nil {
 		b.tz = time.UTC
 		if cfg.Data != nil && cfg.Data.Home.Location != nil {
@@ -107,10 +111,12 @@ func New(cfg Config) *Bot {
 // reason that may pass (then they are kept, and the next attempt only
 // sends them), or the chat must wait (a *telegram.WaitError). Everything else,
 // including storage failures explained to the resident, counts as handled.
-func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
+func (b *Bot) Handle(ctx context.Context, u telegram.Update) error {
 	began := time.Now()
 	r := newRequest(u, b.tg.Username())
-	if j, ok := b.loadJournal(ctx, r.UpdateID); ok {
+	// An inline query is answered directly, never journaled: no journal to
+	// read for it (one per keystroke).
+	if j, ok := b.loadJournal(ctx, r.UpdateID); r.Kind != KindInline && ok {
 		if j.Done {
 			return nil
 		}

@@ -27,12 +27,13 @@ const (
 	cbDigest      = "d"  // arg: frequency
 	cbWizard      = "w"  // arg: a wizard step answer (officials)
 	cbDelete      = "x"  // arg: post id to delete, or "no" (officials)
+	cbPostSub     = "ps" // arg: city slug; under a post shown in full
 )
 
 var knownActions = map[string]bool{
 	cbMenu: true, cbCity: true, cbCityEvents: true, cbSubscribe: true, cbUnsubscribe: true,
 	cbToggleCity: true, cbToggleKind: true, cbToggleDone: true, cbLang: true, cbDigest: true,
-	cbWizard: true, cbDelete: true,
+	cbWizard: true, cbDelete: true, cbPostSub: true,
 }
 
 // maxCallbackData is Telegram's limit on callback_data, in bytes.

@@ -96,7 +96,7 @@ func (b *Bot) deliver(ctx context.Context, r *Request, replies []Reply, resumed 
 		if wait > 0 {
 			return b.keep(ctx, r, replies[i:], &telegram.WaitError{Wait: wait})
 		}
-		_, err = b.tg.Send(ctx, rp.chattable())
+		err = b.send(ctx, rp)
 		res := tgerr.Classify(err)
 		b.observeSend(res.Outcome)
 		switch res.Outcome {
@@ -129,7 +129,13 @@ func (b *Bot) deliver(ctx context.Context, r *Request, replies []Reply, resumed 
 				}
 			}
 			i-- // the same reply, to the supergroup
-		case tgerr.BadMarkup, tgerr.Permanent:
+		case tgerr.ThreadGone:
+			// The topic was deleted since: answer in the general topic.
+			for j := i; j < len(replies); j++ {
+				replies[j].ThreadID = 0
+			}
+			i--
+		case tgerr.BadMarkup, tgerr.Permanent, tgerr.NoRights:
 			if e, ok := telegram.APIError(err); ok && strings.Contains(e.Message, "message is not modified") {
 				continue // a double tap: the message already shows this
 			}
@@ -141,6 +147,15 @@ func (b *Bot) deliver(ctx context.Context, r *Request, replies []Reply, resumed 
 		}
 	}
 	return b.finish(ctx, r, resumed)
+}
+
+// send sends (or edits) one reply.
+func (b *Bot) send(ctx context.Context, rp Reply) error {
+	if rp.Edit != 0 {
+		return b.tg.EditPart(ctx, rp.ChatID, rp.Edit, rp.Part, false)
+	}
+	_, err := b.tg.SendPart(ctx, rp.ChatID, rp.ThreadID, rp.Part, false)
+	return err
 }
 
 // keep saves the replies still owed and returns why they wait.

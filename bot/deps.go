@@ -27,6 +27,7 @@ type Store interface {
 	store.Users
 	store.Stats
 	LastRun(ctx context.Context) (store.DigestRun, error)
+	EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...store.OutboxMessage) (int, error)
 	OutboxStats(ctx context.Context, now time.Time) (store.OutboxStats, error)
 }
 
@@ -54,6 +55,15 @@ type Observer interface {
 // nobody anything twice.
 type Announcer interface {
 	Announce(ctx context.Context, p store.Post) (recipients int, err error)
+}
+
+// Channel posts to the city's channel (through the outbox): a published
+// post, an edit of it, its deletion. Each may be called again for the same
+// cause and then changes nothing.
+type Channel interface {
+	ChannelPost(ctx context.Context, p store.Post) error
+	ChannelEdit(ctx context.Context, p store.Post, cause string) error
+	ChannelDelete(ctx context.Context, p store.Post) error
 }
 
 // DigestPreviewer renders the digest a subscriber would get now, exactly

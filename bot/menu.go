@@ -87,7 +87,7 @@ func (b *Bot) menuVersion(a Access) string {
 // here rather than at start; a failure is retried on their next message,
 // and every official is handled on their own.
 func (b *Bot) ensureMenu(ctx context.Context, r *Request) {
-	if !r.Private() || r.UserID == 0 || r.forget || r.Kind == KindMember {
+	if !r.Private() || r.UserID == 0 || r.forget || r.Kind == KindMember || r.Kind == KindInline {
 		return
 	}
 	if !r.roleRead && !slices.Contains(b.owners, r.UserID) && r.Kind != KindCommand {

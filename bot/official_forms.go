@@ -201,7 +201,7 @@ func formError(err error) error {
 	case store.ProblemRequired:
 		problem = "empty"
 	case store.ProblemTooLong, store.ProblemEndBeforeStart, store.ProblemUnknownCity, store.ProblemOutOfRange,
-		store.ProblemMultiline, store.ProblemControlChar:
+		store.ProblemMultiline, store.ProblemControlChar, store.ProblemTooMany:
 	default:
 		problem = store.ProblemInvalid
 	}

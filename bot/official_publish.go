@@ -17,6 +17,10 @@ import (
 // /event, /announce.
 func (b *Bot) handleForm(ctx context.Context, r *Request) error {
 	p, err := b.parseForm(r.Command, r.Args, r.UserID, b.now())
+	if err == nil {
+		// A form may come as a photo's (or an album's) caption.
+		err = b.addPhotos(&p, r)
+	}
 	if err != nil {
 		if _, ok := asFormError(err); ok {
 			return b.replyFormError(ctx, r, err, r.Command)
@@ -97,6 +101,7 @@ func (b *Bot) publish(ctx context.Context, r *Request, d store.Draft) error {
 		}
 	}
 	b.log.Info("post "+action, "post_id", p.ID, "kind", string(p.Kind), "city", p.City, "user_id", r.UserID)
+	b.toChannel(ctx, p, action, cause)
 	msg := b.tr.T(r.Lang, "published_"+action, "ID", p.ID)
 	if p.Kind == store.KindAnnouncement && action == "created" && b.announcer != nil {
 		n, err := b.announcer.Announce(ctx, p)
@@ -110,6 +115,28 @@ func (b *Bot) publish(ctx context.Context, r *Request, d store.Draft) error {
 		msg += "\n" + b.tr.T(r.Lang, "published_digest_note")
 	}
 	return b.reply(ctx, r, msg, nil)
+}
+
+// toChannel passes a change of a post on to the city's channel. It is
+// queued (the outbox retries it), keyed by the post and the cause, so a
+// repeat queues nothing twice; a failure to queue is logged, since the post
+// itself is published already.
+func (b *Bot) toChannel(ctx context.Context, p store.Post, action, cause string) {
+	if b.channel == nil {
+		return
+	}
+	var err error
+	switch action {
+	case "created":
+		err = b.channel.ChannelPost(ctx, p)
+	case "edited":
+		err = b.channel.ChannelEdit(ctx, p, cause)
+	case "deleted":
+		err = b.channel.ChannelDelete(ctx, p)
+	}
+	if err != nil {
+		b.log.Error("channel post not queued", "post_id", p.ID, "action", action, "err", err)
+	}
 }
 
 // diffPosts lists what an edit changed, for the audit log.
@@ -211,6 +238,7 @@ func (b *Bot) onDelete(ctx context.Context, r *Request) error {
 	if applied {
 		b.log.Info("post deleted", "post_id", id, "user_id", r.UserID)
 	}
+	b.toChannel(ctx, p, "deleted", r.Cause())
 	return b.edit(ctx, r, b.tr.T(r.Lang, "deleted", "ID", id), nil)
 }
 

@@ -64,6 +64,12 @@ func (b *Bot) handleStats(ctx context.Context, r *Request) error {
 	}
 	lines = append(lines, b.tr.T(l, "stats_outbox", "Ready", ob.Ready, "Pending", ob.Pending, "Delayed", ob.Delayed,
 		"Dead", ob.Dead, "Oldest", ob.OldestAge.Round(time.Second).String()))
+	if st := b.channelStatus(ctx, l); st != "" {
+		lines = append(lines, st)
+	}
+	if s.TopicLost > 0 {
+		lines = append(lines, b.tr.T(l, "stats_topics_lost", "Count", s.TopicLost))
+	}
 	return b.reply(ctx, r, strings.Join(lines, "\n"), nil)
 }
 

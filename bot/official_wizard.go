@@ -25,7 +25,12 @@ const (
 	stepStart   = "start" // events
 	stepEnd     = "end"   // events, optional
 	stepPlace   = "place" // events, optional
+	stepPhotos  = "photos"
 	stepPreview = "preview"
+	// A translation's title and text, in Draft.TransLang; reached from
+	// the preview (Add a translation) or /translate.
+	stepTrTitle = "tr_title"
+	stepTrText  = "tr_text"
 )
 
 // nextStep is the step after s for a post of kind k.
@@ -44,10 +49,15 @@ func nextStep(s string, k store.Kind) string {
 		case store.KindVisit, store.KindAgreement:
 			return stepDate
 		}
+		return stepPhotos
 	case stepStart:
 		return stepEnd
 	case stepEnd:
 		return stepPlace
+	case stepDate, stepPlace:
+		return stepPhotos
+	case stepTrTitle:
+		return stepTrText
 	}
 	return stepPreview
 }
@@ -116,24 +126,30 @@ func (b *Bot) prompt(ctx context.Context, r *Request, d store.Draft) error {
 	case stepEnd, stepPlace:
 		skip := []tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_skip"), Callback{cbWizard, "skip"})}
 		return b.reply(ctx, r, b.tr.T(l, "wizard_"+d.Step, "Zone", b.rd.Location(d.Post.City).String()), keyboard(skip, cancel))
+	case stepPhotos:
+		return b.promptPhotos(ctx, r, d, cancel)
+	case stepTrTitle, stepTrText:
+		return b.promptTranslation(ctx, r, d, cancel)
 	}
 	return b.sendPreview(ctx, r, d)
 }
 
-// sendPreview shows the post exactly as residents will see it.
+// sendPreview shows the post exactly as residents will see it, photos
+// included, in the official's language (and says which translations it
+// has).
 func (b *Bot) sendPreview(ctx context.Context, r *Request, d store.Draft) error {
 	l := r.Lang
 	kb := keyboard(
 		[]tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_publish"), Callback{cbWizard, "pub"})},
 		[]tgbotapi.InlineKeyboardButton{
 			button(b.tr.T(l, "btn_edit_field"), Callback{cbWizard, "edit"}),
-			button(b.tr.T(l, "btn_cancel"), Callback{cbWizard, "cancel"}),
+			button(b.tr.T(l, "btn_add_translation"), Callback{cbWizard, "tr"}),
 		},
+		[]tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_cancel"), Callback{cbWizard, "cancel"})},
 	)
-	if err := b.reply(ctx, r, b.tr.T(l, "wizard_preview"), nil); err != nil {
-		return err
-	}
-	return b.reply(ctx, r, b.rd.PostHTML(d.Post, l), kb)
+	b.reply(ctx, r, b.tr.T(l, "wizard_preview", "Versions", b.versions(d.Post, l)), nil)
+	b.replyParts(r, b.rd.PostParts(d.Post, l, keyboardJSON(kb)))
+	return nil
 }
 
 // wizardText feeds a typed answer to the official's wizard; handled is
@@ -193,6 +209,8 @@ func (b *Bot) wizardText(ctx context.Context, r *Request) (handled bool, err err
 	case stepPlace:
 		p.Place = text
 		ferr = formError(p.CheckField("place"))
+	case stepTrTitle, stepTrText:
+		ferr = b.takeTranslation(&d, r)
 	default:
 		// Buttons are expected at this step, not text.
 		return true, b.reply(ctx, r, b.tr.T(r.Lang, "wizard_use_buttons"), nil)
@@ -250,20 +268,35 @@ func (b *Bot) onWizard(ctx context.Context, r *Request) error {
 	case arg == "today" && d.Step == stepDate:
 		now := b.now().In(b.rd.Location(d.Post.City))
 		d.Post.Date = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
-	case arg == "skip" && (d.Step == stepEnd || d.Step == stepPlace):
-		if d.Step == stepEnd {
-			d.Post.EndsAt = nil
-		} else {
-			d.Post.Place = ""
+	case arg == "skip" && d.Step == stepTrTitle && d.Post.Kind == store.KindAnnouncement:
+		t := d.Post.Translations[d.TransLang]
+		t.Title = ""
+		if d.Post.Translations == nil {
+			d.Post.Translations = map[store.Lang]store.PostText{}
 		}
+		d.Post.Translations[d.TransLang] = t
+	case arg == "skip" && (d.Step == stepEnd || d.Step == stepPlace || d.Step == stepPhotos):
+		switch d.Step {
+		case stepEnd:
+			d.Post.EndsAt = nil
+		case stepPlace:
+			d.Post.Place = ""
+		case stepPhotos:
+			d.Post.Photos = nil
+		}
+	case arg == "done" && d.Step == stepPhotos:
 	case arg == "edit" && d.Step == stepPreview:
-		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_which_field"), b.fieldKeyboard(d.Post.Kind, r.Lang))
+		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_which_field"), b.fieldKeyboard(d.Post, r.Lang))
 	case strings.HasPrefix(arg, "f-") && d.Step == stepPreview:
-		field := strings.TrimPrefix(arg, "f-")
-		if !validField(field, d.Post.Kind) {
+		return b.editField(ctx, r, d, strings.TrimPrefix(arg, "f-"))
+	case arg == "tr" && d.Step == stepPreview:
+		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_which_language"), b.translationKeyboard(d.Post, r.Lang))
+	case strings.HasPrefix(arg, "t-") && d.Step == stepPreview:
+		l, ok := store.ParseLang(strings.TrimPrefix(arg, "t-"))
+		if !ok || l == d.Post.Lang {
 			return errBadArg
 		}
-		d.Step, d.Return = field, stepPreview
+		d.Step, d.TransLang, d.Return = firstTranslationStep(d.Post), l, ""
 		return b.advance(ctx, r, d)
 	case arg == "pub" && d.Step == stepPreview:
 		return b.publish(ctx, r, d)
@@ -276,32 +309,4 @@ func (b *Bot) onWizard(ctx context.Context, r *Request) error {
 		return nil
 	}
 	return b.advance(ctx, r, b.stepDone(d))
-}
-
-// fieldKeyboard offers the fields an official can change from the preview.
-func (b *Bot) fieldKeyboard(k store.Kind, l store.Lang) *tgbotapi.InlineKeyboardMarkup {
-	var rows [][]tgbotapi.InlineKeyboardButton
-	for _, f := range editableFields(k) {
-		rows = append(rows, []tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "field_"+f), Callback{cbWizard, "f-" + f})})
-	}
-	return keyboard(rows...)
-}
-
-func editableFields(k store.Kind) []string {
-	switch k {
-	case store.KindEvent:
-		return []string{stepCity, stepTitle, stepText, stepStart, stepEnd, stepPlace}
-	case store.KindVisit, store.KindAgreement:
-		return []string{stepCity, stepTitle, stepText, stepDate}
-	}
-	return []string{stepCity, stepTitle, stepText}
-}
-
-func validField(f string, k store.Kind) bool {
-	for _, x := range editableFields(k) {
-		if x == f {
-			return true
-		}
-	}
-	return false
 }

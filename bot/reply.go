@@ -2,31 +2,47 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
 	"github.com/partnerbot/partnerbot/bot/render"
+	"github.com/partnerbot/partnerbot/store"
 )
 
-// Reply is one message the bot answers an update with: a new message, or
-// an edit of the message a button sits on. Handlers only queue replies;
-// they go out after the handler returns (deliver), so that a reply
-// Telegram did not take can be sent again on its own, without running the
-// handler (and its changes) twice. Replies are kept as JSON in the update's
-// journal meanwhile.
+// Reply is one message the bot answers an update with: a new message (a
+// text, a photo, an album), or an edit of the message a button sits on.
+// Handlers only queue replies; they go out after the handler returns
+// (deliver), so that a reply Telegram did not take can be sent again on
+// its own, without running the handler (and its changes) twice. Replies
+// are kept as JSON in the update's journal meanwhile.
 type Reply struct {
 	// Edit is the message to edit; 0 sends a new message.
-	Edit     int                            `json:"edit,omitempty"`
-	ChatID   int64                          `json:"chat_id"`
-	Group    bool                           `json:"group,omitempty"`
-	Text     string                         `json:"text"`
-	Keyboard *tgbotapi.InlineKeyboardMarkup `json:"keyboard,omitempty"`
+	Edit   int   `json:"edit,omitempty"`
+	ChatID int64 `json:"chat_id"`
+	Group  bool  `json:"group,omitempty"`
+	// ThreadID is the forum topic the update came from: the answer goes
+	// there too.
+	ThreadID int `json:"thread_id,omitempty"`
+	store.Part
 }
 
 // reply queues an HTML message to the request's chat. It never fails: the
 // error result lets handlers end with "return b.reply(...)".
 func (b *Bot) reply(_ context.Context, r *Request, text string, kb *tgbotapi.InlineKeyboardMarkup) error {
-	r.out = append(r.out, Reply{ChatID: r.ChatID, Group: !r.Private(), Text: text, Keyboard: kb})
+	r.out = append(r.out, b.newReply(r, store.Part{Text: text, Keyboard: keyboardJSON(kb)}))
 	return nil
+}
+
+// replyParts queues a post's messages: its photos, then its text.
+func (b *Bot) replyParts(r *Request, parts []store.Part) {
+	for _, p := range parts {
+		r.out = append(r.out, b.newReply(r, p))
+	}
+}
+
+func (b *Bot) newReply(r *Request, p store.Part) Reply {
+	return Reply{ChatID: r.ChatID, Group: !r.Private(), ThreadID: r.ThreadID, Part: p}
 }
 
 // replyBlocks queues blocks of HTML as few messages as fit Telegram's
@@ -45,7 +61,9 @@ func (b *Bot) replyBlocks(ctx context.Context, r *Request, blocks []string, kb *
 
 // edit queues a new text and keyboard for the message the button sits on.
 func (b *Bot) edit(_ context.Context, r *Request, text string, kb *tgbotapi.InlineKeyboardMarkup) error {
-	r.out = append(r.out, Reply{Edit: r.MessageID, ChatID: r.ChatID, Group: !r.Private(), Text: text, Keyboard: kb})
+	rp := b.newReply(r, store.Part{Text: text, Keyboard: keyboardJSON(kb)})
+	rp.Edit = r.MessageID
+	r.out = append(r.out, rp)
 	return nil
 }
 
@@ -53,20 +71,15 @@ func (b *Bot) edit(_ context.Context, r *Request, text string, kb *tgbotapi.Inli
 // wins, so an error notice replaces what the handler meant to say.
 func (b *Bot) answer(_ context.Context, r *Request, text string) { r.toast = text }
 
-// chattable turns a reply into the library's request.
-func (rp Reply) chattable() tgbotapi.Chattable {
-	if rp.Edit != 0 {
-		m := tgbotapi.NewEditMessageText(rp.ChatID, rp.Edit, rp.Text)
-		m.ParseMode = tgbotapi.ModeHTML
-		m.DisableWebPagePreview = true
-		m.ReplyMarkup = rp.Keyboard
-		return m
+// keyboardJSON is the reply_markup parameter of an inline keyboard. An edit
+// without one removes the keyboard, as Telegram does.
+func keyboardJSON(kb *tgbotapi.InlineKeyboardMarkup) string {
+	if kb == nil {
+		return ""
 	}
-	m := tgbotapi.NewMessage(rp.ChatID, rp.Text)
-	m.ParseMode = tgbotapi.ModeHTML
-	m.DisableWebPagePreview = true
-	if rp.Keyboard != nil {
-		m.ReplyMarkup = *rp.Keyboard
+	raw, err := json.Marshal(kb)
+	if err != nil {
+		return "" // an inline keyboard always encodes
 	}
-	return m
+	return string(raw)
 }

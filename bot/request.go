@@ -5,6 +5,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/partnerbot/partnerbot/bot/telegram"
 	"github.com/partnerbot/partnerbot/store"
 )
 
@@ -63,6 +64,16 @@ type Request struct {
 	InlineQuery  string
 	InlineOffset string
 
+	// ThreadID is the forum topic the update came from (replies go there);
+	// InTopic tells that the message was written inside a topic.
+	ThreadID int
+	InTopic  bool
+	// Photos are the photos the message (or album) holds, the largest
+	// size of each; Attachment is set when it holds a file of another
+	// kind (a document, a video) instead.
+	Photos     []store.Photo
+	Attachment bool
+
 	// MemberStatus is the bot's new status in a my_chat_member update.
 	MemberStatus string
 	// MigrateTo is the new chat id of a group upgraded to a supergroup.
@@ -97,18 +108,23 @@ func (r *Request) Private() bool { return !store.IsGroup(r.ChatType) }
 
 // newRequest converts an update. botUsername decides whether a command is
 // addressed to another bot in a group.
-func newRequest(u tgbotapi.Update, botUsername string) *Request {
-	r := &Request{UpdateID: u.UpdateID, Kind: KindUnknown}
+func newRequest(u telegram.Update, botUsername string) *Request {
+	r := &Request{UpdateID: u.UpdateID, Kind: KindUnknown, ThreadID: u.ThreadID, InTopic: u.IsTopic}
 	switch {
 	case u.Message != nil:
 		m := u.Message
 		r.fromMessage(m)
+		r.fromMedia(append([]*tgbotapi.Message{m}, u.Album...))
+		text := m.Text
+		if text == "" {
+			text = m.Caption // a photo's caption may hold a one-line form
+		}
 		switch {
 		case m.MigrateToChatID != 0:
 			r.Kind, r.MigrateTo = KindMigrated, m.MigrateToChatID
-		case m.Text != "":
-			r.Text = m.Text
-			if cmd, ok := ParseCommand(m.Text, botUsername); ok {
+		case text != "":
+			r.Text = text
+			if cmd, ok := ParseCommand(text, botUsername); ok {
 				r.Kind, r.Command, r.Args, r.Addressed = KindCommand, cmd.Name, cmd.Args, cmd.Addressed
 				if cmd.OtherBot {
 					r.Kind = KindText // meant for another bot: plain text to us
@@ -158,6 +174,24 @@ func (r *Request) fromMessage(m *tgbotapi.Message) {
 	}
 	r.MessageID = m.MessageID
 	r.fromUser(m.From)
+}
+
+// fromMedia collects the photos of a message and of the rest of its album.
+func (r *Request) fromMedia(msgs []*tgbotapi.Message) {
+	for _, m := range msgs {
+		if m == nil {
+			continue
+		}
+		if n := len(m.Photo); n > 0 {
+			largest := m.Photo[n-1] // Telegram lists sizes smallest first
+			r.Photos = append(r.Photos, store.Photo{FileID: largest.FileID, UniqueID: largest.FileUniqueID,
+				Width: largest.Width, Height: largest.Height})
+			continue
+		}
+		if m.Document != nil || m.Video != nil || m.Animation != nil || m.Audio != nil || m.Voice != nil || m.VideoNote != nil {
+			r.Attachment = true
+		}
+	}
 }
 
 func (r *Request) fromUser(u *tgbotapi.User) {

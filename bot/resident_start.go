@@ -24,6 +24,11 @@ func (b *Bot) handleStart(ctx context.Context, r *Request) error {
 		if c, ok := b.data.Partner(strings.TrimPrefix(payload, "city_")); ok {
 			return b.sendCard(ctx, r, c)
 		}
+	case strings.HasPrefix(payload, "post_"):
+		if id, ok := openCommand("p" + strings.TrimPrefix(payload, "post_")); ok {
+			return b.openPost(ctx, r, id)
+		}
+		return b.reply(ctx, r, b.tr.T(r.Lang, "post_gone", "ID", strings.TrimPrefix(payload, "post_")), nil)
 	case payload == "sub_all":
 		return b.subscribeTo(ctx, r, b.data.PartnerSlugs())
 	case strings.HasPrefix(payload, "sub_"):

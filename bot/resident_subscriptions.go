@@ -22,6 +22,11 @@ func (b *Bot) changeSub(ctx context.Context, r *Request, fn func(s *store.Subscr
 	}
 	fn(&s)
 	s.Active, s.UpdatedAt = true, b.now()
+	if !r.Private() {
+		// A group subscribed from inside a forum topic gets its messages
+		// there; from the general topic (or a plain group), there.
+		s.ThreadID, s.TopicLost = r.ThreadID, false
+	}
 	if err := b.store.SaveSubscriber(ctx, s); err != nil {
 		return s, err
 	}

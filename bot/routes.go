@@ -50,6 +50,7 @@ func (b *Bot) routes() []route {
 		{"event", b.handleForm, "cmd_event", Editor},
 		{"announce", b.handleForm, "cmd_announce", Editor},
 		{"edit", b.handleEdit, "cmd_edit", Editor},
+		{"translate", b.handleTranslate, "cmd_translate", Editor},
 		{"delete", b.handleDelete, "cmd_delete", Editor},
 		{"audit", b.handleAudit, "cmd_audit", Editor},
 		{"stats", b.handleStats, "cmd_stats", Editor},
@@ -75,6 +76,7 @@ func (b *Bot) callbackRoutes() map[string]callbackRoute {
 		cbDigest:      {b.onDigest, Resident},
 		cbWizard:      {b.onWizard, Editor},
 		cbDelete:      {b.onDelete, Editor},
+		cbPostSub:     {b.onPostSubscribe, Resident},
 	}
 }
 
@@ -83,6 +85,9 @@ func (b *Bot) dispatch(ctx context.Context, r *Request) error {
 	switch r.Kind {
 	case KindCommand:
 		rt, ok := b.commands[r.Command]
+		if id, open := openCommand(r.Command); !ok && open {
+			return b.openPost(ctx, r, id)
+		}
 		if !ok {
 			return b.handleUnknownCommand(ctx, r)
 		}
@@ -96,7 +101,11 @@ func (b *Bot) dispatch(ctx context.Context, r *Request) error {
 	case KindInline:
 		return b.handleInline(ctx, r)
 	case KindText, KindOther:
-		if r.Kind == KindText && r.Private() {
+		if r.Private() && (len(r.Photos) > 0 || r.Attachment) {
+			if handled, err := b.wizardMedia(ctx, r); handled || err != nil {
+				return err
+			}
+		} else if r.Kind == KindText && r.Private() {
 			if handled, err := b.wizardText(ctx, r); handled || err != nil {
 				return err
 			}

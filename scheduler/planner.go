@@ -31,6 +31,9 @@ type Planner struct {
 	ReminderBefore time.Duration
 	// DedupeTTL is how long dedupe keys are kept: longer than any period.
 	DedupeTTL time.Duration
+	// ChannelID is the city's channel (CHANNEL_ID, resolved to its id); 0
+	// when there is none.
+	ChannelID int64
 
 	mu       sync.Mutex
 	reminded map[int64]bool // events fully fanned out since this process leads
@@ -131,7 +134,7 @@ func (p *Planner) planOne(ctx context.Context, runKey string, slot time.Time, s 
 	msgs := make([]store.OutboxMessage, len(texts))
 	for i, t := range texts {
 		msgs[i] = store.OutboxMessage{Kind: store.MsgDigest, ChatID: s.ChatID, Group: store.IsGroup(s.ChatType),
-			Text: t, CreatedAt: p.Now(), Ref: runKey}
+			ThreadID: s.ThreadID, Text: t, CreatedAt: p.Now(), Ref: runKey}
 	}
 	once := store.Once{Key: "digest:" + runKey + ":" + strconv.FormatInt(s.ChatID, 10), TTL: p.DedupeTTL,
 		CursorChat: s.ChatID, Cursor: slot}
@@ -227,17 +230,17 @@ func (p *Planner) fanOut(ctx context.Context, post store.Post, kind store.Messag
 	if post.City == store.AllCities {
 		cities = p.Data.PartnerSlugs()
 	}
-	texts := map[store.Lang]string{}
-	render := func(l store.Lang) string {
-		if t, ok := texts[l]; ok {
-			return t
+	rendered := map[store.Lang][]store.Part{}
+	render := func(l store.Lang) []store.Part {
+		if parts, ok := rendered[l]; ok {
+			return parts
 		}
-		t := p.Renderer.PostHTML(post, l)
+		parts := p.Renderer.PostParts(post, l, "")
 		if kind == store.MsgReminder {
-			t = p.Renderer.ReminderHTML(post, l)
+			parts = p.Renderer.ReminderParts(post, l)
 		}
-		texts[l] = t
-		return t
+		rendered[l] = parts
+		return parts
 	}
 	// Keys outlive the time the fan-out can be repeated in: an update is
 	// retried for a day, a reminder planned until its event starts.
@@ -265,7 +268,8 @@ func (p *Planner) fanOut(ctx context.Context, post store.Post, kind store.Messag
 				}
 				seen[s.ChatID] = true
 				msgs = append(msgs, store.OutboxMessage{Kind: kind, ChatID: s.ChatID, Group: store.IsGroup(s.ChatType),
-					Text: render(s.Lang), CreatedAt: p.Now(), Ref: ref, Dedupe: ref + ":chat:" + strconv.FormatInt(s.ChatID, 10)})
+					ThreadID: s.ThreadID, Parts: render(s.Lang), CreatedAt: p.Now(), Ref: ref,
+					Dedupe: ref + ":chat:" + strconv.FormatInt(s.ChatID, 10)})
 			}
 			n, err := p.Store.EnqueueEach(ctx, ttl, msgs...)
 			added += n

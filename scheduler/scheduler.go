@@ -6,15 +6,18 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/partnerbot/partnerbot/store"
 )
 
-// Sender sends one HTML message; the bot implements it. Errors are the Bot
-// API's own, classified with internal/tgerr.
+// Sender sends, edits and deletes messages; the Telegram client implements
+// it. Errors are the Bot API's own, classified with internal/tgerr.
 type Sender interface {
-	SendHTML(ctx context.Context, chatID int64, html string) error
+	SendPart(ctx context.Context, chatID int64, threadID int, p store.Part, bulk bool) ([]int, error)
+	EditPart(ctx context.Context, chatID int64, messageID int, p store.Part, caption bool) error
+	DeleteMessage(ctx context.Context, chatID int64, messageID int) error
 }
 
 // Renderer renders what residents read; the bot implements it, so digests
@@ -23,6 +26,12 @@ type Renderer interface {
 	PostHTML(p store.Post, l store.Lang) string
 	DigestMessages(sub store.Subscriber, posts []store.Post) []string
 	ReminderHTML(p store.Post, l store.Lang) string
+	// PostParts is the post as messages: its photos, then its text with
+	// the given keyboard (JSON, "" for none); ReminderParts an event's
+	// reminder so; ChannelParts the post as the city's channel shows it.
+	PostParts(p store.Post, l store.Lang, keyboard string) []store.Part
+	ReminderParts(p store.Post, l store.Lang) []store.Part
+	ChannelParts(p store.Post, l store.Lang) []store.Part
 }
 
 // Limiter paces sends. Implementations share their state between replicas
@@ -65,6 +74,11 @@ type OutboxStore interface {
 	PromoteDue(ctx context.Context, now time.Time) (int, error)
 	CountDelivery(ctx context.Context, runKey string, sent bool) error
 	store.ChatRecords
+	// For channel messages: the post as it is now, where it stands in the
+	// channel, and the follow-up messages an edit or a deletion needs.
+	Post(ctx context.Context, id int64) (store.Post, error)
+	SetChannelRef(ctx context.Context, id int64, ref *store.ChannelRef) error
+	EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...store.OutboxMessage) (int, error)
 }
 
 // Store is both, as one backend provides them.
@@ -83,3 +97,5 @@ type Events struct {
 	// DigestRun is called when a planning run ends.
 	DigestRun func(r store.DigestRun, took time.Duration)
 }
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
-	"github.com/partnerbot/partnerbot/internal/tgerr"
 	"github.com/partnerbot/partnerbot/internal/timing"
 	"github.com/partnerbot/partnerbot/store"
 )
@@ -21,12 +19,15 @@ const maxHold = time.Second
 // group hands each message to one worker, and a message whose worker died
 // is claimed again after ClaimIdle.
 type Workers struct {
-	Store   OutboxStore
-	Sender  Sender
-	Limiter Limiter
-	Log     *slog.Logger
-	Events  Events
-	Now     store.NowFunc
+	Store  OutboxStore
+	Sender Sender
+	// Renderer renders channel posts when they go out, in ChannelLang.
+	Renderer    Renderer
+	ChannelLang store.Lang
+	Limiter     Limiter
+	Log         *slog.Logger
+	Events      Events
+	Now         store.NowFunc
 
 	// Consumer names this replica in the consumer group.
 	Consumer string
@@ -159,81 +160,6 @@ func (w *Workers) loop(ctx, sctx context.Context, consumer string) {
 			}
 			w.deliver(ctx, sctx, m, handBack)
 		}
-	}
-}
-
-// deliver sends one message and settles it in the outbox. It does not
-// wait on the limiter past handBack (see loop).
-func (w *Workers) deliver(ctx, sctx context.Context, m store.OutboxMessage, handBack time.Time) {
-	log := w.Log.With("chat_id", m.ChatID, "kind", string(m.Kind), "ref", m.Ref, "msg_id", m.ID)
-	for {
-		wait, err := w.Limiter.Reserve(ctx, m.ChatID, m.Group, true)
-		if err != nil {
-			log.Warn("outbox: limiter unavailable", "err", err)
-			wait = time.Second
-		}
-		if wait <= 0 {
-			break
-		}
-		if wait > maxHold || time.Now().Add(wait).After(handBack) {
-			// A long wait (a flood pause) is not spent holding the message:
-			// another worker would take it over after ClaimIdle and send it
-			// twice. It goes back to the queue for when the wait is over.
-			w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, w.Now().Add(wait)))
-			return
-		}
-		// Jitter, so workers denied together do not all ask again at once.
-		if !timing.Sleep(ctx, wait+rand.N(wait/4+1)) {
-			return // shutting down; the message stays claimed and comes back
-		}
-	}
-	cctx, cancel := context.WithTimeout(sctx, w.SendTimeout)
-	err := w.Sender.SendHTML(cctx, m.ChatID, m.Text)
-	cancel()
-	res := tgerr.Classify(err)
-	now := w.Now()
-	switch res.Outcome {
-	case tgerr.OK:
-		w.settle(sctx, log, w.Store.Ack(sctx, m.ID))
-		w.sent(sctx, m)
-	case tgerr.RateLimited:
-		// The chat (or, for the bot's global limit, every sender) pauses;
-		// this message goes again after the pause and the failure does not
-		// count against it.
-		global, perr := w.Limiter.Flood(sctx, m.ChatID, res.RetryAfter)
-		if perr != nil {
-			log.Warn("outbox: pause not shared", "err", perr)
-		}
-		log.Warn("outbox: flood control", "retry_after", res.RetryAfter.String(), "all_senders", global)
-		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now.Add(res.RetryAfter)))
-		w.failed(sctx, m, "rate_limited")
-	case tgerr.Gone:
-		w.chatGone(sctx, log, m.ChatID, res.Deactivated)
-		w.settle(sctx, log, w.Store.Ack(sctx, m.ID))
-		w.failed(sctx, m, "gone")
-	case tgerr.Migrated:
-		w.migrate(sctx, log, m.ChatID, res.MigrateTo)
-		old := m.ChatID
-		m.ChatID = res.MigrateTo
-		log.Info("outbox: group migrated, resending", "old_chat_id", old, "new_chat_id", m.ChatID)
-		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now))
-		w.failed(sctx, m, "migrated")
-	case tgerr.BadMarkup, tgerr.Permanent:
-		log.Error("outbox: message refused by Telegram, dead-lettered", "err", err)
-		w.settle(sctx, log, w.Store.Bury(sctx, m.ID, store.DeadLetter{Message: m, Reason: err.Error(), At: now}))
-		w.failed(sctx, m, "dead_lettered")
-	default:
-		m.Attempts++
-		if m.Attempts >= w.MaxAttempts {
-			log.Error("outbox: giving up after retries, dead-lettered", "attempts", m.Attempts, "err", err)
-			w.settle(sctx, log, w.Store.Bury(sctx, m.ID, store.DeadLetter{Message: m, Reason: err.Error(), At: now}))
-			w.failed(sctx, m, "dead_lettered")
-			return
-		}
-		d := timing.Backoff(w.BackoffMin, w.BackoffMax, m.Attempts)
-		log.Warn("outbox: send failed, will retry", "attempts", m.Attempts, "retry_in", d.String(), "err", err)
-		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now.Add(d)))
-		w.failed(sctx, m, "transient")
 	}
 }
 

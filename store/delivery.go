@@ -18,6 +18,9 @@ const (
 	MsgChannel       MessageKind = "channel"
 	MsgChannelEdit   MessageKind = "channel_edit"
 	MsgChannelDelete MessageKind = "channel_delete"
+	// MsgNotice tells officials something about the bot itself (the
+	// channel's rights are missing).
+	MsgNotice MessageKind = "notice"
 )
 
 // Part is one Telegram message: a text, one photo with the text as its

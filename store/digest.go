@@ -116,6 +116,9 @@ func (st *SubscriberStats) Count(s Subscriber) {
 		st.PerCity, st.PerLang, st.PerFreq = map[string]int{}, map[Lang]int{}, map[Frequency]int{}
 	}
 	st.Total++
+	if s.TopicLost {
+		st.TopicLost++
+	}
 	st.PerLang[s.Lang]++
 	st.PerFreq[s.Frequency]++
 	if !s.Active {

@@ -80,6 +80,8 @@ type Draft struct {
 	// PastOK records that the official confirmed an event starting in the
 	// past.
 	PastOK bool `json:"past_ok,omitempty"`
+	// TransLang is the language of the translation being written.
+	TransLang Lang `json:"trans_lang,omitempty"`
 }
 
 // Drafts keeps wizard state; it expires so abandoned wizards clean up.
@@ -121,6 +123,9 @@ type SubscriberStats struct {
 	PerCity map[string]int
 	PerLang map[Lang]int
 	PerFreq map[Frequency]int
+	// TopicLost counts groups whose forum topic was deleted: they get
+	// their messages in the general topic now.
+	TopicLost int
 }
 
 // Stats computes counts for officials.

@@ -180,6 +180,9 @@ type ChannelRef struct {
 	// whether that is a photo's caption rather than a text message.
 	TextID  int  `json:"text_id"`
 	Caption bool `json:"caption,omitempty"`
+	// Photos are the unique ids of the photos posted: when an edit
+	// changes them, the post is posted anew.
+	Photos []string `json:"photos,omitempty"`
 }
 
 // HasLang reports whether the post is written in l, or translated into it.

@@ -62,7 +62,7 @@ func (r *Renderer) NewsItem(p store.Post, l store.Lang) string {
 		date = *p.StartsAt
 	}
 	var sb strings.Builder
-	sb.WriteString("<b>" + Esc(p.DisplayTitle(l)) + "</b>\n")
+	sb.WriteString("<b>" + Esc(p.DisplayTitle(l)) + "</b> · " + OpenLink(p.ID) + "\n")
 	sb.WriteString("<i>" + date.In(r.Location(p.City)).Format(DateLayout) + " · " + r.KindLabel(p.Kind, l) + " · " + r.CityLabel(p.City, l) + "</i>")
 	if text := strings.TrimSpace(t.Text); text != "" {
 		sb.WriteString("\n" + Esc(Truncate(text, newsTextLen)))
@@ -95,9 +95,10 @@ func (r *Renderer) EventItem(p store.Post, l store.Lang) string {
 	return sb.String()
 }
 
-// ShortItem is one line for a city card: date, kind, title.
+// ShortItem is one line for a city card: date, kind, title, open link.
 func (r *Renderer) ShortItem(p store.Post, l store.Lang) string {
-	return "• " + p.Date.In(r.Location(p.City)).Format(DateLayout) + " · " + r.KindLabel(p.Kind, l) + " · " + Esc(p.DisplayTitle(l))
+	return "• " + p.Date.In(r.Location(p.City)).Format(DateLayout) + " · " + r.KindLabel(p.Kind, l) + " · " +
+		Esc(p.DisplayTitle(l)) + " · " + OpenLink(p.ID)
 }
 
 // KnownCities lists partner names for "unknown city" replies.

@@ -3,8 +3,10 @@ package render
 import (
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/partnerbot/partnerbot/store"
 )
@@ -38,6 +40,44 @@ func (r *Renderer) T(l store.Lang, id string, args ...any) string { return r.tr.
 // preview, a digest. Everything the official typed is escaped; line breaks
 // are kept.
 func (r *Renderer) PostHTML(p store.Post, l store.Lang) string {
+	return r.body(p, l) + r.footer(p, l, true)
+}
+
+// ChannelHTML is the post as the city's channel shows it: like PostHTML,
+// without the bot's open link, which is no use to a channel's readers.
+func (r *Renderer) ChannelHTML(p store.Post, l store.Lang) string {
+	return r.body(p, l) + r.footer(p, l, false)
+}
+
+// footer is what follows a post's text: which language it is in when the
+// reader's is missing, how many photos it has and the link that opens it
+// in full (/p42, a command Telegram makes clickable).
+func (r *Renderer) footer(p store.Post, l store.Lang, link bool) string {
+	var lines []string
+	if !p.HasLang(l) && p.Lang != "" {
+		lines = append(lines, "🌐 "+r.tr.T(l, "original_in", "Lang", r.tr.T(l, "lang_"+string(p.Lang))))
+	}
+	var open []string
+	if n := len(p.Photos); n > 0 {
+		open = append(open, "📷 "+r.tr.T(l, "photos_count", "Count", n))
+	}
+	if link && p.ID > 0 {
+		open = append(open, OpenLink(p.ID))
+	}
+	if len(open) > 0 {
+		lines = append(lines, strings.Join(open, " · "))
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return "\n\n" + strings.Join(lines, "\n")
+}
+
+// OpenLink is the command that shows a post in full.
+func OpenLink(id int64) string { return "/p" + strconv.FormatInt(id, 10) }
+
+// body is the post itself: kind, city, title, when and where, text.
+func (r *Renderer) body(p store.Post, l store.Lang) string {
 	t := p.In(l)
 	loc := r.Location(p.City)
 	var sb strings.Builder
@@ -58,6 +98,42 @@ func (r *Renderer) PostHTML(p store.Post, l store.Lang) string {
 		sb.WriteString("\n" + Esc(text))
 	}
 	return strings.TrimRight(sb.String(), "\n")
+}
+
+// MaxCaption is Telegram's limit on a photo's caption, in characters after
+// entity parsing.
+const MaxCaption = 1024
+
+// PostParts is the post as messages: one photo with the post as its
+// caption when it fits, else the photo (or an album) first and the text
+// after it; the keyboard (reply_markup JSON) goes with the text, since an
+// album takes none.
+func (r *Renderer) PostParts(p store.Post, l store.Lang, keyboard string) []store.Part {
+	return r.parts(p, l, r.PostHTML(p, l), keyboard)
+}
+
+// ChannelParts is the post as the city's channel shows it.
+func (r *Renderer) ChannelParts(p store.Post, l store.Lang) []store.Part {
+	return r.parts(p, l, r.ChannelHTML(p, l), "")
+}
+
+// ReminderParts is an event's reminder, with its photos.
+func (r *Renderer) ReminderParts(p store.Post, l store.Lang) []store.Part {
+	return r.parts(p, l, r.ReminderHTML(p, l), "")
+}
+
+func (r *Renderer) parts(p store.Post, l store.Lang, html, keyboard string) []store.Part {
+	ids := p.FileIDs()
+	switch {
+	case len(ids) == 0:
+		return []store.Part{{Text: html, Keyboard: keyboard}}
+	case len(ids) == 1 && utf8.RuneCountInString(PlainText(html)) <= MaxCaption:
+		return []store.Part{{Photos: ids, Text: html, Keyboard: keyboard}}
+	case len(ids) == 1:
+		caption := "<b>" + Esc(Truncate(p.DisplayTitle(l), 200)) + "</b>"
+		return []store.Part{{Photos: ids, Text: caption}, {Text: html, Keyboard: keyboard}}
+	}
+	return []store.Part{{Photos: ids}, {Text: html, Keyboard: keyboard}}
 }
 
 // ReminderHTML renders an event reminder.

@@ -82,10 +82,14 @@ func (c *Client) Username() string { return c.self.UserName }
 func (c *Client) ID() int64 { return c.self.ID }
 
 // GetUpdates long-polls for updates; cancelling ctx ends the poll at once.
-func (c *Client) GetUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) ([]tgbotapi.Update, error) {
-	u, err := c.withContext(ctx, c.pollHTTP).GetUpdates(cfg)
+func (c *Client) GetUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) ([]Update, error) {
+	resp, err := c.withContext(ctx, c.pollHTTP).Request(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("telegram: getUpdates: %w", c.redact(err))
+	}
+	u, err := decodeUpdates(resp.Result)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: getUpdates: %w", err)
 	}
 	return u, nil
 }

@@ -22,11 +22,11 @@ func AllowedUpdates() []string {
 // UpdateHandler handles one update. An error means "deliver it again
 // later"; a *WaitError means "after this wait", without counting a failed
 // attempt.
-type UpdateHandler func(ctx context.Context, u tgbotapi.Update) error
+type UpdateHandler func(ctx context.Context, u Update) error
 
 // Updates is where updates come from: the Bot API's getUpdates.
 type Updates interface {
-	GetUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) ([]tgbotapi.Update, error)
+	GetUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) ([]Update, error)
 	ConfirmUpdates(ctx context.Context, offset int, allowed []string) error
 }
 
@@ -59,6 +59,9 @@ type Poller struct {
 	// with the updates still unconfirmed, and cuts it to one update when
 	// it comes within half a second of the previous one.
 	Repoll time.Duration
+	// AlbumWait is how long the poller waits for more photos of an album
+	// after the last one came, before handing the album on.
+	AlbumWait time.Duration
 	// Remember, when set, records an update handled while one before it
 	// was not, so that after a restart it is only confirmed.
 	Remember func(ctx context.Context, updateID int)
@@ -87,6 +90,9 @@ func (p *Poller) defaults() {
 	}
 	if p.Repoll <= 0 {
 		p.Repoll = time.Second
+	}
+	if p.AlbumWait <= 0 {
+		p.AlbumWait = time.Second
 	}
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
@@ -155,7 +161,7 @@ func (p *Poller) Run(ctx context.Context) error {
 
 // handleOne runs the handler, turning a panic into a logged, handled update:
 // a bug in one handler must not take the bot down or re-deliver forever.
-func (p *Poller) handleOne(ctx context.Context, u tgbotapi.Update) (err error) {
+func (p *Poller) handleOne(ctx context.Context, u Update) (err error) {
 	defer func() {
 		if rec := recover(); rec != nil {
 			p.Log.Error("handler panicked", "update_id", u.UpdateID, "panic", fmt.Sprint(rec))
@@ -167,7 +173,7 @@ func (p *Poller) handleOne(ctx context.Context, u tgbotapi.Update) (err error) {
 
 // work handles u until it is handled or given up, waiting between
 // attempts without holding a handler slot.
-func (p *Poller) work(ctx context.Context, sem chan struct{}, u tgbotapi.Update) (finished bool) {
+func (p *Poller) work(ctx context.Context, sem chan struct{}, u Update) (finished bool) {
 	attempts := 0
 	for {
 		select {
@@ -205,7 +211,7 @@ func (p *Poller) work(ctx context.Context, sem chan struct{}, u tgbotapi.Update)
 
 // chatKey groups updates by the chat they belong to; updates without a chat
 // get a key of their own.
-func chatKey(u tgbotapi.Update) int64 {
+func chatKey(u Update) int64 {
 	switch {
 	case u.Message != nil && u.Message.Chat != nil:
 		return u.Message.Chat.ID

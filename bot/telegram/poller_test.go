@@ -2,12 +2,11 @@ package telegram_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/partnerbot/partnerbot/bot/telegram"
 	"github.com/partnerbot/partnerbot/internal/telegramtest"
@@ -30,7 +29,7 @@ func TestPollerOrderConcurrencyAndRetry(t *testing.T) {
 		started  = make(chan int64, 100)
 	)
 	failOnce.Store(true)
-	handle := func(ctx context.Context, u tgbotapi.Update) error {
+	handle := func(ctx context.Context, u telegram.Update) error {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for {
@@ -102,5 +101,49 @@ func TestPollerOrderConcurrencyAndRetry(t *testing.T) {
 	}
 	if pk := peak.Load(); pk > 2 {
 		t.Errorf("%d updates in flight, limit 2", pk)
+	}
+}
+
+// An album arrives as one update per photo; the poller hands the album on
+// as one update (its first photo, the others in Album), in order with the
+// chat's other updates, and confirms all its photos once it is handled.
+func TestPollerAssemblesAlbums(t *testing.T) {
+	tg := telegramtest.New(t)
+	client, err := telegram.NewClient(telegram.ClientConfig{Token: tg.Token(), Endpoint: tg.Endpoint(), PollTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []string
+	handle := func(ctx context.Context, u telegram.Update) error {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case u.Message.MediaGroupID != "":
+			got = append(got, fmt.Sprintf("album of %d, caption %q", 1+len(u.Album), u.Message.Caption))
+		default:
+			got = append(got, u.Message.Text)
+		}
+		return nil
+	}
+	c, u := telegramtest.PrivateChat(7, "en")
+	ids := tg.SendAlbum(c, u, "Three photos", 3)
+	last := tg.SendText(c, u, "after the album")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	p := &telegram.Poller{Client: client, Handle: handle, Timeout: time.Second, AlbumWait: 100 * time.Millisecond}
+	go func() { done <- p.Run(ctx) }()
+	tg.WaitConfirmed(t, 10*time.Second, last)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{`album of 3, caption "Three photos"`, "after the album"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("handled %q, want %q", got, want)
+	}
+	for _, id := range ids {
+		tg.WaitConfirmed(t, time.Second, id)
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // pollState is what the poller holds: the updates fetched and not yet
@@ -19,13 +17,24 @@ type pollState struct {
 
 	mu      sync.Mutex
 	held    map[int]bool // fetched, unconfirmed update ids → handled
-	queues  map[int64][]tgbotapi.Update
+	queues  map[int64][]Update
+	albums  map[int64]*pendingAlbum // by chat: an album still arriving
 	changed chan struct{}
+	closed  bool // no more workers start
+}
+
+// pendingAlbum collects the photos of one album until none has come for
+// Poller.AlbumWait, or another update of the chat arrives.
+type pendingAlbum struct {
+	group string
+	items []Update
+	timer *time.Timer
 }
 
 func newPollState(p *Poller, stop, hctx context.Context) *pollState {
 	return &pollState{p: p, stop: stop, hctx: hctx, sem: make(chan struct{}, p.MaxInFlight),
-		held: map[int]bool{}, queues: map[int64][]tgbotapi.Update{}, changed: make(chan struct{})}
+		held: map[int]bool{}, queues: map[int64][]Update{}, albums: map[int64]*pendingAlbum{},
+		changed: make(chan struct{})}
 }
 
 // offset is what the next poll confirms up to: the first update not yet
@@ -67,7 +76,7 @@ func (s *pollState) confirmed(offset int) {
 
 // dispatch queues the updates not held yet, each behind its chat's
 // earlier ones, and starts a worker for a chat that has none.
-func (s *pollState) dispatch(updates []tgbotapi.Update) {
+func (s *pollState) dispatch(updates []Update) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, u := range updates {
@@ -75,11 +84,53 @@ func (s *pollState) dispatch(updates []tgbotapi.Update) {
 			continue
 		}
 		s.held[u.UpdateID] = false
-		k := chatKey(u)
-		s.queues[k] = append(s.queues[k], u)
-		if len(s.queues[k]) == 1 {
-			s.wg.Go(func() { s.drain(k) })
+		k, group := chatKey(u), mediaGroup(u)
+		if pa := s.albums[k]; pa != nil && pa.group != group {
+			s.flushLocked(k, pa)
 		}
+		if group == "" {
+			s.queueLocked(k, u)
+			continue
+		}
+		pa := s.albums[k]
+		if pa == nil {
+			pa = &pendingAlbum{group: group}
+			pa.timer = time.AfterFunc(s.p.AlbumWait, func() {
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				if s.albums[k] == pa {
+					s.flushLocked(k, pa)
+				}
+			})
+			s.albums[k] = pa
+		}
+		pa.items = append(pa.items, u)
+		pa.timer.Reset(s.p.AlbumWait)
+	}
+}
+
+// flushLocked queues a collected album as one update: its first photo,
+// with the others in Album.
+func (s *pollState) flushLocked(k int64, pa *pendingAlbum) {
+	pa.timer.Stop()
+	delete(s.albums, k)
+	u := pa.items[0]
+	for _, it := range pa.items[1:] {
+		u.Album = append(u.Album, it.Message)
+		u.AlbumIDs = append(u.AlbumIDs, it.UpdateID)
+	}
+	s.queueLocked(k, u)
+}
+
+// queueLocked puts u behind its chat's earlier updates and starts a worker
+// for a chat that has none.
+func (s *pollState) queueLocked(k int64, u Update) {
+	if s.closed || s.stop.Err() != nil {
+		return // shutting down: it stays unconfirmed and comes back
+	}
+	s.queues[k] = append(s.queues[k], u)
+	if len(s.queues[k]) == 1 {
+		s.wg.Go(func() { s.drain(k) })
 	}
 }
 
@@ -94,6 +145,9 @@ func (s *pollState) drain(k int64) {
 		}
 		s.mu.Lock()
 		s.held[u.UpdateID] = true
+		for _, id := range u.AlbumIDs {
+			s.held[id] = true
+		}
 		behind := false
 		for id, done := range s.held {
 			if id < u.UpdateID && !done {
@@ -111,7 +165,9 @@ func (s *pollState) drain(k int64) {
 		s.changed = make(chan struct{})
 		s.mu.Unlock()
 		if behind && s.p.Remember != nil {
-			s.p.Remember(s.hctx, u.UpdateID)
+			for _, id := range append([]int{u.UpdateID}, u.AlbumIDs...) {
+				s.p.Remember(s.hctx, id)
+			}
 		}
 		if len(q) == 0 {
 			return
@@ -137,5 +193,14 @@ func (s *pollState) waitChange(ctx context.Context, deadline time.Time) bool {
 	}
 }
 
-// wait waits for the chat workers, which end within Grace of shutdown.
-func (s *pollState) wait() { s.wg.Wait() }
+// wait waits for the chat workers, which end within Grace of shutdown;
+// albums still arriving stay unconfirmed and come back.
+func (s *pollState) wait() {
+	s.mu.Lock()
+	s.closed = true
+	for _, pa := range s.albums {
+		pa.timer.Stop()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}

@@ -2,34 +2,130 @@ package telegram
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/partnerbot/partnerbot/store"
 )
 
 // SetPaidBroadcast makes bulk sends carry allow_paid_broadcast, which
 // raises Telegram's limit to 1000 messages a second for a fee.
 func (c *Client) SetPaidBroadcast(on bool) { c.paid = on }
 
-// SendHTML sends one HTML message; it is the scheduler's Sender. Errors are
-// the Bot API's own (redacted), for internal/tgerr to classify.
-func (c *Client) SendHTML(ctx context.Context, chatID int64, html string) error {
+// SendPart sends one part of a message to chatID, in forum topic threadID
+// (0: none): a text, a photo with the text as its caption, or an album. It
+// returns the ids of the messages Telegram made. bulk marks outbox
+// deliveries, which carry allow_paid_broadcast when paid broadcasts are
+// on. Errors are the Bot API's own (redacted), for internal/tgerr.
+//
+// The fields newer than the library (message_thread_id,
+// allow_paid_broadcast) are why every send goes through MakeRequest.
+func (c *Client) SendPart(ctx context.Context, chatID int64, threadID int, p store.Part, bulk bool) ([]int, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	params := tgbotapi.Params{"chat_id": strconv.FormatInt(chatID, 10)}
+	if threadID > 0 {
+		params["message_thread_id"] = strconv.Itoa(threadID)
+	}
+	if bulk && c.paid {
+		params["allow_paid_broadcast"] = "true"
+	}
+	method := "sendMessage"
+	switch len(p.Photos) {
+	case 0:
+		params["text"] = p.Text
+		params["parse_mode"] = tgbotapi.ModeHTML
+		params["disable_web_page_preview"] = "true"
+		params.AddNonEmpty("reply_markup", p.Keyboard)
+	case 1:
+		method = "sendPhoto"
+		params["photo"] = p.Photos[0]
+		params.AddNonEmpty("caption", p.Text)
+		params["parse_mode"] = tgbotapi.ModeHTML
+		params.AddNonEmpty("reply_markup", p.Keyboard)
+	default:
+		method = "sendMediaGroup"
+		media := make([]map[string]string, len(p.Photos))
+		for i, id := range p.Photos {
+			media[i] = map[string]string{"type": "photo", "media": id}
+		}
+		raw, err := json.Marshal(media)
+		if err != nil {
+			return nil, fmt.Errorf("telegram: %s: %w", method, err)
+		}
+		params["media"] = string(raw)
+	}
+	resp, err := c.withContext(ctx, c.sendHTTP).MakeRequest(method, params)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: %s: %w", method, c.redact(err))
+	}
+	return messageIDs(resp.Result), nil
+}
+
+// messageIDs reads the ids of the message (or album) Telegram returned; a
+// result it cannot read gives none, since the send itself succeeded.
+func messageIDs(raw json.RawMessage) []int {
+	var one struct {
+		MessageID int `json:"message_id"`
+	}
+	if json.Unmarshal(raw, &one) == nil && one.MessageID != 0 {
+		return []int{one.MessageID}
+	}
+	var many []struct {
+		MessageID int `json:"message_id"`
+	}
+	_ = json.Unmarshal(raw, &many)
+	ids := make([]int, 0, len(many))
+	for _, m := range many {
+		ids = append(ids, m.MessageID)
+	}
+	return ids
+}
+
+// EditPart replaces the text (or, when caption is set, the photo's
+// caption) and the keyboard of a message the bot sent.
+func (c *Client) EditPart(ctx context.Context, chatID int64, messageID int, p store.Part, caption bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	method, field := "editMessageText", "text"
+	if caption {
+		method, field = "editMessageCaption", "caption"
+	}
 	params := tgbotapi.Params{
-		"chat_id":                  strconv.FormatInt(chatID, 10),
-		"text":                     html,
-		"parse_mode":               tgbotapi.ModeHTML,
-		"disable_web_page_preview": "true",
+		"chat_id":    strconv.FormatInt(chatID, 10),
+		"message_id": strconv.Itoa(messageID),
+		field:        p.Text,
+		"parse_mode": tgbotapi.ModeHTML,
 	}
-	if c.paid {
-		// Not in the library's types (Bot API 7.11): sent as a raw field.
-		params["allow_paid_broadcast"] = "true"
+	if !caption {
+		params["disable_web_page_preview"] = "true"
 	}
-	if _, err := c.withContext(ctx, c.sendHTTP).MakeRequest("sendMessage", params); err != nil {
-		return fmt.Errorf("telegram: sendMessage: %w", c.redact(err))
+	params.AddNonEmpty("reply_markup", p.Keyboard)
+	if _, err := c.withContext(ctx, c.sendHTTP).MakeRequest(method, params); err != nil {
+		return fmt.Errorf("telegram: %s: %w", method, c.redact(err))
 	}
 	return nil
+}
+
+// DeleteMessage deletes a message the bot sent.
+func (c *Client) DeleteMessage(ctx context.Context, chatID int64, messageID int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	params := tgbotapi.Params{"chat_id": strconv.FormatInt(chatID, 10), "message_id": strconv.Itoa(messageID)}
+	if _, err := c.withContext(ctx, c.sendHTTP).MakeRequest("deleteMessage", params); err != nil {
+		return fmt.Errorf("telegram: deleteMessage: %w", c.redact(err))
+	}
+	return nil
+}
+
+// SendHTML sends one HTML text message (a part of text alone).
+func (c *Client) SendHTML(ctx context.Context, chatID int64, html string) error {
+	_, err := c.SendPart(ctx, chatID, 0, store.Part{Text: html}, true)
+	return err
 }

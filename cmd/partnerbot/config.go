@@ -16,6 +16,7 @@ import (
 	"github.com/partnerbot/partnerbot/bot"
 	"github.com/partnerbot/partnerbot/bot/telegram"
 	"github.com/partnerbot/partnerbot/scheduler"
+	"github.com/partnerbot/partnerbot/store"
 	"github.com/partnerbot/partnerbot/store/pacing"
 )
 
@@ -35,6 +36,10 @@ type Config struct {
 	MetricsAddr string
 	PublicURL   string
 
+	// Channel is CHANNEL_ID ("" for none), ChannelLang its language.
+	Channel     string
+	ChannelLang store.Lang
+
 	DigestSpec       string
 	WeeklyDigestSpec string
 	ReminderBefore   time.Duration
@@ -44,8 +49,10 @@ type Config struct {
 
 	// Not read from the environment: tests shorten them.
 	PollTimeout time.Duration
-	BackoffMin  time.Duration
-	BackoffMax  time.Duration
+	// AlbumWait is how long the poller waits for more photos of an album.
+	AlbumWait  time.Duration
+	BackoffMin time.Duration
+	BackoffMax time.Duration
 	// RetryMin is the first retry delay of a failed send.
 	RetryMin time.Duration
 
@@ -89,6 +96,8 @@ var envVars = []envVar{
 	{"REPLICA_ID", "", "name of this replica in the outbox consumer group; default host name and process id."},
 	{"LEADER_TTL", "5s", "lease of the poller and planner locks: a dead replica's role is taken over after this."},
 	{"OUTBOX_CLAIM_IDLE", "30s", "a message claimed by a replica that died is sent by another after this."},
+	{"CHANNEL_ID", "", "the city's Telegram channel (@username or -100… id): every published post goes there once, with its photos; edits and deletions follow. The bot must be an administrator allowed to post, edit and delete messages. Empty: no channel."},
+	{"CHANNEL_LANG", "uk", "language of the channel's posts (uk, en, de, nl); a post without it shows its original."},
 }
 
 var tokenRE = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
@@ -157,6 +166,9 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		return c, fmt.Errorf("LOG_FORMAT: %q is not text or json", c.LogFormat)
 	}
 	if err := c.loadHTTP(lookup, get); err != nil {
+		return c, err
+	}
+	if err := c.loadChannel(get); err != nil {
 		return c, err
 	}
 	return c, c.loadDelivery(get)

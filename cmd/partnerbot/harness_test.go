@@ -65,6 +65,7 @@ func newRedisEnv(t *testing.T) *env {
 		t.Fatalf("config: %v", err)
 	}
 	cfg.PollTimeout = 2 * time.Second
+	cfg.AlbumWait = 150 * time.Millisecond
 	cfg.BackoffMin, cfg.BackoffMax = 10*time.Millisecond, 100*time.Millisecond
 	// Scripted conversations type faster than any resident; the tests of
 	// the inbound limits set them back.

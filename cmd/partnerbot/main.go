@@ -151,25 +151,39 @@ func (m *Main) Run(ctx context.Context) error {
 		Failed:    func(k store.MessageKind, reason string) { mets.Failed(string(k), reason) },
 		DigestRun: mets.DigestRun,
 	}
+	channel, err := resolveChannel(ctx, cfg, client)
+	if err != nil {
+		return err
+	}
 	rd := render.New(tr, dataset, cfg.TimeZone)
 	planner := &scheduler.Planner{Store: st, Renderer: rd, Data: dataset, Log: log, Now: m.Now,
-		ReminderBefore: cfg.ReminderBefore, Events: events}
-	b := bot.New(bot.Config{Store: st, Data: dataset, Client: client, Translator: tr, Renderer: rd, Logger: log, Now: m.Now,
+		ReminderBefore: cfg.ReminderBefore, Events: events, ChannelID: channel.ID}
+	bcfg := bot.Config{Store: st, Data: dataset, Client: client, Translator: tr, Renderer: rd, Logger: log, Now: m.Now,
 		Owners: cfg.AdminIDs, TimeZone: cfg.TimeZone, Announcer: planner, Preview: planner, Pacer: limiter,
-		Observer: mets, PublicURL: cfg.PublicURL, Inbound: cfg.Inbound})
+		Observer: mets, PublicURL: cfg.PublicURL, Inbound: cfg.Inbound, ChannelInfo: channel}
+	if channel.ID != 0 {
+		bcfg.Channel = planner
+		site.SetChannel(&web.ChannelCheck{Name: channel.Name, ID: channel.ID, Rights: client})
+	}
+	b := bot.New(bcfg)
 	if err := b.DeleteWebhook(ctx); err != nil {
 		return err
 	}
 	if err := b.SetCommands(ctx); err != nil {
 		log.Warn("command menu not set", "err", err)
 	}
+	if missing, err := b.CheckChannel(ctx); err != nil {
+		log.Warn("channel rights not checked", "channel", cfg.Channel, "err", err)
+	} else if len(missing) > 0 {
+		log.Warn("the bot lacks rights in the channel; its posts wait until they are granted", "channel", cfg.Channel, "missing", missing)
+	}
 	log.Info("partnerbot started", "bot", client.Username(), "home", dataset.Home.Slug,
 		"partners", len(dataset.Partners), "replica", cfg.ReplicaID)
 
-	poller := &telegram.Poller{Client: client, Handle: b.Handle, Log: log, Timeout: cfg.PollTimeout,
+	poller := &telegram.Poller{Client: client, Handle: b.Handle, Log: log, Timeout: cfg.PollTimeout, AlbumWait: cfg.AlbumWait,
 		BackoffMin: cfg.BackoffMin, BackoffMax: cfg.BackoffMax, Remember: b.RememberHandled, GivenUp: mets.UpdateGivenUp}
 	workers := &scheduler.Workers{Store: st, Sender: client, Limiter: limiter, Log: log, Now: m.Now, Events: events,
-		Consumer: cfg.ReplicaID, BackoffMin: cfg.RetryMin, ClaimIdle: cfg.ClaimIdle}
+		Consumer: cfg.ReplicaID, BackoffMin: cfg.RetryMin, ClaimIdle: cfg.ClaimIdle, Renderer: rd, ChannelLang: cfg.ChannelLang}
 	crons := &scheduler.Cron{Planner: planner, Log: log, Loc: cfg.TimeZone,
 		DailySpec: cfg.DigestSpec, WeeklySpec: cfg.WeeklyDigestSpec}
 	lead := func(name string) *scheduler.Leader {
@@ -228,6 +242,8 @@ var (
 	_ scheduler.Renderer  = (*render.Renderer)(nil)
 	_ bot.Announcer       = (*scheduler.Planner)(nil)
 	_ bot.DigestPreviewer = (*scheduler.Planner)(nil)
+	_ bot.Channel         = (*scheduler.Planner)(nil)
+	_ bot.ChannelRights   = (*telegram.Client)(nil)
 	_ bot.Pacer           = (*pacing.Limiter)(nil)
 	_ scheduler.Limiter   = (*pacing.Limiter)(nil)
 	_ telegram.Updates    = (*telegram.Client)(nil)

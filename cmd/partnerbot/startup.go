@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/partnerbot/partnerbot/bot"
 	"github.com/partnerbot/partnerbot/bot/telegram"
 	"github.com/redis/go-redis/v9"
 )
@@ -83,4 +84,18 @@ type redisLogger struct{ log *slog.Logger }
 
 func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), "source", "go-redis")
+}
+
+// resolveChannel finds the city's channel (CHANNEL_ID) by its id; a
+// channel Telegram does not know stops the start, since posts would wait
+// for it for ever.
+func resolveChannel(ctx context.Context, cfg Config, client *telegram.Client) (bot.ChannelInfo, error) {
+	if cfg.Channel == "" {
+		return bot.ChannelInfo{}, nil
+	}
+	id, err := client.ResolveChat(ctx, cfg.Channel)
+	if err != nil {
+		return bot.ChannelInfo{}, fmt.Errorf("CHANNEL_ID %s: %w", cfg.Channel, err)
+	}
+	return bot.ChannelInfo{Name: cfg.Channel, ID: id, Rights: client}, nil
 }

@@ -68,6 +68,9 @@ func (s *Server) CreateTopic(chatID int64, name string) int {
 }
 
 func (s *Server) newTopicLocked(chatID int64, name string, icon int) int {
+	// Id 1 is the General topic's (a forum's first service message); a
+	// new topic's id is that of the message that created it, after it.
+	s.nextMsgID[chatID] = max(s.nextMsgID[chatID], generalTopicID)
 	id := s.nextMessageIDLocked(chatID)
 	if s.topics[chatID] == nil {
 		s.topics[chatID] = map[int]*forumTopic{}

@@ -30,11 +30,16 @@ const (
 	Permanent
 	// Transient: 5xx, timeouts, resets, non-JSON replies; retry later.
 	Transient
+	// ThreadGone: the forum topic was deleted; send to the general topic.
+	ThreadGone
+	// NoRights: the bot lacks an administrator right in the chat (a
+	// channel); waiting until someone grants it is all there is to do.
+	NoRights
 )
 
 // String names the outcome for logs and metrics labels.
 func (o Outcome) String() string {
-	return [...]string{"ok", "rate_limited", "gone", "migrated", "bad_markup", "permanent", "transient"}[o]
+	return [...]string{"ok", "rate_limited", "gone", "migrated", "bad_markup", "permanent", "transient", "thread_gone", "no_rights"}[o]
 }
 
 // Result is a classified send error.
@@ -66,6 +71,11 @@ func Classify(err error) Result {
 		return Result{Outcome: RateLimited, RetryAfter: d}
 	case e.MigrateToChatID != 0:
 		return Result{Outcome: Migrated, MigrateTo: e.MigrateToChatID}
+	case e.Code == 400 && strings.Contains(e.Message, "message thread not found"):
+		return Result{Outcome: ThreadGone}
+	case strings.Contains(e.Message, "need administrator rights") || strings.Contains(e.Message, "not enough rights") ||
+		strings.Contains(e.Message, "bot is not a member of the channel"):
+		return Result{Outcome: NoRights}
 	case e.Code == 403:
 		return Result{Outcome: Gone, Deactivated: strings.Contains(e.Message, "deactivated")}
 	case e.Code == 400 && strings.Contains(e.Message, "chat not found"):

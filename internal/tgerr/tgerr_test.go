@@ -28,6 +28,10 @@ func TestClassify(t *testing.T) {
 		{"markup", api(400, "Bad Request: can't parse entities: Unsupported start tag \"x\"", tgbotapi.ResponseParameters{}), Result{Outcome: BadMarkup}},
 		{"too long", api(400, "Bad Request: message is too long", tgbotapi.ResponseParameters{}), Result{Outcome: Permanent}},
 		{"bad gateway", api(502, "Bad Gateway", tgbotapi.ResponseParameters{}), Result{Outcome: Transient}},
+		{"topic deleted", api(400, "Bad Request: message thread not found", tgbotapi.ResponseParameters{}), Result{Outcome: ThreadGone}},
+		{"channel, not a member", api(403, "Forbidden: bot is not a member of the channel chat", tgbotapi.ResponseParameters{}), Result{Outcome: NoRights}},
+		{"channel, no right to post", api(400, "Bad Request: need administrator rights in the channel chat", tgbotapi.ResponseParameters{}), Result{Outcome: NoRights}},
+		{"no right to create a topic", api(400, "Bad Request: not enough rights to create a topic", tgbotapi.ResponseParameters{}), Result{Outcome: NoRights}},
 		{"network", errors.New("dial tcp: connection refused"), Result{Outcome: Transient}},
 	}
 	for _, tt := range tests {

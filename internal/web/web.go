@@ -41,10 +41,17 @@ type Server struct {
 	Log       *slog.Logger
 	Now       store.NowFunc
 
+	// channel is the city's channel (CHANNEL_ID), reported by /readyz;
+	// nil without one.
+	channel atomic.Pointer[ChannelCheck]
+
 	// st is set once storage is reachable; until then /readyz says so
 	// and the feeds answer 503.
 	st atomic.Pointer[Store]
 }
+
+// SetChannel makes /readyz report the bot's rights in the city's channel.
+func (s *Server) SetChannel(c *ChannelCheck) { s.channel.Store(c) }
 
 // SetStore makes the storage available to the handlers.
 func (s *Server) SetStore(st Store) { s.st.Store(&st) }
@@ -119,7 +126,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]string{"status": "not ready", "reason": reason})
 		return
 	}
-	_ = json.NewEncoder(w).Encode(map[string]string{"status": "ready"})
+	body := map[string]any{"status": "ready"}
+	if c := s.channel.Load(); c != nil {
+		body["channel"] = c.Status(ctx, s.Now())
+	}
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 // perCity serves /events/<city>.ics and /feed/<city>.atom; an unknown city
@@ -206,7 +217,8 @@ func (s *Server) atom(w http.ResponseWriter, r *http.Request, city string) {
 	}
 	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
 	err = feeds.WriteAtom(w, feeds.Feed{Title: title, ID: id, SelfURL: self, Posts: posts, Cities: s.Data, Lang: l,
-		Author: title, Updated: s.startOfDay(), Host: s.host()})
+		Author: title, Updated: s.startOfDay(), Host: s.host(),
+		MediaBase: strings.TrimRight(s.PublicURL, "/")})
 	if err != nil {
 		s.Log.Error("atom feed", "err", err)
 	}

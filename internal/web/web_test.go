@@ -2,6 +2,9 @@ package web
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -261,5 +264,56 @@ func TestServeLimitsHeadersAndShutsDown(t *testing.T) {
 	}
 	if _, err := http.Get(url + "/healthz"); err == nil {
 		t.Error("server still answers after shutdown")
+	}
+}
+
+type fakeRights struct {
+	missing []string
+	err     error
+	calls   int
+}
+
+func (f *fakeRights) MissingChannelRights(context.Context, int64) ([]string, error) {
+	f.calls++
+	return f.missing, f.err
+}
+
+// /readyz names what the bot lacks in the city's channel without turning
+// unready, never shows Telegram's error text, and asks Telegram at most
+// once per 30 seconds.
+func TestReadyzChannel(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	rights := &fakeRights{missing: []string{"post", "delete"}}
+	d, _ := data.Default()
+	s := &Server{Data: d, TelegramReached: func() bool { return true }, Now: func() time.Time { return now }}
+	s.SetStore(&fakeStore{})
+	s.SetChannel(&ChannelCheck{Name: "@city_partners", ID: -100123, Rights: rights})
+	body := func() (int, map[string]any) {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+		var out map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			t.Fatalf("readyz body %q: %v", rec.Body.String(), err)
+		}
+		return rec.Code, out
+	}
+	code, out := body()
+	ch, _ := out["channel"].(map[string]any)
+	if code != 200 || ch["ok"] != false || fmt.Sprint(ch["missing"]) != "[post delete]" || ch["channel"] != "@city_partners" {
+		t.Errorf("readyz with rights missing = %d %v", code, out)
+	}
+	rights.missing = nil
+	if _, out = body(); rights.calls != 1 {
+		t.Errorf("readyz asked Telegram %d times within 30 s, want once", rights.calls)
+	}
+	now = now.Add(31 * time.Second)
+	if _, out = body(); out["channel"].(map[string]any)["ok"] != true {
+		t.Errorf("readyz after the rights were granted = %v", out)
+	}
+	rights.err = errors.New("Post https://api.telegram.org/bot123:SECRET/getChatMember: timeout")
+	now = now.Add(31 * time.Second)
+	code, out = body()
+	if code != 200 || strings.Contains(fmt.Sprint(out), "SECRET") || out["channel"].(map[string]any)["error"] == nil {
+		t.Errorf("readyz when Telegram fails = %d %v", code, out)
 	}
 }

@@ -1,0 +1,150 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// The city's channel gets every published post once, through the outbox:
+// the message carries only the post's id, and the worker renders the post
+// as it is when it goes out, so an edit or a deletion made while the post
+// waited (for the bot's rights in the channel, say) is never lost or
+// undone.
+
+// channelTTL keeps the dedupe keys of channel messages as long as a cause
+// is remembered: a repeated publish, edit or delete finds them.
+const channelTTL = store.CauseTTL
+
+// ChannelPost queues the post for the channel, once per post.
+func (p *Planner) ChannelPost(ctx context.Context, post store.Post) error {
+	return p.channel(ctx, store.OutboxMessage{Kind: store.MsgChannel, PostID: post.ID,
+		Ref: fmt.Sprintf("channel:%d", post.ID)})
+}
+
+// ChannelEdit queues an official's edit of the post for the channel, once
+// per cause.
+func (p *Planner) ChannelEdit(ctx context.Context, post store.Post, cause string) error {
+	return p.channel(ctx, store.OutboxMessage{Kind: store.MsgChannelEdit, PostID: post.ID,
+		Ref: fmt.Sprintf("channel-edit:%d:%s", post.ID, cause)})
+}
+
+// ChannelDelete queues the removal of a deleted post's channel messages.
+func (p *Planner) ChannelDelete(ctx context.Context, post store.Post) error {
+	if post.Channel == nil {
+		return nil // never posted; the queued post finds it gone
+	}
+	return p.channel(ctx, store.OutboxMessage{Kind: store.MsgChannelDelete, PostID: post.ID,
+		Targets: slices.Clone(post.Channel.Messages), Ref: fmt.Sprintf("channel-delete:%d", post.ID)})
+}
+
+func (p *Planner) channel(ctx context.Context, m store.OutboxMessage) error {
+	p.defaults()
+	if p.ChannelID == 0 {
+		return nil
+	}
+	m.ChatID, m.Group, m.CreatedAt, m.Dedupe = p.ChannelID, true, p.Now(), m.Ref
+	if _, err := p.Store.EnqueueEach(ctx, channelTTL, m); err != nil {
+		return fmt.Errorf("planner: %s: %w", m.Ref, err)
+	}
+	return nil
+}
+
+// prepare turns a claimed message into the parts to send. Channel messages
+// are rendered now, from the post as it is; ok is false when the message
+// was settled here (its post is gone, or it went out already).
+func (w *Workers) prepare(ctx context.Context, log *slog.Logger, m *store.OutboxMessage) (parts []store.Part, post store.Post, ok bool) {
+	switch m.Kind {
+	case store.MsgChannel, store.MsgChannelEdit:
+	case store.MsgChannelDelete:
+		return make([]store.Part, len(m.Targets)), post, true
+	default:
+		return m.AllParts(), post, true
+	}
+	post, err := w.Store.Post(ctx, m.PostID)
+	switch {
+	case isNotFound(err):
+		log.Info("outbox: channel message for a deleted post dropped", "post_id", m.PostID)
+		w.settle(ctx, log, w.Store.Ack(ctx, m.ID))
+		return nil, post, false
+	case err != nil:
+		log.Warn("outbox: channel post not read; retried", "post_id", m.PostID, "err", err)
+		w.settle(ctx, log, w.Store.Retry(ctx, m.ID, *m, w.Now().Add(w.BackoffMin)))
+		return nil, post, false
+	}
+	parts = w.Renderer.ChannelParts(post, w.ChannelLang)
+	if m.Kind == store.MsgChannel {
+		if post.Channel != nil && m.Step == 0 {
+			w.settle(ctx, log, w.Store.Ack(ctx, m.ID)) // posted already
+			return nil, post, false
+		}
+		return parts, post, true
+	}
+	ref := post.Channel
+	if ref == nil {
+		// Not posted yet: the post goes out in its edited form.
+		w.settle(ctx, log, w.Store.Ack(ctx, m.ID))
+		return nil, post, false
+	}
+	last := parts[len(parts)-1]
+	if !slices.Equal(ref.Photos, uniqueIDs(post)) || ref.Caption != (len(last.Photos) == 1) {
+		w.repost(ctx, log, *m, post)
+		return nil, post, false
+	}
+	m.Targets, m.Caption = []int{ref.TextID}, ref.Caption
+	last.Photos = nil
+	return []store.Part{last}, post, true
+}
+
+// repost replaces a channel post whose photos (or layout) changed: the old
+// messages are deleted and the post goes out anew.
+func (w *Workers) repost(ctx context.Context, log *slog.Logger, m store.OutboxMessage, post store.Post) {
+	if err := w.Store.SetChannelRef(ctx, post.ID, nil); err != nil {
+		log.Warn("outbox: channel repost not started; retried", "err", err)
+		w.settle(ctx, log, w.Store.Retry(ctx, m.ID, m, w.Now().Add(w.BackoffMin)))
+		return
+	}
+	del := store.OutboxMessage{Kind: store.MsgChannelDelete, ChatID: m.ChatID, Group: true, PostID: post.ID,
+		Targets: post.Channel.Messages, CreatedAt: w.Now(), Ref: m.Ref + ":delete", Dedupe: m.Ref + ":delete"}
+	again := store.OutboxMessage{Kind: store.MsgChannel, ChatID: m.ChatID, Group: true, PostID: post.ID,
+		CreatedAt: w.Now(), Ref: m.Ref + ":post", Dedupe: m.Ref + ":post"}
+	if _, err := w.Store.EnqueueEach(ctx, channelTTL, del, again); err != nil {
+		log.Warn("outbox: channel repost not queued; retried", "err", err)
+		w.settle(ctx, log, w.Store.Retry(ctx, m.ID, m, w.Now().Add(w.BackoffMin)))
+		return
+	}
+	log.Info("outbox: channel post replaced: its photos changed", "post_id", post.ID)
+	w.settle(ctx, log, w.Store.Ack(ctx, m.ID))
+}
+
+// finish records where a channel post went, once all its parts are out.
+func (w *Workers) finish(ctx context.Context, log *slog.Logger, m store.OutboxMessage, parts []store.Part, post store.Post) {
+	if m.Kind != store.MsgChannel || len(m.Targets) == 0 {
+		return
+	}
+	ref := &store.ChannelRef{Chat: strconv.FormatInt(m.ChatID, 10), Messages: m.Targets,
+		TextID: m.Targets[len(m.Targets)-1], Caption: len(parts[len(parts)-1].Photos) == 1, Photos: uniqueIDs(post)}
+	err := w.Store.SetChannelRef(ctx, post.ID, ref)
+	if isNotFound(err) {
+		// Deleted while it was being posted: take it down again.
+		del := store.OutboxMessage{Kind: store.MsgChannelDelete, ChatID: m.ChatID, Group: true, PostID: post.ID,
+			Targets: m.Targets, CreatedAt: time.Now(), Ref: m.Ref + ":late-delete", Dedupe: m.Ref + ":late-delete"}
+		_, err = w.Store.EnqueueEach(ctx, channelTTL, del)
+	}
+	if err != nil {
+		log.Error("outbox: channel post not recorded; edits will not reach it", "post_id", post.ID, "err", err)
+	}
+}
+
+func uniqueIDs(p store.Post) []string {
+	out := make([]string, len(p.Photos))
+	for i, ph := range p.Photos {
+		out[i] = ph.UniqueID
+	}
+	return out
+}
