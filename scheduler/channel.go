@@ -69,6 +69,18 @@ func (w *Workers) prepare(ctx context.Context, log *slog.Logger, m *store.Outbox
 	post, err := w.Store.Post(ctx, m.PostID)
 	switch {
 	case isNotFound(err):
+		if m.Kind == store.MsgChannel && len(m.Targets) > 0 {
+			// Deleted after part of it went out (its text waited for a
+			// retry): the post was never recorded as in the channel, so
+			// only this message knows those parts to take them down.
+			del := store.OutboxMessage{Kind: store.MsgChannelDelete, ChatID: m.ChatID, Group: true, PostID: m.PostID,
+				Targets: m.Targets, CreatedAt: w.Now(), Ref: m.Ref + ":late-delete", Dedupe: m.Ref + ":late-delete"}
+			if _, err := w.Store.EnqueueEach(ctx, channelTTL, del); err != nil {
+				log.Warn("outbox: parts of a deleted post not taken down; retried", "post_id", m.PostID, "err", err)
+				w.settle(ctx, log, w.Store.Retry(ctx, m.ID, *m, w.Now().Add(w.BackoffMin)))
+				return nil, post, false
+			}
+		}
 		log.Info("outbox: channel message for a deleted post dropped", "post_id", m.PostID)
 		w.settle(ctx, log, w.Store.Ack(ctx, m.ID))
 		return nil, post, false
@@ -82,6 +94,20 @@ func (w *Workers) prepare(ctx context.Context, log *slog.Logger, m *store.Outbox
 		if post.Channel != nil && m.Step == 0 {
 			w.settle(ctx, log, w.Store.Ack(ctx, m.ID)) // posted already
 			return nil, post, false
+		}
+		if m.Step > 0 && len(m.Parts) > 0 && !sentAsRendered(m.Parts, parts, m.Step) {
+			// Edited, while its text waited for a retry, so that what went
+			// out no longer fits (other photos, the text now a caption):
+			// that is taken down and the post goes out anew.
+			key := fmt.Sprintf("%s:restart:%v", m.Ref, m.Targets)
+			del := store.OutboxMessage{Kind: store.MsgChannelDelete, ChatID: m.ChatID, Group: true, PostID: m.PostID,
+				Targets: m.Targets, CreatedAt: w.Now(), Ref: key, Dedupe: key}
+			if _, err := w.Store.EnqueueEach(ctx, channelTTL, del); err != nil {
+				log.Warn("outbox: channel post not restarted; retried", "post_id", m.PostID, "err", err)
+				w.settle(ctx, log, w.Store.Retry(ctx, m.ID, *m, w.Now().Add(w.BackoffMin)))
+				return nil, post, false
+			}
+			m.Step, m.Targets = 0, nil
 		}
 		return parts, post, true
 	}
@@ -139,6 +165,20 @@ func (w *Workers) finish(ctx context.Context, log *slog.Logger, m store.OutboxMe
 	if err != nil {
 		log.Error("outbox: channel post not recorded; edits will not reach it", "post_id", post.ID, "err", err)
 	}
+}
+
+// sentAsRendered reports whether the first n parts that went out are
+// still what the post renders to.
+func sentAsRendered(sent, now []store.Part, n int) bool {
+	if len(sent) < n || len(now) < n {
+		return false
+	}
+	for i := range n {
+		if !slices.Equal(sent[i].Photos, now[i].Photos) || sent[i].Text != now[i].Text {
+			return false
+		}
+	}
+	return true
 }
 
 func uniqueIDs(p store.Post) []string {

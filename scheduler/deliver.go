@@ -30,6 +30,9 @@ func (w *Workers) deliver(ctx, sctx context.Context, m store.OutboxMessage, hand
 	if !ok {
 		return
 	}
+	if m.Kind == store.MsgChannel {
+		m.Parts = parts // kept with a retry, for prepare to compare
+	}
 	for paced := true; m.Step < len(parts); paced = false {
 		if !paced && !w.pace(ctx, sctx, log, m, handBack) {
 			return
