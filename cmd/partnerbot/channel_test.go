@@ -80,10 +80,10 @@ func TestChannelPostEditDelete(t *testing.T) {
 		t.Fatalf("the channel got %q without the right to post", plains(channelMessages(e)))
 	}
 	e.tg.SetChannelRights(channelID, telegramtest.ChannelRights{Member: true, CanPostMessages: true, CanEditMessages: true, CanDeleteMessages: true})
-	msgs := waitChannel(t, e, "has the post", func(m []telegramtest.Message) bool { return len(m) > 0 })
+	waitChannel(t, e, "has the post", func(m []telegramtest.Message) bool { return len(m) > 0 })
 	// Let a doubled send show itself before counting.
 	e.waitOutboxEmpty()
-	msgs = channelMessages(e)
+	msgs := channelMessages(e)
 	if len(msgs) != 1 || msgs[0].Media != "photo" {
 		t.Fatalf("channel: %q, want one photo with the post as its caption", plains(msgs))
 	}
@@ -98,7 +98,7 @@ func TestChannelPostEditDelete(t *testing.T) {
 
 	// Edit the German text: the caption is edited in place.
 	_, got = o.tap(lastWith(t, o.say(fmt.Sprintf("/edit %d", post)), "Delegation"), "Edit a field")
-	_, got = o.tap(got[0], "Translation: German")
+	o.tap(got[0], "Translation: German")
 	got = o.say("Die Delegation traf den Bürgermeister und den Rat.")
 	_, _ = o.tap(lastWith(t, got, "Delegation in Venlo"), "Publish")
 	waitChannel(t, e, "caption edited", func(m []telegramtest.Message) bool {
@@ -107,7 +107,7 @@ func TestChannelPostEditDelete(t *testing.T) {
 
 	// New photos: the message is replaced by an album and the text.
 	_, got = o.tap(lastWith(t, o.say(fmt.Sprintf("/edit %d", post)), "Delegation"), "Edit a field")
-	_, got = o.tap(got[0], "Photos")
+	o.tap(got[0], "Photos")
 	got = o.sendAlbum("", 2)
 	_, got = o.tap(got[len(got)-1], "Done")
 	o.tap(lastWith(t, got, "Delegation in Venlo"), "Publish")
