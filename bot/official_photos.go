@@ -23,29 +23,16 @@ func (b *Bot) promptPhotos(ctx context.Context, r *Request, d store.Draft, cance
 	return b.reply(ctx, r, text, keyboard(row, cancel))
 }
 
-// wizardMedia takes photos (or refuses another kind of file) sent to an
-// official's wizard; handled is false when there is no wizard.
-func (b *Bot) wizardMedia(ctx context.Context, r *Request) (handled bool, err error) {
-	d, err := b.store.Draft(ctx, r.UserID)
-	if isNotFound(err) {
-		return false, nil
-	}
-	if err != nil {
-		return true, err
-	}
-	if ok, err := b.allowed(ctx, r, Editor); !ok || err != nil {
-		return true, err
-	}
-	if d.LastUpdate == r.UpdateID {
-		return true, b.prompt(ctx, r, d) // these photos were taken already
-	}
+// takePhotos takes photos (or refuses another kind of file) sent to an
+// official's wizard.
+func (b *Bot) takePhotos(ctx context.Context, r *Request, d store.Draft) error {
 	if d.Step != stepPhotos {
-		return true, b.reply(ctx, r, b.tr.T(r.Lang, "wizard_no_photos_now"), nil)
+		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_no_photos_now"), nil)
 	}
 	if ferr := b.addPhotos(&d.Post, r); ferr != nil {
-		return true, b.replyFormError(ctx, r, ferr, "")
+		return b.replyFormError(ctx, r, ferr, "")
 	}
-	return true, b.advance(ctx, r, d)
+	return b.advance(ctx, r, d)
 }
 
 // addPhotos adds the request's photos to a post, each once, refusing a

@@ -152,9 +152,10 @@ func (b *Bot) sendPreview(ctx context.Context, r *Request, d store.Draft) error 
 	return nil
 }
 
-// wizardText feeds a typed answer to the official's wizard; handled is
-// false when there is no wizard (the text is then ordinary chatter).
-func (b *Bot) wizardText(ctx context.Context, r *Request) (handled bool, err error) {
+// answerWizard feeds a message to the official's wizard through take;
+// handled is false when there is no wizard (the message is then ordinary
+// chatter or a form).
+func (b *Bot) answerWizard(ctx context.Context, r *Request, take func(context.Context, *Request, store.Draft) error) (handled bool, err error) {
 	d, err := b.store.Draft(ctx, r.UserID)
 	if isNotFound(err) {
 		return false, nil
@@ -169,6 +170,11 @@ func (b *Bot) wizardText(ctx context.Context, r *Request) (handled bool, err err
 	if d.LastUpdate == r.UpdateID {
 		return true, b.prompt(ctx, r, d) // this answer was taken already
 	}
+	return true, take(ctx, r, d)
+}
+
+// takeText takes a typed answer at the draft's step.
+func (b *Bot) takeText(ctx context.Context, r *Request, d store.Draft) error {
 	text := strings.TrimSpace(r.Text)
 	p := &d.Post
 	loc := b.rd.Location(p.City)
@@ -213,12 +219,12 @@ func (b *Bot) wizardText(ctx context.Context, r *Request) (handled bool, err err
 		ferr = b.takeTranslation(&d, r)
 	default:
 		// Buttons are expected at this step, not text.
-		return true, b.reply(ctx, r, b.tr.T(r.Lang, "wizard_use_buttons"), nil)
+		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_use_buttons"), nil)
 	}
 	if ferr != nil {
-		return true, b.replyFormError(ctx, r, ferr, "")
+		return b.replyFormError(ctx, r, ferr, "")
 	}
-	return true, b.advance(ctx, r, b.stepDone(d))
+	return b.advance(ctx, r, b.stepDone(d))
 }
 
 // stepDone moves the draft on: to the next step, or back to the preview

@@ -102,11 +102,11 @@ func (b *Bot) dispatch(ctx context.Context, r *Request) error {
 		return b.handleInline(ctx, r)
 	case KindText, KindOther:
 		if r.Private() && (len(r.Photos) > 0 || r.Attachment) {
-			if handled, err := b.wizardMedia(ctx, r); handled || err != nil {
+			if handled, err := b.answerWizard(ctx, r, b.takePhotos); handled || err != nil {
 				return err
 			}
 		} else if r.Kind == KindText && r.Private() {
-			if handled, err := b.wizardText(ctx, r); handled || err != nil {
+			if handled, err := b.answerWizard(ctx, r, b.takeText); handled || err != nil {
 				return err
 			}
 		}
