@@ -1,0 +1,314 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/partnerbot/partnerbot/store"
+)
+
+// testRetention pins down what retention and /mydata read: when a chat
+// became inactive, the inactive chats a page at a time, an official's own
+// audit entries, and pruning the oldest audit entries.
+func testRetention(t *testing.T, newStore func(t *testing.T) store.Store) {
+	t.Run("InactiveSince", func(t *testing.T) {
+		s := newStore(t)
+		ctx := t.Context()
+		saveSub(t, s, store.NewSubscriber(9, "private", store.LangUK, t0))
+		off := t0.Add(time.Hour)
+		steps := []struct {
+			active    bool
+			at        time.Time
+			wantSince time.Time
+		}{
+			{false, off, off},
+			{false, off.Add(time.Hour), off}, // found gone again: the first moment stays
+			{true, off.Add(2 * time.Hour), time.Time{}},
+			{false, off.Add(3 * time.Hour), off.Add(3 * time.Hour)},
+		}
+		for i, st := range steps {
+			if err := s.SetActive(ctx, 9, st.active, st.at); err != nil {
+				t.Fatalf("step %d: SetActive(9, %t) = %v", i, st.active, err)
+			}
+			got := getSub(t, s, 9)
+			if got.Active != st.active || !got.InactiveSince.Equal(st.wantSince) || !got.UpdatedAt.Equal(st.at) {
+				t.Errorf("step %d: Active %t InactiveSince %v UpdatedAt %v; want %t %v %v",
+					i, got.Active, got.InactiveSince, got.UpdatedAt, st.active, st.wantSince, st.at)
+			}
+		}
+	})
+
+	t.Run("InactiveSubscribersAfter", func(t *testing.T) {
+		s := newStore(t)
+		ctx := t.Context()
+		before := t0.Add(5 * time.Hour)
+		subs := map[int64]store.Subscriber{}
+		add := func(id int64, chatType string) {
+			sub := store.NewSubscriber(id, chatType, store.LangNL, t0)
+			sub.Cities = []string{"lyon"}
+			saveSub(t, s, sub)
+		}
+		deactivate := func(id int64, at time.Time) {
+			if err := s.SetActive(ctx, id, false, at); err != nil {
+				t.Fatalf("SetActive(%d, false) = %v", id, err)
+			}
+		}
+		for _, id := range []int64{-1001234567890, -5, 3, 4, 8, 10, 11, 12} {
+			typ := "private"
+			if id < 0 {
+				typ = "supergroup"
+			}
+			add(id, typ)
+		}
+		deactivate(-1001234567890, t0)
+		deactivate(-5, t0.Add(2*time.Hour))
+		deactivate(4, t0.Add(time.Hour))
+		deactivate(8, before.Add(time.Hour)) // not long enough
+		deactivate(12, before)               // exactly at the cutoff: kept
+		deactivate(10, t0)
+		if _, err := s.DeleteSubscriber(ctx, 10); err != nil { // gone already
+			t.Fatal(err)
+		}
+		deactivate(11, t0)
+		if err := s.SetActive(ctx, 11, true, t0.Add(time.Hour)); err != nil { // came back
+			t.Fatal(err)
+		}
+		// A record written before InactiveSince existed: its last change
+		// counts.
+		legacy := store.NewSubscriber(7, "private", store.LangNL, t0.Add(3*time.Hour))
+		legacy.Active = false
+		saveSub(t, s, legacy)
+		for _, id := range []int64{-1001234567890, -5, 4, 7} {
+			subs[id] = getSub(t, s, id)
+		}
+
+		page := func(after int64, limit int) []int64 {
+			t.Helper()
+			got, err := s.InactiveSubscribersAfter(ctx, before, after, limit)
+			if err != nil {
+				t.Fatalf("InactiveSubscribersAfter(%d, %d) = %v", after, limit, err)
+			}
+			out := make([]int64, len(got))
+			for i, sub := range got {
+				out[i] = sub.ChatID
+				if !equalSub(sub, subs[sub.ChatID]) {
+					t.Errorf("InactiveSubscribersAfter: record\n %+v\nwant\n %+v", sub, subs[sub.ChatID])
+				}
+			}
+			return out
+		}
+		want := []int64{-1001234567890, -5, 4, 7}
+		for _, limit := range []int{1, 2, 3, 100} {
+			var all []int64
+			after := int64(math.MinInt64)
+			for range 100 {
+				p := page(after, limit)
+				if len(p) > limit {
+					t.Fatalf("page of %d, limit %d", len(p), limit)
+				}
+				if len(p) == 0 {
+					break
+				}
+				all = append(all, p...)
+				after = p[len(p)-1]
+			}
+			if !slices.Equal(all, want) {
+				t.Errorf("pages of %d = %v, want %v", limit, all, want)
+			}
+		}
+		if got := page(0, 10); !slices.Equal(got, []int64{4, 7}) {
+			t.Errorf("InactiveSubscribersAfter(after 0) = %v, want [4 7]", got)
+		}
+		if got := page(math.MinInt64, 0); len(got) != 0 {
+			t.Errorf("InactiveSubscribersAfter(limit 0) = %v, want none", got)
+		}
+		if got := page(math.MaxInt64, 10); len(got) != 0 {
+			t.Errorf("InactiveSubscribersAfter(after MaxInt64) = %v, want none", got)
+		}
+		// Deleting what a page returned (as retention does) leaves the rest.
+		if _, err := s.DeleteSubscriber(ctx, -5); err != nil {
+			t.Fatal(err)
+		}
+		// Back through SaveSubscriber (a migrated group, /start): no
+		// longer listed.
+		back := subs[4]
+		back.Active, back.InactiveSince = true, time.Time{}
+		saveSub(t, s, back)
+		if got := page(math.MinInt64, 10); !slices.Equal(got, []int64{-1001234567890, 7}) {
+			t.Errorf("after deleting -5 and reactivating 4: %v, want [-1001234567890 7]", got)
+		}
+		// Nothing inactive is listed while active, and active chats are
+		// not what this lists.
+		if got, err := s.InactiveSubscribersAfter(ctx, before.Add(24*time.Hour), math.MinInt64, 100); err != nil || len(got) != 4 {
+			t.Errorf("with a later cutoff: %v, %v; want -1001234567890, 7, 8, 12", ids(got), err)
+		}
+	})
+
+	t.Run("UserAudit", func(t *testing.T) {
+		s := newStore(t)
+		ctx := t.Context()
+		var mine []store.AuditEntry
+		for i := range 7 {
+			e := store.AuditEntry{PostID: int64(i%3 + 1), UserID: 10 + int64(i%2), At: t0.Add(time.Duration(i) * time.Minute), Action: "created"}
+			if err := s.AppendAudit(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+			if e.UserID == 10 {
+				mine = append([]store.AuditEntry{e}, mine...) // newest first
+			}
+		}
+		for _, tc := range []struct {
+			user  int64
+			limit int
+			want  []store.AuditEntry
+		}{
+			{10, 10, mine},
+			{10, 2, mine[:2]},
+			{10, 0, nil},
+			{99, 10, nil},
+		} {
+			got, err := s.UserAudit(ctx, tc.user, tc.limit)
+			if err != nil {
+				t.Fatalf("UserAudit(%d, %d) = %v", tc.user, tc.limit, err)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("UserAudit(%d, %d) = %d entries %+v, want %d", tc.user, tc.limit, len(got), got, len(tc.want))
+			}
+			for i := range got {
+				if !equalAudit(got[i], tc.want[i]) {
+					t.Errorf("UserAudit(%d, %d)[%d] = %+v, want %+v", tc.user, tc.limit, i, got[i], tc.want[i])
+				}
+			}
+		}
+	})
+
+	t.Run("PruneAudit", func(t *testing.T) {
+		s := newStore(t)
+		ctx := t.Context()
+		// Ten entries a day apart, on three posts and none (PostID 0).
+		var entries []store.AuditEntry
+		for i := range 10 {
+			e := store.AuditEntry{PostID: int64(i % 4), UserID: 10, At: t0.Add(time.Duration(i) * 24 * time.Hour), Action: fmt.Sprintf("a%d", i)}
+			entries = append(entries, e)
+			if err := s.AppendAudit(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		actions := func(log []store.AuditEntry) []string {
+			var out []string
+			for _, e := range log {
+				out = append(out, e.Action)
+			}
+			return out
+		}
+		cutoff := t0.Add(6 * 24 * time.Hour) // entries 0..5 are older
+		if n, err := s.PruneAudit(ctx, cutoff, 0); err != nil || n != 0 {
+			t.Errorf("PruneAudit(limit 0) = %d, %v; want 0", n, err)
+		}
+		var pruned []int
+		for range 10 {
+			n, err := s.PruneAudit(ctx, cutoff, 4)
+			if err != nil {
+				t.Fatalf("PruneAudit = %v", err)
+			}
+			pruned = append(pruned, n)
+			if n < 4 {
+				break
+			}
+		}
+		if !slices.Equal(pruned, []int{4, 2}) {
+			t.Errorf("PruneAudit in pages of 4 pruned %v, want [4 2]", pruned)
+		}
+		if got := actions(auditLog(t, s, 0, 100)); !slices.Equal(got, []string{"a9", "a8", "a7", "a6"}) {
+			t.Errorf("log of all posts after pruning = %v, want a9 a8 a7 a6", got)
+		}
+		for post, want := range map[int64][]string{1: {"a9"}, 2: {"a6"}, 3: {"a7"}, 0: nil} {
+			if post == 0 {
+				continue
+			}
+			if got := actions(auditLog(t, s, post, 100)); !slices.Equal(got, want) {
+				t.Errorf("log of post %d after pruning = %v, want %v", post, got, want)
+			}
+		}
+		if n, err := s.PruneAudit(ctx, cutoff, 100); err != nil || n != 0 {
+			t.Errorf("PruneAudit again = %d, %v; want 0 (nothing older left)", n, err)
+		}
+		// New entries still go in, and post logs still read.
+		e := store.AuditEntry{PostID: 2, UserID: 11, At: t0.Add(20 * 24 * time.Hour), Action: "new"}
+		if err := s.AppendAudit(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		if got := actions(auditLog(t, s, 2, 10)); !slices.Equal(got, []string{"new", "a6"}) {
+			t.Errorf("log of post 2 after a new entry = %v", got)
+		}
+		// Everything older than far in the future goes, posts' logs too.
+		if n, err := s.PruneAudit(ctx, t0.Add(365*24*time.Hour), 100); err != nil || n != 5 {
+			t.Errorf("PruneAudit(all) = %d, %v; want 5", n, err)
+		}
+		for _, post := range []int64{0, 1, 2, 3} {
+			if got := auditLog(t, s, post, 100); len(got) != 0 {
+				t.Errorf("log of post %d after pruning everything = %v", post, actions(got))
+			}
+		}
+	})
+
+	t.Run("ForgetAndCollect", func(t *testing.T) {
+		// The rule of store.Forget over a real backend: the export lists
+		// what /stop deletes, and after it nothing personal is left.
+		s := newStore(t)
+		ctx := t.Context()
+		sub := store.NewSubscriber(21, "private", store.LangDE, t0)
+		sub.Cities = []string{"lyon"}
+		saveSub(t, s, sub)
+		saveSub(t, s, store.NewSubscriber(22, "private", store.LangEN, t0))
+		saveUser(t, s, store.User{ID: 21, Username: "anna", SeenAt: t0})
+		saveDraft(t, s, store.Draft{ID: "w1", UserID: 21, ChatID: 21, Step: "title"}, time.Hour)
+		saveOfficial(t, s, store.Official{UserID: 21, Role: store.RoleEditor, GrantedBy: 1, GrantedAt: t0})
+		if err := s.AppendAudit(ctx, store.AuditEntry{PostID: 5, UserID: 21, At: t0, Action: "created"}); err != nil {
+			t.Fatal(err)
+		}
+		who := store.Person{ChatID: 21, UserID: 21}
+		d, err := store.CollectChatData(ctx, s, who, "", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Subscriber == nil || d.User == nil || d.Draft == nil || d.Grant == nil || d.Role != store.RoleEditor || len(d.Audit) != 1 {
+			t.Fatalf("CollectChatData = %+v, want every record", d)
+		}
+		gone, err := store.Forget(ctx, s, who)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !equalSub(*gone.Subscriber, *d.Subscriber) || gone.User == nil || gone.Draft == nil {
+			t.Errorf("Forget returned %+v, want what was collected", gone)
+		}
+		after, err := store.CollectChatData(ctx, s, who, "", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.Personal() || after.Grant == nil || len(after.Audit) != 1 {
+			t.Errorf("after Forget: %+v; want only the office's records", after)
+		}
+		if _, err := s.Subscriber(ctx, 22); err != nil {
+			t.Errorf("another chat's record after Forget: %v", err)
+		}
+		if _, err := store.Forget(ctx, s, who); err != nil {
+			t.Errorf("Forget again = %v, want nil", err)
+		}
+		if _, err := s.User(ctx, 21); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("User(21) after Forget = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func ids(subs []store.Subscriber) []int64 {
+	out := make([]int64, len(subs))
+	for i, s := range subs {
+		out[i] = s.ChatID
+	}
+	return out
+}
