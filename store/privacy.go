@@ -118,18 +118,59 @@ func Forget(ctx context.Context, st PersonalData, who Person) (ChatData, error) 
 	if err != nil {
 		return d, err
 	}
-	if who.UserID != 0 {
-		if err := st.DeleteUser(ctx, who.UserID); err != nil {
-			return d, fmt.Errorf("forget %d: user: %w", who.ChatID, err)
-		}
-		if err := st.DeleteDraft(ctx, who.UserID); err != nil {
-			return d, fmt.Errorf("forget %d: draft: %w", who.ChatID, err)
-		}
+	if err := forgetPerson(ctx, st, who); err != nil {
+		return d, err
 	}
 	if _, err := st.DeleteSubscriber(ctx, who.ChatID); err != nil && !errors.Is(err, ErrNotFound) {
 		return d, fmt.Errorf("forget %d: subscriber: %w", who.ChatID, err)
 	}
 	return d, nil
+}
+
+// ExpiredData is what ForgetExpired needs: Forget's records, and the
+// deletion of a chat record only while it is expired.
+type ExpiredData interface {
+	PersonalData
+	DeleteExpiredSubscriber(ctx context.Context, chatID int64, cutoff time.Time) (bool, error)
+}
+
+// ForgetExpired deletes what Forget deletes for a chat retention found
+// expired (Subscriber.Expired(cutoff)), unless the chat came back
+// meanwhile: the record is checked again first, and deleted last and only
+// while still expired, so a crash in between leaves it for the next run to
+// finish. It reports whether the chat was deleted.
+func ForgetExpired(ctx context.Context, st ExpiredData, chatID int64, cutoff time.Time) (bool, error) {
+	s, err := st.Subscriber(ctx, chatID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("forget expired %d: %w", chatID, err)
+	case !s.Expired(cutoff):
+		return false, nil
+	}
+	if err := forgetPerson(ctx, st, PersonOf(s)); err != nil {
+		return false, err
+	}
+	deleted, err := st.DeleteExpiredSubscriber(ctx, chatID, cutoff)
+	if err != nil {
+		return false, fmt.Errorf("forget expired %d: subscriber: %w", chatID, err)
+	}
+	return deleted, nil
+}
+
+// forgetPerson deletes the records about the person of a private chat.
+func forgetPerson(ctx context.Context, st PersonalData, who Person) error {
+	if who.UserID == 0 {
+		return nil
+	}
+	if err := st.DeleteUser(ctx, who.UserID); err != nil {
+		return fmt.Errorf("forget %d: user: %w", who.ChatID, err)
+	}
+	if err := st.DeleteDraft(ctx, who.UserID); err != nil {
+		return fmt.Errorf("forget %d: draft: %w", who.ChatID, err)
+	}
+	return nil
 }
 
 // collectPersonal reads the records Forget deletes.

@@ -152,6 +152,59 @@ func TestCollectAndForgetAgree(t *testing.T) {
 	}
 }
 
+func (m *memPersonal) DeleteExpiredSubscriber(_ context.Context, id int64, cutoff time.Time) (bool, error) {
+	s, ok := m.subs[id]
+	if m.fail != nil || !ok || !s.Expired(cutoff) {
+		return false, m.fail
+	}
+	delete(m.subs, id)
+	return true, nil
+}
+
+// Retention deletes what /stop deletes, and nothing of a chat that is not
+// (or no longer) expired.
+func TestForgetExpired(t *testing.T) {
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	cutoff := t0.Add(24 * time.Hour)
+	m := newMemPersonal()
+	gone := store.NewSubscriber(5, "private", store.LangDE, t0)
+	store.SetActivity(&gone, false, t0)
+	m.subs[5] = gone
+	group := store.NewSubscriber(-7, "group", store.LangUK, t0)
+	store.SetActivity(&group, false, t0)
+	m.subs[-7] = group
+	recent := store.NewSubscriber(6, "private", store.LangEN, t0)
+	store.SetActivity(&recent, false, cutoff.Add(time.Hour))
+	m.subs[6] = recent
+	m.subs[8] = store.NewSubscriber(8, "private", store.LangEN, t0) // active
+	for _, id := range []int64{5, 6, 8} {
+		m.users[id] = store.User{ID: id}
+		m.drafts[id] = store.Draft{UserID: id}
+	}
+	m.officials[5] = store.Official{UserID: 5, Role: store.RoleEditor}
+	for _, tc := range []struct {
+		id   int64
+		want bool
+	}{{5, true}, {-7, true}, {6, false}, {8, false}, {404, false}} {
+		got, err := store.ForgetExpired(context.Background(), m, tc.id, cutoff)
+		if err != nil || got != tc.want {
+			t.Errorf("ForgetExpired(%d) = %t, %v; want %t", tc.id, got, err, tc.want)
+		}
+	}
+	d, _ := store.CollectChatData(context.Background(), m, store.Person{ChatID: 5, UserID: 5}, "", t0)
+	if d.Personal() || d.Grant == nil {
+		t.Errorf("after retention, chat 5: %+v; want nothing personal, the grant kept", d)
+	}
+	for _, id := range []int64{6, 8} {
+		if _, ok := m.users[id]; !ok {
+			t.Errorf("user %d deleted although the chat is kept", id)
+		}
+		if _, ok := m.subs[id]; !ok {
+			t.Errorf("chat %d deleted", id)
+		}
+	}
+}
+
 func TestChatDataJSON(t *testing.T) {
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	sub := store.NewSubscriber(5, "private", store.LangDE, t0)

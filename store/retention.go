@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -105,6 +107,12 @@ type Retention interface {
 	// is not older (entries are appended in time order), so a caller
 	// repeats it until it deletes fewer than limit.
 	PruneAudit(ctx context.Context, before time.Time, limit int) (int, error)
+	// DeleteExpiredSubscriber deletes chatID's record, city memberships
+	// and digest cursor, like DeleteSubscriber, but only if the record is
+	// still Expired(cutoff) when it is deleted (in the same atomic step):
+	// a chat that came back meanwhile is kept. It reports whether it
+	// deleted; an unknown chat is no error.
+	DeleteExpiredSubscriber(ctx context.Context, chatID int64, cutoff time.Time) (deleted bool, err error)
 }
 
 // RetentionMemo is the memo (Memos) that holds the last RetentionRun, for
@@ -125,4 +133,22 @@ type RetentionRun struct {
 	// Chats counts inactive chats deleted, Audit audit entries pruned.
 	Chats int `json:"chats"`
 	Audit int `json:"audit"`
+}
+
+// LastRetention reads the last retention run recorded in memos; ok is false
+// when there is none (yet, or for a month).
+func LastRetention(ctx context.Context, memos interface {
+	Memo(ctx context.Context, key string) ([]byte, error)
+}) (run RetentionRun, ok bool, err error) {
+	raw, err := memos.Memo(ctx, RetentionMemo)
+	if errors.Is(err, ErrNotFound) {
+		return run, false, nil
+	}
+	if err != nil {
+		return run, false, fmt.Errorf("retention: last run: %w", err)
+	}
+	if err := json.Unmarshal(raw, &run); err != nil {
+		return run, false, fmt.Errorf("retention: last run: %w", err)
+	}
+	return run, true, nil
 }

@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -110,4 +111,24 @@ func (s *Store) PruneAudit(ctx context.Context, before time.Time, limit int) (in
 		return 0, err
 	}
 	return n, nil
+}
+
+// errKept aborts a deletion whose record is no longer expired.
+var errKept = errors.New("record kept")
+
+// DeleteExpiredSubscriber deletes chatID's record (and what
+// DeleteSubscriber deletes with it) in one write transaction, only while
+// it is still expired.
+func (s *Store) DeleteExpiredSubscriber(ctx context.Context, chatID int64, cutoff time.Time) (bool, error) {
+	op := fmt.Sprintf("delete expired subscriber %d", chatID)
+	_, err := s.updateSubscriber(ctx, op, chatID, func(old store.Subscriber, found bool) (*store.Subscriber, error) {
+		if !found || !old.Expired(cutoff) {
+			return nil, errKept
+		}
+		return nil, nil
+	})
+	if errors.Is(err, errKept) {
+		return false, nil
+	}
+	return err == nil, err
 }

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -187,4 +188,27 @@ func oldTail(ctx context.Context, c redis.Cmdable, list string, before time.Time
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// errKept aborts a deletion whose record is no longer expired.
+var errKept = errors.New("record kept")
+
+// DeleteExpiredSubscriber deletes chatID's record (and what
+// DeleteSubscriber deletes with it) in updateSubscriber's transaction,
+// which watches the record, only while it is still expired.
+func (s *Store) DeleteExpiredSubscriber(ctx context.Context, chatID int64, cutoff time.Time) (bool, error) {
+	op := fmt.Sprintf("delete expired subscriber %d", chatID)
+	_, err := s.updateSubscriber(ctx, chatID, func(old store.Subscriber, found bool) (*store.Subscriber, error) {
+		if !found || !old.Expired(cutoff) {
+			return nil, errKept
+		}
+		return nil, nil
+	})
+	if errors.Is(err, errKept) {
+		return false, nil
+	}
+	if err != nil {
+		return false, wrapErr(err, op)
+	}
+	return true, nil
 }

@@ -148,6 +148,47 @@ func testRetention(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("DeleteExpiredSubscriber", func(t *testing.T) {
+		s := newStore(t)
+		ctx := t.Context()
+		cutoff := t0.Add(24 * time.Hour)
+		for _, id := range []int64{1, 2, 3} {
+			sub := store.NewSubscriber(id, "private", store.LangEN, t0)
+			sub.Cities = []string{"lyon"}
+			saveSub(t, s, sub)
+		}
+		if err := s.SetActive(ctx, 1, false, t0); err != nil { // expired
+			t.Fatal(err)
+		}
+		if err := s.SetActive(ctx, 2, false, cutoff.Add(time.Hour)); err != nil { // not yet
+			t.Fatal(err)
+		}
+		once := store.Once{Key: "digest:x:1", TTL: time.Hour, CursorChat: 1, Cursor: t0}
+		if _, err := s.EnqueueOnce(ctx, once, msg(1, "digest")); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			id   int64
+			want bool
+		}{{2, false}, {3, false}, {404, false}, {1, true}, {1, false}} {
+			got, err := s.DeleteExpiredSubscriber(ctx, tc.id, cutoff)
+			if err != nil || got != tc.want {
+				t.Errorf("DeleteExpiredSubscriber(%d) = %t, %v; want %t", tc.id, got, err, tc.want)
+			}
+		}
+		if _, err := s.Subscriber(ctx, 1); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Subscriber(1) after deletion = %v, want ErrNotFound", err)
+		}
+		for _, id := range []int64{2, 3} {
+			getSub(t, s, id)
+		}
+		wantCursors(t, s, []int64{1}, map[int64]time.Time{})
+		wantSubs(t, s, "lyon", 3)
+		if got, err := s.InactiveSubscribersAfter(ctx, cutoff.Add(48*time.Hour), math.MinInt64, 10); err != nil || !slices.Equal(ids(got), []int64{2}) {
+			t.Errorf("inactive after deletion = %v, %v; want [2]", ids(got), err)
+		}
+	})
+
 	t.Run("UserAudit", func(t *testing.T) {
 		s := newStore(t)
 		ctx := t.Context()
