@@ -231,10 +231,8 @@ func testRetention(t *testing.T, newStore func(t *testing.T) store.Store) {
 		s := newStore(t)
 		ctx := t.Context()
 		// Ten entries a day apart, on three posts and none (PostID 0).
-		var entries []store.AuditEntry
 		for i := range 10 {
 			e := store.AuditEntry{PostID: int64(i % 4), UserID: 10, At: t0.Add(time.Duration(i) * 24 * time.Hour), Action: fmt.Sprintf("a%d", i)}
-			entries = append(entries, e)
 			if err := s.AppendAudit(ctx, e); err != nil {
 				t.Fatal(err)
 			}
