@@ -21,7 +21,7 @@ func (b *Bot) changeSub(ctx context.Context, r *Request, fn func(s *store.Subscr
 		return s, err
 	}
 	fn(&s)
-	s.Active, s.UpdatedAt = true, b.now()
+	store.SetActivity(&s, true, b.now())
 	if !r.Private() {
 		// A group subscribed from inside a forum topic gets its messages
 		// there; from the general topic (or a plain group), there.

@@ -79,6 +79,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("ChannelRef", func(t *testing.T) { testChannelRef(t, newStore) })
 	t.Run("Media", func(t *testing.T) { testMedia(t, newStore) })
 	t.Run("Retention", func(t *testing.T) { testRetention(t, newStore) })
+	t.Run("Privacy", func(t *testing.T) { testPrivacy(t, newStore) })
 	runDelivery(t, newStore)
 }
 
