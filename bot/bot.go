@@ -36,6 +36,8 @@ type Bot struct {
 	channel   Channel
 	chanInfo  ChannelInfo
 	inbound   *inbound
+	privacy   store.Text
+	retention store.RetentionPolicy
 
 	commands  map[string]route
 	callbacks map[string]callbackRoute
@@ -75,6 +77,12 @@ type Config struct {
 	// Inbound limits how fast one person or group may write to the bot;
 	// zero fields take DefaultInbound's.
 	Inbound InboundLimits
+	// Privacy is the privacy notice /privacy shows (PRIVACY_FILE); nil
+	// takes the dataset's, else the bot's own.
+	Privacy store.Text
+	// Retention is how long inactive chats and audit entries are kept, as
+	// /privacy and /stats state it; zero takes store.DefaultRetention.
+	Retention store.RetentionPolicy
 }
 
 // New returns a Bot ready to handle updates.
@@ -98,6 +106,13 @@ func New(cfg Config) *Bot {
 		b.log = slog.New(slog.DiscardHandler)
 	}
 	b.inbound = newInbound(cfg.Inbound)
+	b.privacy, b.retention = cfg.Privacy, cfg.Retention
+	if b.privacy == nil && b.data != nil {
+		b.privacy = b.data.Privacy
+	}
+	if b.retention == (store.RetentionPolicy{}) {
+		b.retention = store.DefaultRetention()
+	}
 	b.commands = make(map[string]route)
 	for _, rt := range b.routes() {
 		b.commands[rt.Command] = rt

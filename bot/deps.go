@@ -13,7 +13,8 @@ import (
 
 // Store is what the bot reads and writes: a chat's record, posts and
 // officials' changes to them, wizard drafts, officials and users, update
-// journals, and the figures of /stats. Both storage backends provide it.
+// journals, and the figures of /stats. It holds store.PersonalData, what
+// /mydata exports and /stop deletes. Both storage backends provide it.
 type Store interface {
 	store.ChatRecords
 	Post(ctx context.Context, id int64) (store.Post, error)
@@ -21,6 +22,7 @@ type Store interface {
 	UpcomingEvents(ctx context.Context, city string, from time.Time, limit int) ([]store.Post, error)
 	store.Publishing
 	AuditLog(ctx context.Context, postID int64, limit int) ([]store.AuditEntry, error)
+	UserAudit(ctx context.Context, userID int64, limit int) ([]store.AuditEntry, error)
 	store.Drafts
 	store.Memos
 	store.Officials

@@ -64,6 +64,11 @@ func (b *Bot) handleStats(ctx context.Context, r *Request) error {
 	}
 	lines = append(lines, b.tr.T(l, "stats_outbox", "Ready", ob.Ready, "Pending", ob.Pending, "Delayed", ob.Delayed,
 		"Dead", ob.Dead, "Oldest", ob.OldestAge.Round(time.Second).String()))
+	ret, err := b.retentionStatus(ctx, l)
+	if err != nil {
+		return err
+	}
+	lines = append(lines, ret)
 	if st := b.channelStatus(ctx, l); st != "" {
 		lines = append(lines, st)
 	}
@@ -71,6 +76,20 @@ func (b *Bot) handleStats(ctx context.Context, r *Request) error {
 		lines = append(lines, b.tr.T(l, "stats_topics_lost", "Count", s.TopicLost))
 	}
 	return b.reply(ctx, r, strings.Join(lines, "\n"), nil)
+}
+
+// retentionStatus states the retention periods and the last run.
+func (b *Bot) retentionStatus(ctx context.Context, l store.Lang) (string, error) {
+	line := b.tr.T(l, "stats_retention", "Days", b.retention.ChatDays, "AuditDays", b.retention.AuditDays)
+	last, ok, err := store.LastRetention(ctx, b.store)
+	switch {
+	case err != nil:
+		return "", err
+	case !ok:
+		return line + " " + b.tr.T(l, "stats_retention_never"), nil
+	}
+	return line + " " + b.tr.T(l, "stats_retention_last", "Time", last.FinishedAt.In(b.tz).Format(render.DateTimeLayout),
+		"Chats", last.Chats, "Audit", last.Audit), nil
 }
 
 // handleDigestPreview shows the official the digest they would get now:

@@ -34,6 +34,13 @@ func (b *Bot) reply(_ context.Context, r *Request, text string, kb *tgbotapi.Inl
 	return nil
 }
 
+// replyDocument queues a file with an HTML caption. Its bytes are kept
+// with the reply (journal included), so a reply Telegram did not take is
+// sent again as the very same file, without running the handler again.
+func (b *Bot) replyDocument(r *Request, name string, data []byte, caption string) {
+	r.out = append(r.out, b.newReply(r, store.Part{Text: caption, Document: &store.Document{Name: name, Data: data}}))
+}
+
 // replyParts queues a post's messages: its photos, then its text.
 func (b *Bot) replyParts(r *Request, parts []store.Part) {
 	for _, p := range parts {

@@ -21,7 +21,7 @@ func (b *Bot) changeSub(ctx context.Context, r *Request, fn func(s *store.Subscr
 		return s, err
 	}
 	fn(&s)
-	s.Active, s.UpdatedAt = true, b.now()
+	store.SetActivity(&s, true, b.now())
 	if !r.Private() {
 		// A group subscribed from inside a forum topic gets its messages
 		// there; from the general topic (or a plain group), there.
@@ -215,36 +215,4 @@ func (b *Bot) cardToggle(ctx context.Context, r *Request, on bool) error {
 		return err
 	}
 	return b.edit(ctx, r, text, b.cardKeyboard(c, r.Sub, r.Lang))
-}
-
-// handleStop deletes everything stored about the chat (and, in private,
-// about its person) and says what it was. Each deletion is idempotent, so
-// a retried /stop finishes what an interrupted one began.
-func (b *Bot) handleStop(ctx context.Context, r *Request) error {
-	r.forget = r.Private()
-	if r.forget {
-		if err := b.store.DeleteUser(ctx, r.UserID); err != nil {
-			return err
-		}
-		if err := b.store.DeleteDraft(ctx, r.UserID); err != nil {
-			return err
-		}
-	}
-	old, err := b.store.DeleteSubscriber(ctx, r.ChatID)
-	if isNotFound(err) {
-		return b.reply(ctx, r, b.tr.T(r.Lang, "stop_nothing"), nil)
-	}
-	if err != nil {
-		return err
-	}
-	r.Sub = nil
-	cities := b.cityList(old.Cities, r.Lang)
-	if len(old.Cities) == 0 {
-		cities = b.tr.T(r.Lang, "none")
-	}
-	return b.reply(ctx, r, b.tr.T(r.Lang, "stop_done",
-		"Cities", render.HTML(cities),
-		"Kinds", render.HTML(b.kindList(old.Kinds, r.Lang)),
-		"Frequency", b.tr.T(r.Lang, "freq_"+string(old.Frequency)),
-		"Language", b.tr.T(old.Lang, "lang_name")), nil)
 }

@@ -41,6 +41,8 @@ func (b *Bot) routes() []route {
 		{"settings", b.handleSettings, "cmd_settings", Resident},
 		{"digest", b.handleDigest, "cmd_digest", Resident},
 		{"lang", b.handleLang, "cmd_lang", Resident},
+		{"privacy", b.handlePrivacy, "cmd_privacy", Resident},
+		{"mydata", b.handleMyData, "cmd_mydata", Resident},
 		{"stop", b.handleStop, "cmd_stop", Resident},
 
 		{"post", b.handlePost, "cmd_post", Editor},

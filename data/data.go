@@ -90,10 +90,17 @@ type Error struct {
 	Line, Column int
 	Msg          string
 	Err          error // the underlying error, if any
+	// Kind names the file in the message: "data file" when empty,
+	// "privacy file" for a PRIVACY_FILE.
+	Kind string
 }
 
 func (e *Error) Error() string {
-	prefix := fmt.Sprintf("data file %q: ", e.File)
+	kind := e.Kind
+	if kind == "" {
+		kind = "data file"
+	}
+	prefix := fmt.Sprintf("%s %q: ", kind, e.File)
 	switch {
 	case e.Path != "" && e.Line > 0:
 		return fmt.Sprintf("%s%s: %s (line %d, column %d)", prefix, e.Path, e.Msg, e.Line, e.Column)

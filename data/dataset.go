@@ -50,6 +50,9 @@ func (p *parser) dataset(f *fileJSON) (*store.Dataset, error) {
 			return nil, err
 		}
 	}
+	if ds.Privacy, err = p.text("privacy", f.Privacy, MaxPrivacyLen, true); err != nil {
+		return nil, err
+	}
 	return ds, nil
 }
 

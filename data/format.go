@@ -9,6 +9,8 @@ type fileJSON struct {
 	Home     *cityJSON  `json:"home"`
 	Partners []cityJSON `json:"partners"`
 	Posts    []postJSON `json:"posts"`
+	// Privacy is the privacy notice /privacy shows, by language.
+	Privacy map[string]string `json:"privacy"`
 }
 
 type cityJSON struct {

@@ -111,7 +111,7 @@ func TestScan(t *testing.T) {
 		{"unknown in a translation", `{"posts": [{"translations": {"en": {"titel": "a"}}}]}`,
 			`posts[0].translations.en: unknown field "titel" (check the spelling; field names are case-sensitive); the known fields are: title, text (line 1, column 37)`},
 		{"unknown top level", `{"Home": {}}`,
-			`line 1, column 2: unknown field "Home" at the top level (check the spelling; field names are case-sensitive); the known fields are: home, partners, posts`},
+			`line 1, column 2: unknown field "Home" at the top level (check the spelling; field names are case-sensitive); the known fields are: home, partners, posts, privacy`},
 
 		// Wrong types.
 		{"top-level list", `[{}]`, `line 1, column 1: the file must contain one JSON object {"home": ..., "partners": [...], "posts": [...]}, not a list [...]`},
@@ -130,7 +130,7 @@ func TestScan(t *testing.T) {
 		// The first problem in the file wins, whichever kind it is.
 		{"type before unknown", `{"posts": 1, "x": 2}`, `posts: must be a list of post objects [{...}, ...], not a number (line 1, column 11)`},
 		{"unknown before duplicate", `{"x": 1, "home": {}, "home": {}}`,
-			`line 1, column 2: unknown field "x" at the top level (check the spelling; field names are case-sensitive); the known fields are: home, partners, posts`},
+			`line 1, column 2: unknown field "x" at the top level (check the spelling; field names are case-sensitive); the known fields are: home, partners, posts, privacy`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,6 +23,11 @@ type Cron struct {
 	WeeklySpec string
 	// ReminderSpec is how often reminders are planned.
 	ReminderSpec string
+	// Retention, when set, deletes expired data once a day; RetentionSpec
+	// is how often it checks whether today's run is due (default hourly:
+	// the first check after midnight runs it).
+	Retention     *Retention
+	RetentionSpec string
 }
 
 // ParseSpec checks a schedule spec; config uses it to refuse bad values.
@@ -43,16 +48,19 @@ func (c *Cron) Run(ctx context.Context) error {
 	if c.ReminderSpec == "" {
 		c.ReminderSpec = "@every 1m"
 	}
+	if c.RetentionSpec == "" {
+		c.RetentionSpec = "0 * * * *"
+	}
 	c.Planner.defaults()
 	logger := cronLogger{c.Log}
 	cr := cron.New(cron.WithLocation(c.Loc), cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
-	jobs := []struct {
-		spec string
-		run  func(ctx context.Context, sched cron.Schedule)
-	}{
+	jobs := []cronJob{
 		{c.DailySpec, func(ctx context.Context, s cron.Schedule) { c.digest(ctx, store.FreqDaily, s) }},
 		{c.WeeklySpec, func(ctx context.Context, s cron.Schedule) { c.digest(ctx, store.FreqWeekly, s) }},
 		{c.ReminderSpec, func(ctx context.Context, _ cron.Schedule) { c.reminders(ctx) }},
+	}
+	if c.Retention != nil {
+		jobs = append(jobs, cronJob{c.RetentionSpec, func(ctx context.Context, _ cron.Schedule) { c.retention(ctx) }})
 	}
 	for _, j := range jobs {
 		sched, err := ParseSpec(j.spec)
@@ -86,6 +94,21 @@ func (c *Cron) reminders(ctx context.Context) {
 	}
 	if _, err := c.Planner.RunReminders(ctx); err != nil && ctx.Err() == nil {
 		c.Log.Error("reminder run failed", "err", err)
+	}
+}
+
+// cronJob is one schedule and what it runs.
+type cronJob struct {
+	spec string
+	run  func(ctx context.Context, sched cron.Schedule)
+}
+
+func (c *Cron) retention(ctx context.Context) {
+	if ctx.Err() != nil {
+		return
+	}
+	if _, _, err := c.Retention.RunDaily(ctx); err != nil && ctx.Err() == nil {
+		c.Log.Error("retention run failed; it runs again at the next check", "err", err)
 	}
 }
 

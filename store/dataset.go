@@ -12,6 +12,9 @@ type Dataset struct {
 	Home     City
 	Partners []City
 	Posts    []Post
+	// Privacy is the municipality's privacy notice (/privacy), by
+	// language; nil keeps the bot's own.
+	Privacy Text
 }
 
 // Partner returns the partner city with the given slug.

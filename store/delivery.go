@@ -24,13 +24,24 @@ const (
 )
 
 // Part is one Telegram message: a text, one photo with the text as its
-// caption, or an album of 2 to 10 photos (which takes no buttons).
+// caption, an album of 2 to 10 photos (which takes no buttons), or a
+// document with the text as its caption.
 type Part struct {
 	Photos []string `json:"photos,omitempty"`
+	// Document, when set, is uploaded as a file.
+	Document *Document `json:"document,omitempty"`
 	// Text is HTML: the message, or the photo's caption.
 	Text string `json:"text,omitempty"`
 	// Keyboard is the reply_markup JSON, for a text or a single photo.
 	Keyboard string `json:"keyboard,omitempty"`
+}
+
+// Document is a file the bot makes and uploads (a resident's /mydata). Its
+// bytes travel with the part (base64 in JSON), so a reply kept in an
+// update's journal sends the very same file again: keep documents small.
+type Document struct {
+	Name string `json:"name"`
+	Data []byte `json:"data"`
 }
 
 // OutboxMessage is one message waiting to be sent. It stays in the outbox

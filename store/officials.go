@@ -112,6 +112,9 @@ type Audit interface {
 	// AuditLog returns entries newest first: of one post when postID is
 	// not 0, else of all posts; at most limit.
 	AuditLog(ctx context.Context, postID int64, limit int) ([]AuditEntry, error)
+	// UserAudit returns the entries userID made, newest first; at most
+	// limit (limit <= 0: none).
+	UserAudit(ctx context.Context, userID int64, limit int) ([]AuditEntry, error)
 }
 
 // SubscriberStats counts subscribers for /stats.

@@ -85,6 +85,7 @@ type Store interface {
 	Locks
 	Digests
 	MediaCache
+	Retention
 	// Ping reports whether the backend answers.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

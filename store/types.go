@@ -216,6 +216,10 @@ type Subscriber struct {
 	Frequency  Frequency `json:"frequency"`
 	// Active is false once the chat blocked the bot or removed it.
 	Active bool `json:"active"`
+	// InactiveSince is when the chat became inactive (zero while active):
+	// retention counts from it, not from UpdatedAt, which any later change
+	// to the record moves. SetActivity keeps it.
+	InactiveSince time.Time `json:"inactive_since,omitzero"`
 	// ThreadID is the forum topic of a group that subscribed from inside
 	// one: its digests and announcements go there. TopicLost tells that
 	// the topic was deleted and delivery fell back to the general topic.

@@ -34,6 +34,9 @@ func (c *Client) SendPart(ctx context.Context, chatID int64, threadID int, p sto
 	if bulk && c.paid {
 		params["allow_paid_broadcast"] = "true"
 	}
+	if p.Document != nil {
+		return c.sendDocument(ctx, params, p)
+	}
 	method := "sendMessage"
 	switch len(p.Photos) {
 	case 0:
@@ -60,6 +63,36 @@ func (c *Client) SendPart(ctx context.Context, chatID int64, threadID int, p sto
 		params["media"] = string(raw)
 	}
 	resp, err := c.withContext(ctx, c.sendHTTP).MakeRequest(method, params)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: %s: %w", method, c.redact(err))
+	}
+	return messageIDs(resp.Result), nil
+}
+
+// MaxUploadSize is the largest file a bot may upload: 50 MB.
+const MaxUploadSize = 50 << 20
+
+// sendDocument uploads p's document (multipart, the library's UploadFiles)
+// with p's text as its caption. The library leaves the error code out of
+// upload errors; it is put back from the response, so a blocked chat is
+// "gone" here as for any other send. A file over Telegram's limit is
+// refused here, as Telegram would (413), rather than uploaded in vain.
+func (c *Client) sendDocument(ctx context.Context, params tgbotapi.Params, p store.Part) ([]int, error) {
+	const method = "sendDocument"
+	if n := len(p.Document.Data); n > MaxUploadSize {
+		return nil, fmt.Errorf("telegram: %s: %w", method,
+			&tgbotapi.Error{Code: 413, Message: fmt.Sprintf("Request Entity Too Large (not sent: %d bytes, at most %d)", n, MaxUploadSize)})
+	}
+	params.AddNonEmpty("caption", p.Text)
+	if p.Text != "" {
+		params["parse_mode"] = tgbotapi.ModeHTML
+	}
+	params.AddNonEmpty("reply_markup", p.Keyboard)
+	file := tgbotapi.RequestFile{Name: "document", Data: tgbotapi.FileBytes{Name: p.Document.Name, Bytes: p.Document.Data}}
+	resp, err := c.withContext(ctx, c.sendHTTP).UploadFiles(method, params, []tgbotapi.RequestFile{file})
+	if e, ok := APIError(err); ok && e.Code == 0 && resp != nil {
+		e.Code = resp.ErrorCode
+	}
 	if err != nil {
 		return nil, fmt.Errorf("telegram: %s: %w", method, c.redact(err))
 	}

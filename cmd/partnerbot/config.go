@@ -40,6 +40,12 @@ type Config struct {
 	Channel     string
 	ChannelLang store.Lang
 
+	// Retention is RETENTION_DAYS and AUDIT_RETENTION_DAYS; Privacy the
+	// notice read from PrivacyFile (PRIVACY_FILE), nil without one.
+	Retention   store.RetentionPolicy
+	PrivacyFile string
+	Privacy     store.Text
+
 	DigestSpec       string
 	WeeklyDigestSpec string
 	ReminderBefore   time.Duration
@@ -98,6 +104,9 @@ var envVars = []envVar{
 	{"OUTBOX_CLAIM_IDLE", "30s", "a message claimed by a replica that died is sent by another after this."},
 	{"CHANNEL_ID", "", "the city's Telegram channel (@username or -100… id): every published post goes there once, with its photos; edits and deletions follow. The bot must be an administrator allowed to post, edit and delete messages. Empty: no channel."},
 	{"CHANNEL_LANG", "uk", "language of the channel's posts (uk, en, de, nl); a post without it shows its original."},
+	{"RETENTION_DAYS", strconv.Itoa(store.DefaultRetentionDays), "days after which a chat that blocked or removed the bot (or is gone) is deleted, with everything /stop deletes."},
+	{"AUDIT_RETENTION_DAYS", strconv.Itoa(store.DefaultAuditRetentionDays), "days the officials' audit log entries are kept."},
+	{"PRIVACY_FILE", "", `path of a JSON file {"uk": "...", "en": "...", "de": "...", "nl": "..."} with the privacy notice /privacy shows; empty uses the dataset's, else the built-in one.`},
 }
 
 var tokenRE = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
@@ -169,6 +178,9 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		return c, err
 	}
 	if err := c.loadChannel(get); err != nil {
+		return c, err
+	}
+	if err := c.loadPrivacy(get); err != nil {
 		return c, err
 	}
 	return c, c.loadDelivery(get)

@@ -160,7 +160,8 @@ func (m *Main) Run(ctx context.Context) error {
 		ReminderBefore: cfg.ReminderBefore, Events: events, ChannelID: channel.ID}
 	bcfg := bot.Config{Store: st, Data: dataset, Client: client, Translator: tr, Renderer: rd, Logger: log, Now: m.Now,
 		Owners: cfg.AdminIDs, TimeZone: cfg.TimeZone, Announcer: planner, Preview: planner, Pacer: limiter,
-		Observer: mets, PublicURL: cfg.PublicURL, Inbound: cfg.Inbound, ChannelInfo: channel}
+		Observer: mets, PublicURL: cfg.PublicURL, Inbound: cfg.Inbound, ChannelInfo: channel,
+		Privacy: privacyOf(cfg, dataset), Retention: cfg.Retention}
 	if channel.ID != 0 {
 		bcfg.Channel = planner
 		site.SetChannel(&web.ChannelCheck{Name: channel.Name, ID: channel.ID, Rights: client})
@@ -185,7 +186,8 @@ func (m *Main) Run(ctx context.Context) error {
 	workers := &scheduler.Workers{Store: st, Sender: client, Limiter: limiter, Log: log, Now: m.Now, Events: events,
 		Consumer: cfg.ReplicaID, BackoffMin: cfg.RetryMin, ClaimIdle: cfg.ClaimIdle, Renderer: rd, ChannelLang: cfg.ChannelLang}
 	crons := &scheduler.Cron{Planner: planner, Log: log, Loc: cfg.TimeZone,
-		DailySpec: cfg.DigestSpec, WeeklySpec: cfg.WeeklyDigestSpec}
+		DailySpec: cfg.DigestSpec, WeeklySpec: cfg.WeeklyDigestSpec,
+		Retention: &scheduler.Retention{Store: st, Policy: cfg.Retention, Loc: cfg.TimeZone, Now: m.Now, Log: log}}
 	lead := func(name string) *scheduler.Leader {
 		return &scheduler.Leader{Locks: st, Name: name, Owner: cfg.ReplicaID, TTL: cfg.LockTTL, Log: log}
 	}

@@ -43,6 +43,11 @@
 //     like Telegram. Captions are parsed like texts and limited to 1024
 //     characters; editMessageCaption edits them, editMessageText refuses
 //     media. Sent lists photos too (Media, FileID; HasPhoto).
+//   - Documents: sendDocument takes an upload (its bytes kept: Message.Data,
+//     HasDocument, DocumentsTo; getFile downloads it), a document's file_id
+//     or a URL; an empty file, a missing document and a caption over 1024
+//     fail with Telegram's texts, and a request uploading more than 50 MB
+//     (MaxUploadSize) gets 413 "Request Entity Too Large".
 //   - Albums: sendMediaGroup takes 1–10 items (one is sent alone, without a
 //     media_group_id, as TDLib does) and stores each item as a Message with
 //     a shared MediaGroupID (InAlbum). It ignores reply_markup, as Telegram

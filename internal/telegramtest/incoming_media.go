@@ -128,6 +128,8 @@ func mimeType(fileName string) string {
 		return "image/png"
 	case ".pdf":
 		return "application/pdf"
+	case ".json":
+		return "application/json"
 	case ".mp4":
 		return "video/mp4"
 	default:

@@ -50,6 +50,10 @@ type Message struct {
 	Media string
 	// FileID is the file_id the media was sent with.
 	FileID string
+	// FileName and Data are a document's name and, for one the bot
+	// uploaded, its bytes (what a recipient would open).
+	FileName string
+	Data     []byte
 	// MediaGroupID is shared by the messages of one album; "" otherwise
 	// (also for a sendMediaGroup of one item, which Telegram sends alone).
 	MediaGroupID string

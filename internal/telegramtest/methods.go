@@ -54,6 +54,8 @@ func (s *Server) builtin(method string) (builtinHandler, bool) {
 		return s.getChat, true
 	case "sendphoto":
 		return s.sendPhoto, true
+	case "senddocument":
+		return s.sendDocument, true
 	case "sendmediagroup":
 		return s.sendMediaGroup, true
 	case "editmessagecaption":

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,6 +24,8 @@ type Call struct {
 	Params map[string]string
 	// Files maps multipart file fields to their file names.
 	Files map[string]string
+	// Uploads holds the multipart files themselves, by field.
+	Uploads map[string]Upload
 	// Time is when the request arrived.
 	Time time.Time
 	// Status is the HTTP status of the reply, 0 while the request is still
@@ -54,11 +58,37 @@ func (c *Call) snapshot() Call {
 	cp := *c
 	cp.Params = maps.Clone(c.Params)
 	cp.Files = maps.Clone(c.Files)
+	cp.Uploads = maps.Clone(c.Uploads)
 	return cp
 }
 
-func (s *Server) record(method string, params, files map[string]string) *Call {
-	c := &Call{Method: method, Params: params, Files: files, Time: time.Now()}
+// Upload is a file the bot uploaded in a multipart request.
+type Upload struct {
+	Name string
+	// Size is the file's size in bytes; Data its bytes, nil when it was
+	// over MaxUploadSize (Telegram never takes it in).
+	Size int64
+	Data []byte
+}
+
+// MaxUploadSize is Telegram's limit for a file a bot uploads (50 MB); a
+// request carrying more is refused before any method sees it, with 413
+// "Request Entity Too Large".
+const MaxUploadSize = 50 << 20
+
+var errTooLarge = &APIError{Code: http.StatusRequestEntityTooLarge, Description: "Request Entity Too Large"}
+
+// tooLarge reports whether the uploads of one request exceed the limit.
+func tooLarge(uploads map[string]Upload) bool {
+	var total int64
+	for _, u := range uploads {
+		total += u.Size
+	}
+	return total > MaxUploadSize
+}
+
+func (s *Server) record(method string, params, files map[string]string, uploads map[string]Upload) *Call {
+	c := &Call{Method: method, Params: params, Files: files, Uploads: uploads, Time: time.Now()}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, c)
@@ -79,25 +109,32 @@ func (s *Server) finish(c *Call, r reply) {
 
 // parseParams accepts every encoding Telegram accepts: query string,
 // urlencoded form, multipart form and a JSON object.
-func parseParams(r *http.Request) (params, files map[string]string, err error) {
+func parseParams(r *http.Request) (params, files map[string]string, uploads map[string]Upload, err error) {
 	params = map[string]string{}
 	files = map[string]string{}
+	uploads = map[string]Upload{}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "multipart/form-data":
 		if err := r.ParseMultipartForm(32 << 20); err != nil {
-			return params, files, fmt.Errorf("can't parse multipart form: %v", err)
+			return params, files, uploads, fmt.Errorf("can't parse multipart form: %v", err)
 		}
+		defer r.MultipartForm.RemoveAll()
 		for k, v := range r.MultipartForm.Value {
 			params[k] = v[0]
 		}
 		for k, v := range r.MultipartForm.File {
 			files[k] = v[0].Filename
+			u, err := readUpload(v[0])
+			if err != nil {
+				return params, files, uploads, err
+			}
+			uploads[k] = u
 		}
 	case "application/json":
 		var obj map[string]json.RawMessage
 		if err := json.NewDecoder(r.Body).Decode(&obj); err != nil {
-			return params, files, errors.New("can't parse JSON object")
+			return params, files, uploads, errors.New("can't parse JSON object")
 		}
 		for k, v := range obj {
 			var str string
@@ -109,7 +146,7 @@ func parseParams(r *http.Request) (params, files map[string]string, err error) {
 		}
 	default:
 		if err := r.ParseForm(); err != nil {
-			return params, files, fmt.Errorf("can't parse form: %v", err)
+			return params, files, uploads, fmt.Errorf("can't parse form: %v", err)
 		}
 	}
 	for k, v := range r.URL.Query() {
@@ -124,7 +161,24 @@ func parseParams(r *http.Request) (params, files map[string]string, err error) {
 			}
 		}
 	}
-	return params, files, nil
+	return params, files, uploads, nil
+}
+
+// readUpload keeps a multipart file's bytes, unless it is over the limit.
+func readUpload(fh *multipart.FileHeader) (Upload, error) {
+	u := Upload{Name: fh.Filename, Size: fh.Size}
+	if fh.Size > MaxUploadSize {
+		return u, nil
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return u, fmt.Errorf("can't read file %q: %v", fh.Filename, err)
+	}
+	defer f.Close()
+	if u.Data, err = io.ReadAll(f); err != nil {
+		return u, fmt.Errorf("can't read file %q: %v", fh.Filename, err)
+	}
+	return u, nil
 }
 
 // intParam reads an integer parameter; Telegram treats garbage like absence.

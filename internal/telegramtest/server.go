@@ -186,10 +186,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		errorReply(errNotFound).write(w)
 		return
 	}
-	params, files, perr := parseParams(r)
-	call := s.record(method, params, files)
+	params, files, uploads, perr := parseParams(r)
+	call := s.record(method, params, files, uploads)
 	var rep reply
 	switch {
+	case tooLarge(uploads):
+		rep = errorReply(errTooLarge) // Telegram's front end, before the token is even read
 	case token != s.token:
 		rep = errorReply(errUnauthorized)
 	case perr != nil:

@@ -175,17 +175,38 @@ func (s *Store) initFile(tx *bolt.Tx) error {
 		}
 	}
 	meta := tx.Bucket(bucketMeta)
-	if v := meta.Get(metaLayout); v != nil {
-		got, err := decodeU64(v)
-		if err != nil {
-			return fmt.Errorf("bad layout version: %w", err)
-		}
-		if got > layoutVersion {
-			return fmt.Errorf("file has layout version %d, this partnerbot knows up to %d: upgrade partnerbot", got, layoutVersion)
-		}
+	v := meta.Get(metaLayout)
+	if v == nil {
+		return meta.Put(metaLayout, u64(layoutVersion)) // a new file
+	}
+	got, err := decodeU64(v)
+	if err != nil {
+		return fmt.Errorf("bad layout version: %w", err)
+	}
+	switch {
+	case got > layoutVersion:
+		return fmt.Errorf("file has layout version %d, this partnerbot knows up to %d: upgrade partnerbot", got, layoutVersion)
+	case got == layoutVersion:
 		return nil
 	}
+	if got < 2 {
+		if err := indexInactive(tx); err != nil {
+			return fmt.Errorf("migrate layout %d: %w", got, err)
+		}
+	}
 	return meta.Put(metaLayout, u64(layoutVersion))
+}
+
+// indexInactive fills subs_inactive from the records, for a file written
+// before it existed.
+func indexInactive(tx *bolt.Tx) error {
+	inactive := tx.Bucket(bucketInactive)
+	return forEachJSON(tx.Bucket(bucketSubs), func(sub store.Subscriber) error {
+		if sub.Active {
+			return nil
+		}
+		return inactive.Put(i64(sub.ChatID), nil)
+	})
 }
 
 // Path returns the file's path.

@@ -17,6 +17,7 @@ import (
 //
 //	subs              i64(chatID)                  Subscriber
 //	subs_active       i64(chatID)                  empty: active chats
+//	subs_inactive     i64(chatID)                  empty: inactive chats
 //	city_subs         str(city) i64(chatID)        empty: active chats of a city
 //	posts             i64(id)                      Post; the bucket's sequence
 //	                                               is the last assigned post id
@@ -58,6 +59,7 @@ import (
 var (
 	bucketSubs          = []byte("subs")
 	bucketActive        = []byte("subs_active")
+	bucketInactive      = []byte("subs_inactive")
 	bucketCitySubs      = []byte("city_subs")
 	bucketPosts         = []byte("posts")
 	bucketPostsByTime   = []byte("posts_by_time")
@@ -89,7 +91,7 @@ var (
 	bucketMemosByExpiry = []byte("memos_by_expiry")
 
 	allBuckets = [][]byte{
-		bucketSubs, bucketActive, bucketCitySubs,
+		bucketSubs, bucketActive, bucketInactive, bucketCitySubs,
 		bucketPosts, bucketPostsByTime, bucketPostsByCity, bucketPostsByKind,
 		bucketEventsByStart, bucketEventsByCity, bucketSeeds,
 		bucketOfficials, bucketUsers, bucketUsernames, bucketDrafts,
@@ -105,8 +107,10 @@ var (
 )
 
 // layoutVersion is the version of the layout above, stored in meta by
-// Open; a file written by a newer layout is refused rather than misread.
-const layoutVersion = 1
+// Open; a file written by a newer layout is refused rather than misread,
+// an older one is brought up to date (initFile). Version 1 lacked
+// subs_inactive.
+const layoutVersion = 2
 
 // i64 encodes v so that byte order is numeric order: big-endian with the
 // sign bit flipped, so negative ids (groups) sort before positive ones.

@@ -63,16 +63,15 @@ func (s *Store) DeleteSubscriber(ctx context.Context, chatID int64) (store.Subsc
 	})
 }
 
-// SetActive sets Active and UpdatedAt of chatID's record and moves its
-// index entries; an unknown chat is store.ErrNotFound.
+// SetActive marks chatID's record active or inactive (store.SetActivity)
+// and moves its index entries; an unknown chat is store.ErrNotFound.
 func (s *Store) SetActive(ctx context.Context, chatID int64, active bool, now time.Time) error {
 	op := fmt.Sprintf("set subscriber %d active=%t", chatID, active)
 	_, err := s.updateSubscriber(ctx, op, chatID, func(old store.Subscriber, found bool) (*store.Subscriber, error) {
 		if !found {
 			return nil, store.ErrNotFound
 		}
-		old.Active = active
-		old.UpdatedAt = now
+		store.SetActivity(&old, active, now)
 		return &old, nil
 	})
 	return err
@@ -145,10 +144,11 @@ func (s *Store) updateSubscriber(ctx context.Context, op string, chatID int64,
 	return old, nil
 }
 
-// indexSubscriber adds the index entries of an active subscriber.
+// indexSubscriber adds the index entries of a subscriber: an inactive one
+// is only listed as such (for retention).
 func indexSubscriber(tx *bolt.Tx, sub store.Subscriber) error {
 	if !sub.Active {
-		return nil
+		return tx.Bucket(bucketInactive).Put(i64(sub.ChatID), nil)
 	}
 	if err := tx.Bucket(bucketActive).Put(i64(sub.ChatID), nil); err != nil {
 		return err
@@ -166,6 +166,9 @@ func indexSubscriber(tx *bolt.Tx, sub store.Subscriber) error {
 // a missing key is a no-op, so an inactive record needs no special case.
 func unindexSubscriber(tx *bolt.Tx, sub store.Subscriber) error {
 	if err := tx.Bucket(bucketActive).Delete(i64(sub.ChatID)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketInactive).Delete(i64(sub.ChatID)); err != nil {
 		return err
 	}
 	cities := tx.Bucket(bucketCitySubs)

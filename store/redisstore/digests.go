@@ -207,23 +207,49 @@ func (s *Store) ActiveSubscribersAfter(ctx context.Context, after int64, limit i
 	return out, nil
 }
 
-// indexActive queues the change of the subs:active index for a subscriber
-// record being written (active true) or deleted or deactivated (false).
+// activity is where a subscriber record stands in the activity indexes.
+type activity int
+
+const (
+	gone     activity = iota // no record: in neither index
+	active                   // in subs:active
+	inactive                 // in subs:inactive
+)
+
+func activityOf(sub *store.Subscriber) activity {
+	switch {
+	case sub == nil:
+		return gone
+	case sub.Active:
+		return active
+	}
+	return inactive
+}
+
+// indexActive queues the change of the subs:active and subs:inactive
+// indexes for a subscriber record being written or deleted.
 // updateSubscriber calls it in the transaction that writes the record.
-func (s *Store) indexActive(ctx context.Context, pipe redis.Pipeliner, chatID int64, active bool) {
-	if active {
-		pipe.ZAdd(ctx, s.k.activeSubscribers(), redis.Z{Score: float64(chatID), Member: subscriberMember(chatID)})
-	} else {
-		pipe.ZRem(ctx, s.k.activeSubscribers(), subscriberMember(chatID))
+func (s *Store) indexActive(ctx context.Context, pipe redis.Pipeliner, chatID int64, a activity) {
+	z := redis.Z{Score: float64(chatID), Member: subscriberMember(chatID)}
+	switch a {
+	case active:
+		pipe.ZAdd(ctx, s.k.activeSubscribers(), z)
+		pipe.ZRem(ctx, s.k.inactiveSubscribers(), z.Member)
+	case inactive:
+		pipe.ZRem(ctx, s.k.activeSubscribers(), z.Member)
+		pipe.ZAdd(ctx, s.k.inactiveSubscribers(), z)
+	default:
+		pipe.ZRem(ctx, s.k.activeSubscribers(), z.Member)
+		pipe.ZRem(ctx, s.k.inactiveSubscribers(), z.Member)
 	}
 }
 
-// RebuildActiveIndex makes the subs:active index agree with the subscriber
-// records: it adds every active record (walking the records with SCAN) and
-// drops members whose record is gone or inactive (walking the index with
-// ZSCAN). Each batch is a transaction watching its records, so it is safe
-// while the bot runs. Data written before the index existed needs it once;
-// Migrate is the place to call it.
+// RebuildActiveIndex makes the subs:active and subs:inactive indexes agree
+// with the subscriber records: it indexes every record (walking the
+// records with SCAN) and drops members whose record is gone or changed
+// (walking each index with ZSCAN). Each batch is a transaction watching
+// its records, so it is safe while the bot runs. Data written before an
+// index existed needs it once; Migrate is the place to call it.
 func (s *Store) RebuildActiveIndex(ctx context.Context) error {
 	const op = "rebuild active subscriber index"
 	clients, err := s.scanClients(ctx)
@@ -253,22 +279,33 @@ func (s *Store) RebuildActiveIndex(ctx context.Context) error {
 			cursor = next
 		}
 	}
+	for _, index := range []string{s.k.activeSubscribers(), s.k.inactiveSubscribers()} {
+		if err := s.reindexMembers(ctx, index); err != nil {
+			return wrapErr(err, op)
+		}
+	}
+	return nil
+}
+
+// reindexMembers walks one activity index and sets every member's entries
+// from its record, dropping those of records gone.
+func (s *Store) reindexMembers(ctx context.Context, index string) error {
 	var cursor uint64
 	for {
-		flat, next, err := s.rdb.ZScan(ctx, s.k.activeSubscribers(), cursor, "", scanBatch).Result()
+		flat, next, err := s.rdb.ZScan(ctx, index, cursor, "", scanBatch).Result()
 		if err != nil {
-			return wrapErr(err, op)
+			return err
 		}
 		ids := make([]int64, 0, len(flat)/2)
 		for i := 0; i < len(flat); i += 2 { // member, score, member, ...
 			id, err := parseMember(flat[i])
 			if err != nil {
-				return wrapErr(fmt.Errorf("bad index member %q: %w", flat[i], err), op)
+				return fmt.Errorf("bad index member %q: %w", flat[i], err)
 			}
 			ids = append(ids, id)
 		}
 		if err := s.reindexActive(ctx, ids); err != nil {
-			return wrapErr(err, op)
+			return err
 		}
 		if next == 0 {
 			return nil
@@ -292,7 +329,7 @@ func (s *Store) reindexActive(ctx context.Context, ids []int64) error {
 		if err != nil {
 			return err
 		}
-		active := make([]bool, len(vals))
+		states := make([]activity, len(vals))
 		for i, v := range vals {
 			str, ok := v.(string)
 			if !ok {
@@ -302,11 +339,11 @@ func (s *Store) reindexActive(ctx context.Context, ids []int64) error {
 			if err := json.Unmarshal([]byte(str), &sub); err != nil {
 				return fmt.Errorf("decode %s: %w", keys[i], err)
 			}
-			active[i] = sub.Active
+			states[i] = activityOf(&sub)
 		}
 		_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
 			for i, id := range ids {
-				s.indexActive(ctx, pipe, id, active[i])
+				s.indexActive(ctx, pipe, id, states[i])
 			}
 			return nil
 		})

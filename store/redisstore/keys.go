@@ -167,6 +167,8 @@ func (k keys) pacing(name string) string { return k.prefix + "pacing:" + name }
 //	runs:bystart          zset    run keys, score StartedAt (unix ms)
 //	subs:active           zset    active subscribers; member and score are
 //	                              the chat id (like city:{slug}:subs)
+//	subs:inactive         zset    inactive subscribers, likewise: what
+//	                              retention reads instead of every record
 
 func (k keys) outbox() string { return k.prefix + "outbox" }
 
@@ -189,6 +191,8 @@ func (k keys) run(key string) string { return k.prefix + "run:" + key }
 func (k keys) runsByStart() string { return k.prefix + "runs:bystart" }
 
 func (k keys) activeSubscribers() string { return k.prefix + "subs:active" }
+
+func (k keys) inactiveSubscribers() string { return k.prefix + "subs:inactive" }
 
 // runCounts is a hash of a run's settled messages (fields "sent" and
 // "failed"), kept apart from run:{key} so SaveRun cannot overwrite them:

@@ -36,6 +36,12 @@ func TestKeyLayout(t *testing.T) {
 	if err := s.SaveSubscriber(ctx, sub); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.SaveSubscriber(ctx, store.NewSubscriber(8, "private", store.LangUK, t0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetActive(ctx, 8, false, t0); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.CreatePost(ctx, store.Post{Kind: store.KindEvent, City: "lyon", StartsAt: &t0, PublishedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +84,9 @@ func TestKeyLayout(t *testing.T) {
 		"{pb}:posts:seq",
 		"{pb}:seed:v1",
 		"{pb}:sub:-5",
+		"{pb}:sub:8",
 		"{pb}:subs:active",
+		"{pb}:subs:inactive",
 		"{pb}:audit:all",
 		"{pb}:audit:post:2",
 		"{pb}:draft:9",

@@ -63,16 +63,16 @@ func (s *Store) DeleteSubscriber(ctx context.Context, chatID int64) (store.Subsc
 	return old, nil
 }
 
-// SetActive sets Active and UpdatedAt of chatID's record and adds it to or
-// removes it from its cities' sets; an unknown chat is store.ErrNotFound.
+// SetActive marks chatID's record active or inactive (store.SetActivity)
+// and adds it to or removes it from its cities' sets; an unknown chat is
+// store.ErrNotFound.
 func (s *Store) SetActive(ctx context.Context, chatID int64, active bool, now time.Time) error {
 	op := fmt.Sprintf("set subscriber %d active=%t", chatID, active)
 	_, err := s.updateSubscriber(ctx, chatID, func(old store.Subscriber, found bool) (*store.Subscriber, error) {
 		if !found {
 			return nil, store.ErrNotFound
 		}
-		old.Active = active
-		old.UpdatedAt = now
+		store.SetActivity(&old, active, now)
 		return &old, nil
 	})
 	return wrapErr(err, op)
@@ -131,7 +131,7 @@ func (s *Store) updateSubscriber(ctx context.Context, chatID int64,
 			}
 		}
 		_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-			s.indexActive(ctx, pipe, chatID, next != nil && next.Active)
+			s.indexActive(ctx, pipe, chatID, activityOf(next))
 			// Leave the cities the chat may be in and no longer belongs
 			// to (ZREM of an absent member is a no-op, so an inactive
 			// old record needs no special case), then join the current

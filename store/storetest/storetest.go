@@ -10,7 +10,9 @@
 //   - a post for AllCities is listed for every city, even unknown ones;
 //   - CreatePost keeps a non-zero p.ID, and ids assigned afterwards are
 //     higher than it;
-//   - SetActive sets UpdatedAt to now and keeps Cities;
+//   - SetActive sets UpdatedAt to now and keeps Cities; InactiveSince is
+//     set by the first SetActive(false), kept by later ones and cleared by
+//     SetActive(true) (store.SetActivity);
 //   - an inactive subscriber keeps its Cities in the record but is in no
 //     CitySubscribers list;
 //   - UpdatePost and DeletePost of a missing post are ErrNotFound and store
@@ -76,6 +78,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Forget", func(t *testing.T) { testForget(t, newStore) })
 	t.Run("ChannelRef", func(t *testing.T) { testChannelRef(t, newStore) })
 	t.Run("Media", func(t *testing.T) { testMedia(t, newStore) })
+	t.Run("Retention", func(t *testing.T) { testRetention(t, newStore) })
+	t.Run("Privacy", func(t *testing.T) { testPrivacy(t, newStore) })
 	runDelivery(t, newStore)
 }
 
@@ -733,6 +737,7 @@ func equalSub(a, b store.Subscriber) bool {
 func normSub(s store.Subscriber) store.Subscriber {
 	s.CreatedAt = s.CreatedAt.UTC()
 	s.UpdatedAt = s.UpdatedAt.UTC()
+	s.InactiveSince = s.InactiveSince.UTC()
 	if len(s.Cities) == 0 {
 		s.Cities = nil
 	}
