@@ -76,6 +76,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Forget", func(t *testing.T) { testForget(t, newStore) })
 	t.Run("ChannelRef", func(t *testing.T) { testChannelRef(t, newStore) })
 	t.Run("Media", func(t *testing.T) { testMedia(t, newStore) })
+	t.Run("Workflow", func(t *testing.T) { testWorkflow(t, newStore) })
 	runDelivery(t, newStore)
 }
 
@@ -760,6 +761,7 @@ func normPost(p store.Post) store.Post {
 	p.UpdatedAt = p.UpdatedAt.UTC()
 	p.StartsAt = utc(p.StartsAt)
 	p.EndsAt = utc(p.EndsAt)
+	p.PublishAt = utc(p.PublishAt)
 	if len(p.Translations) == 0 {
 		p.Translations = nil
 	}
