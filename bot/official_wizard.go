@@ -31,6 +31,8 @@ const (
 	// the preview (Add a translation) or /translate.
 	stepTrTitle = "tr_title"
 	stepTrText  = "tr_text"
+	// The time to publish at, reached from the preview (Publish later).
+	stepPublishAt = "publish_at"
 )
 
 // nextStep is the step after s for a post of kind k.
@@ -71,8 +73,17 @@ func (b *Bot) handlePost(ctx context.Context, r *Request) error {
 	return b.advance(ctx, r, d)
 }
 
-// handleCancel ends a wizard, whatever step it is in.
+// handleCancel drops a question the bot asked (a time, a reason), or else
+// ends a wizard, whatever step it is in.
 func (b *Bot) handleCancel(ctx context.Context, r *Request) error {
+	if a, ok, err := b.pendingAwait(ctx, r); err != nil {
+		return err
+	} else if ok && a.Answer == 0 {
+		if err := b.store.DeleteMemo(ctx, awaitKey(r.UserID)); err != nil {
+			return err
+		}
+		return b.reply(ctx, r, b.tr.T(r.Lang, "await_cancelled", "ID", a.PostID), nil)
+	}
 	_, err := b.store.Draft(ctx, r.UserID)
 	if isNotFound(err) {
 		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_nothing_to_cancel"), nil)
@@ -130,6 +141,9 @@ func (b *Bot) prompt(ctx context.Context, r *Request, d store.Draft) error {
 		return b.promptPhotos(ctx, r, d, cancel)
 	case stepTrTitle, stepTrText:
 		return b.promptTranslation(ctx, r, d, cancel)
+	case stepPublishAt:
+		return b.reply(ctx, r, b.tr.T(l, "wizard_publish_at", "Zone", b.rd.Location(d.Post.City).String(),
+			"Now", b.rd.ZonedTime(b.now(), d.Post.City)), keyboard(cancel))
 	}
 	return b.sendPreview(ctx, r, d)
 }
@@ -139,8 +153,13 @@ func (b *Bot) prompt(ctx context.Context, r *Request, d store.Draft) error {
 // has).
 func (b *Bot) sendPreview(ctx context.Context, r *Request, d store.Draft) error {
 	l := r.Lang
+	publish := []tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_publish"), Callback{cbWizard, "pub"})}
+	if d.Editing == 0 || !d.Post.Visible() {
+		// A published post has no later.
+		publish = append(publish, button(b.tr.T(l, "btn_publish_later"), Callback{cbWizard, "later"}))
+	}
 	kb := keyboard(
-		[]tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_publish"), Callback{cbWizard, "pub"})},
+		publish,
 		[]tgbotapi.InlineKeyboardButton{
 			button(b.tr.T(l, "btn_edit_field"), Callback{cbWizard, "edit"}),
 			button(b.tr.T(l, "btn_add_translation"), Callback{cbWizard, "tr"}),
@@ -211,6 +230,12 @@ func (b *Bot) wizardText(ctx context.Context, r *Request) (handled bool, err err
 		ferr = formError(p.CheckField("place"))
 	case stepTrTitle, stepTrText:
 		ferr = b.takeTranslation(&d, r)
+	case stepPublishAt:
+		var t time.Time
+		if t, ferr = b.parsePublishAt(text, p.City); ferr == nil {
+			d.PublishAt = &t
+			return true, b.publish(ctx, r, d)
+		}
 	default:
 		// Buttons are expected at this step, not text.
 		return true, b.reply(ctx, r, b.tr.T(r.Lang, "wizard_use_buttons"), nil)
@@ -299,7 +324,11 @@ func (b *Bot) onWizard(ctx context.Context, r *Request) error {
 		d.Step, d.TransLang, d.Return = firstTranslationStep(d.Post), l, ""
 		return b.advance(ctx, r, d)
 	case arg == "pub" && d.Step == stepPreview:
+		d.PublishAt = nil
 		return b.publish(ctx, r, d)
+	case arg == "later" && d.Step == stepPreview && (d.Editing == 0 || !d.Post.Visible()):
+		d.Step = stepPublishAt
+		return b.advance(ctx, r, d)
 	case arg == "past" && d.Step == stepPreview:
 		d.PastOK = true
 		return b.publish(ctx, r, d)

@@ -80,7 +80,7 @@ func TestApply(t *testing.T) {
 			}, nil},
 		{"approve for later", pendingLater, store.Transition{From: store.StatusPending, To: store.StatusScheduled, At: now, By: 20, PublishAt: pendingLater.PublishAt},
 			func(q store.Post) bool {
-				return q.State() == store.StatusScheduled && q.PublishAt.Equal(*after(2*time.Hour)) && q.ScheduledBy == 10 && q.Reviewer == 20
+				return q.State() == store.StatusScheduled && q.PublishAt.Equal(*after(2 * time.Hour)) && q.ScheduledBy == 10 && q.Reviewer == 20
 			}, nil},
 		{"approve twice", store.Post{ID: 1, Status: store.StatusPublished}, store.Transition{From: store.StatusPending, To: store.StatusPublished, At: now, By: 21},
 			nil, store.ErrStateChanged},
@@ -103,7 +103,7 @@ func TestApply(t *testing.T) {
 		{"publish now", scheduled, store.Transition{From: store.StatusScheduled, To: store.StatusPublished, At: now, By: 11},
 			func(q store.Post) bool { return q.Visible() && q.PublishAt == nil && q.ScheduledBy == 0 }, nil},
 		{"reschedule", scheduled, store.Transition{From: store.StatusScheduled, To: store.StatusScheduled, At: now, By: 11, PublishAt: after(5 * time.Hour)},
-			func(q store.Post) bool { return q.PublishAt.Equal(*after(5*time.Hour)) && q.ScheduledBy == 11 }, nil},
+			func(q store.Post) bool { return q.PublishAt.Equal(*after(5 * time.Hour)) && q.ScheduledBy == 11 }, nil},
 		{"scheduled without a time", pending, store.Transition{From: store.StatusPending, To: store.StatusScheduled, At: now},
 			nil, store.ErrBadTransition},
 		{"cancel", scheduled, store.Transition{From: store.StatusScheduled, To: store.StatusDraft, At: now, By: 11},

@@ -40,6 +40,9 @@ type Config struct {
 	Channel     string
 	ChannelLang store.Lang
 
+	// Approval is APPROVAL: which posts need a second official.
+	Approval store.Approval
+
 	DigestSpec       string
 	WeeklyDigestSpec string
 	ReminderBefore   time.Duration
@@ -63,6 +66,9 @@ type Config struct {
 	// takes Telegram's.
 	PrivateLimit, GroupLimit pacing.Bucket
 
+	// PublishEvery is how often the planner looks for scheduled posts
+	// whose time has come (0: every 5 s).
+	PublishEvery time.Duration
 	// LockTTL is how long a dead leader's lock blocks a takeover.
 	LockTTL time.Duration
 	// ClaimIdle is how long a dead worker's messages wait for another.
@@ -98,6 +104,7 @@ var envVars = []envVar{
 	{"OUTBOX_CLAIM_IDLE", "30s", "a message claimed by a replica that died is sent by another after this."},
 	{"CHANNEL_ID", "", "the city's Telegram channel (@username or -100… id): every published post goes there once, with its photos; edits and deletions follow. The bot must be an administrator allowed to post, edit and delete messages. Empty: no channel."},
 	{"CHANNEL_LANG", "uk", "language of the channel's posts (uk, en, de, nl); a post without it shows its original."},
+	{"APPROVAL", "off", "which posts need a second official's approval before they are published: off, editors (posts by editors need an owner's) or all (every post needs another official's)."},
 }
 
 var tokenRE = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
@@ -171,6 +178,11 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	if err := c.loadChannel(get); err != nil {
 		return c, err
 	}
+	approval, ok := store.ParseApproval(get("APPROVAL"))
+	if !ok {
+		return c, fmt.Errorf("APPROVAL: %q is not off, editors or all", get("APPROVAL"))
+	}
+	c.Approval = approval
 	return c, c.loadDelivery(get)
 }
 

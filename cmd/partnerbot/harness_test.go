@@ -35,6 +35,8 @@ type env struct {
 	http chan string
 	// stores holds the running Main's store.
 	stores chan store.Store
+	// now, when set, is the clock of every Main the env starts.
+	now store.NowFunc
 }
 
 // newEnv prepares a bot on the backend chosen by PARTNERBOT_TEST_BACKEND:
@@ -85,7 +87,7 @@ func (e *env) start() {
 	e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel, e.done, e.http, e.stores = cancel, make(chan error, 1), make(chan string, 1), make(chan store.Store, 1)
-	m := &Main{Config: e.cfg, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	m := &Main{Config: e.cfg, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: e.now,
 		OnHTTP: func(addr string) { e.http <- addr }, OnStore: func(st store.Store) { e.stores <- st }}
 	go func() { e.done <- m.Run(ctx) }()
 	e.tg.WaitLongPoll(e.t, wait)
