@@ -126,6 +126,9 @@ func (b *Bot) reviewKeyboard(id int64, l store.Lang) *tgbotapi.InlineKeyboardMar
 // handlePending lists the posts waiting for approval, oldest first; the
 // ones the sender may approve come with the buttons.
 func (b *Bot) handlePending(ctx context.Context, r *Request) error {
+	if !r.Private() {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_private_only"), nil) // like /scheduled
+	}
 	posts, err := b.store.PostsByStatus(ctx, store.StatusPending, scheduledLimit)
 	if err != nil {
 		return err

@@ -148,6 +148,11 @@ func (b *Bot) movedOn(l store.Lang, p store.Post) string {
 // handleScheduled lists the posts waiting for their time, soonest first,
 // each with buttons to publish it now, change its time or cancel it.
 func (b *Bot) handleScheduled(ctx context.Context, r *Request) error {
+	if !r.Private() {
+		// A group's members are residents: nothing of a post shows
+		// before it is published.
+		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_private_only"), nil)
+	}
 	posts, err := b.store.PostsByStatus(ctx, store.StatusScheduled, scheduledLimit)
 	if err != nil {
 		return err

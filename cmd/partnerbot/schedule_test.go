@@ -51,7 +51,7 @@ func venloTime(t *testing.T, at time.Time) string {
 func scheduleAnnouncement(t *testing.T, o *chat, title string, at time.Time) (int64, telegramtest.Message) {
 	t.Helper()
 	_, got := o.tap(o.ask("/post"), "Announcement")
-	_, got = o.tap(got[0], "Venlo")
+	o.tap(got[0], "Venlo")
 	o.say(title)
 	got = o.say("Details of " + title)
 	_, got = o.tap(got[len(got)-1], "Skip")
@@ -80,12 +80,13 @@ func TestScheduleLaterInvisibleUntilItsTime(t *testing.T) {
 
 	// A past time is refused, showing the time it is now in Venlo.
 	_, got := o.tap(o.ask("/post"), "Visit")
-	_, got = o.tap(got[0], "Venlo")
+	o.tap(got[0], "Venlo")
 	o.say("Spring festival")
 	got = o.say("Stalls on the market square")
 	_, got = o.tap(got[0], "Today")
 	_, got = o.tap(got[len(got)-1], "Skip")
 	_, got = o.tap(lastWith(t, got, "Spring festival"), "Publish later")
+	mustContain(t, got[0].Plain, "Europe/Amsterdam", "It is now")
 	mustContain(t, o.ask(venloTime(t, clk.Now().Add(-time.Hour))).Plain, "has passed", "it is now "+venloTime(t, clk.Now()), "Europe/Amsterdam")
 	mustContain(t, o.ask("next week").Plain, "Publishing time", "2026-05-01 18:00")
 	due := clk.Now().Add(time.Hour).Truncate(time.Minute)
@@ -284,4 +285,101 @@ func TestScheduledOnceAcrossLeaderChange(t *testing.T) {
 		}
 	}
 	no409(t, e.tg)
+}
+
+// /schedule and /scheduled: bad input changes nothing and says why; the
+// time can be changed (by command or button); cancelling keeps the post
+// as a draft that its old time does not publish; a draft can be
+// scheduled again and published at once with "Publish now" — once, even
+// when the answer to the tap is lost, and a second tap changes nothing.
+func TestScheduleCancelAndReschedule(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	clk := newScheduleEnv(t, e)
+	e.start()
+	st := e.store()
+	fan := e.private(541, "en")
+	fan.ask("/subscribe venlo")
+	o := e.private(ownerID, "en")
+	due := clk.Now().Add(2 * time.Hour).Truncate(time.Minute)
+	id, _ := scheduleAnnouncement(t, o, "Tram timetable", due)
+	published, err := st.LatestPosts(context.Background(), "", 1)
+	if err != nil || len(published) == 0 {
+		t.Fatalf("no published post to try: %v", err)
+	}
+	bad := []struct{ in, want string }{
+		{"/schedule", "/schedule 42 2026-05-01 10:00"},
+		{"/schedule x " + venloTime(t, due), "/schedule 42 2026-05-01 10:00"},
+		{fmt.Sprintf("/schedule %d", id), "/schedule 42 2026-05-01 10:00"},
+		{"/schedule 9999 " + venloTime(t, due), "There is no post #9999"},
+		{fmt.Sprintf("/schedule %d %s", id, venloTime(t, clk.Now().Add(-time.Minute))), "has passed"},
+		{fmt.Sprintf("/schedule %d 2026-13-01 10:00", id), "Publishing time: «2026-13-01 10:00» is not a date and time"},
+		{fmt.Sprintf("/schedule %d %s", published[0].ID, venloTime(t, due)), "is published already"},
+	}
+	for _, tt := range bad {
+		mustContain(t, o.ask(tt.in).Plain, tt.want)
+	}
+	if p, _ := st.Post(context.Background(), id); p.State() != store.StatusScheduled || !p.PublishAt.Equal(due) {
+		t.Fatalf("after bad input the post is %s at %v, want scheduled at %v", p.State(), p.PublishAt, due)
+	}
+
+	// A group's members are residents: the list is for private chats.
+	g := e.group(-5410, o)
+	for _, cmd := range []string{"/scheduled", "/pending"} {
+		if got := g.ask(cmd).Plain; !strings.Contains(got, "private chat") || strings.Contains(got, "Tram") {
+			t.Errorf("%s in a group: %q", cmd, got)
+		}
+	}
+
+	later := due.Add(time.Hour)
+	mustContain(t, o.ask(fmt.Sprintf("/schedule %d %s", id, venloTime(t, later))).Plain, "will be published at "+venloTime(t, later))
+	list := o.say("/scheduled")
+	item := lastWith(t, list, "Tram timetable")
+	mustContain(t, item.Plain, venloTime(t, later)+" (Europe/Amsterdam)")
+	_, got := o.tap(item, "Change time")
+	mustContain(t, got[0].Plain, "Europe/Amsterdam", "it is now")
+	mustContain(t, o.ask(venloTime(t, clk.Now().Add(-time.Hour))).Plain, "has passed")
+	latest := later.Add(time.Hour)
+	mustContain(t, o.ask(venloTime(t, latest)).Plain, "will be published at "+venloTime(t, latest))
+	if p, _ := st.Post(context.Background(), id); !p.PublishAt.Equal(latest) {
+		t.Errorf("time after the button: %v, want %v", p.PublishAt, latest)
+	}
+	mustContain(t, o.ask("Some text").Plain, "commands") // the question was answered
+
+	cancelled, _ := o.tap(item, "Cancel publishing")
+	mustContain(t, cancelled.Plain, "cancelled", "draft")
+	// Its time passes: a post scheduled for the same time comes out, the
+	// cancelled one does not.
+	scheduleAnnouncement(t, o, "Control post", latest)
+	clk.SetTo(latest.Add(time.Second))
+	e.tg.WaitSent(t, wait, telegramtest.All(telegramtest.To(fan.chat.ID), telegramtest.TextContains("Control post")))
+	e.waitOutboxEmpty()
+	if n := countWith(e.tg.SentTo(fan.chat.ID), "Tram timetable"); n != 0 {
+		t.Fatalf("a cancelled post reached the resident %d times", n)
+	}
+	if p, _ := st.Post(context.Background(), id); p.State() != store.StatusDraft {
+		t.Fatalf("the cancelled post is %s, want a draft", p.State())
+	}
+
+	again := clk.Now().Add(time.Hour).Truncate(time.Minute)
+	mustContain(t, o.ask(fmt.Sprintf("/schedule %d %s", id, venloTime(t, again))).Plain, "will be published at")
+	item = lastWith(t, o.say("/scheduled"), "Tram timetable")
+	data, _ := findButton(item, "Publish now")
+	e.tg.LoseNextTo("editMessageText", ownerID, 1)
+	done, _ := o.tap(item, "Publish now")
+	mustContain(t, done.Plain, fmt.Sprintf("#%d", id), "1 subscriber")
+	e.tg.WaitSent(t, wait, telegramtest.All(telegramtest.To(fan.chat.ID), telegramtest.TextContains("Tram timetable")))
+	upd, cb := e.tg.SendCallback(o.chat, o.user, item.MessageID, data.CallbackData)
+	e.tg.WaitConfirmed(t, wait, upd)
+	mustContain(t, e.tg.WaitAnswer(t, wait, cb).Text, "is published now: nothing was changed")
+	mustContain(t, o.ask(fmt.Sprintf("/schedule %d %s", id, venloTime(t, again))).Plain, "is published already")
+	e.waitOutboxEmpty()
+	if n := countWith(e.tg.SentTo(fan.chat.ID), "Tram timetable"); n != 1 {
+		t.Errorf("the resident got it %d times, want once", n)
+	}
+	audit := o.ask(fmt.Sprintf("/audit %d", id)).Plain
+	mustContain(t, audit, "publishing cancelled", "time set", "published")
+	if n := strings.Count(audit, "· published ·"); n != 1 {
+		t.Errorf("audit lists %d publications, want one:\n%s", n, audit)
+	}
 }
