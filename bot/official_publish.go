@@ -87,9 +87,12 @@ func (b *Bot) publish(ctx context.Context, r *Request, d store.Draft) error {
 	case store.StatusPublished:
 		p.PublishAt, p.ScheduledBy = nil, 0
 	case store.StatusScheduled:
-		change.Audit.Action, change.Audit.Changes = store.ActionScheduled, []string{"publish_at: " + p.PublishAt.UTC().Format(time.RFC3339)}
+		change.Audit.Action = store.ActionScheduled
 	default:
 		change.Audit.Action = store.ActionSubmitted
+	}
+	if p.PublishAt != nil {
+		change.Audit.Changes = []string{"publish_at: " + p.PublishAt.UTC().Format(time.RFC3339)}
 	}
 	if !p.Visible() {
 		p.PublishedAt = time.Time{} // set when it comes out

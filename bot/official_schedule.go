@@ -69,6 +69,10 @@ func (b *Bot) handleSchedule(ctx context.Context, r *Request) error {
 func (b *Bot) submit(ctx context.Context, r *Request, post store.Post, at *time.Time, cause string) error {
 	now := b.now()
 	from := post.State()
+	if from == store.StatusPublished {
+		// Published meanwhile (its time came while the official typed).
+		return b.reply(ctx, r, b.tr.T(r.Lang, "schedule_published", "ID", post.ID), nil)
+	}
 	to := from
 	if from != store.StatusPending && from != store.StatusScheduled {
 		role, _, err := b.requestRole(ctx, r)

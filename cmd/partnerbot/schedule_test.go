@@ -109,6 +109,9 @@ func TestScheduleLaterInvisibleUntilItsTime(t *testing.T) {
 		if got := fan.ask("/news venlo").Plain; strings.Contains(got, "Spring festival") {
 			t.Errorf("%s: /news shows it: %s", when, got)
 		}
+		if got := strings.Join(plains(fan.say("/city venlo")), "\n"); strings.Contains(got, "Spring festival") {
+			t.Errorf("%s: the city card shows it: %s", when, got)
+		}
 		mustContain(t, fan.ask(fmt.Sprintf("/p%d", id)).Plain, "does not exist")
 		if _, body := httpGet(t, e.httpURL()+"/feed.atom"); strings.Contains(body, "Spring festival") {
 			t.Errorf("%s: the Atom feed lists it", when)
@@ -139,6 +142,7 @@ func TestScheduleLaterInvisibleUntilItsTime(t *testing.T) {
 		t.Errorf("channel: %q, want the post once", plains(msgs))
 	}
 	mustContain(t, fan.ask("/news venlo").Plain, "Spring festival")
+	mustContain(t, strings.Join(plains(fan.say("/city venlo")), "\n"), "Spring festival")
 	mustContain(t, fan.ask(fmt.Sprintf("/p%d", id)).Plain, "Stalls on the market square")
 	if a := fan.inline("festival", ""); len(a.Results) != 1 {
 		t.Errorf("inline results %v, want the post", resultIDs(a))
@@ -331,12 +335,21 @@ func TestScheduleCancelAndReschedule(t *testing.T) {
 		}
 	}
 
+	// The answer is lost once: it is sent again, the time set once.
 	later := due.Add(time.Hour)
-	mustContain(t, o.ask(fmt.Sprintf("/schedule %d %s", id, venloTime(t, later))).Plain, "will be published at "+venloTime(t, later))
+	e.tg.LoseNextTo("sendMessage", ownerID, 1)
+	got := o.say(fmt.Sprintf("/schedule %d %s", id, venloTime(t, later)))
+	if len(got) != 2 || got[0].Plain != got[1].Plain {
+		t.Errorf("after a lost answer the official sees %q, want it twice", plains(got))
+	}
+	mustContain(t, got[len(got)-1].Plain, "will be published at "+venloTime(t, later))
+	if acts := auditActions(t, st, id); acts != "scheduled scheduled" {
+		t.Errorf("audit after a retried answer: %s, want the time set once after scheduling", acts)
+	}
 	list := o.say("/scheduled")
 	item := lastWith(t, list, "Tram timetable")
 	mustContain(t, item.Plain, venloTime(t, later)+" (Europe/Amsterdam)")
-	_, got := o.tap(item, "Change time")
+	_, got = o.tap(item, "Change time")
 	mustContain(t, got[0].Plain, "Europe/Amsterdam", "it is now")
 	mustContain(t, o.ask(venloTime(t, clk.Now().Add(-time.Hour))).Plain, "has passed")
 	latest := later.Add(time.Hour)

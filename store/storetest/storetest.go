@@ -26,6 +26,12 @@
 //     its TTL passed;
 //   - AuditLog lists entries in reverse order of AppendAudit; limit <= 0
 //     returns none;
+//   - a post whose Status is not published is in no listing residents
+//     read (LatestPosts, UpcomingEvents, EventsStartingBetween, CountPosts),
+//     only in PostsByStatus, and in DuePosts when Post.DueAt says so; a
+//     post stored without a status is published;
+//   - TransitionPost changes a post only from the status it names, once
+//     per cause, and an edit keeps where the stored post stands;
 //   - SubscriberStats counts PerCity over active chats only (a city listed
 //     twice in one record counts once), PerLang and PerFreq over every
 //     record; missing map keys count as zero.
