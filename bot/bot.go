@@ -38,6 +38,8 @@ type Bot struct {
 	inbound   *inbound
 	privacy   store.Text
 	retention store.RetentionPolicy
+	approval  store.Approval
+	releaser  Releaser
 
 	commands  map[string]route
 	callbacks map[string]callbackRoute
@@ -83,12 +85,21 @@ type Config struct {
 	// Retention is how long inactive chats and audit entries are kept, as
 	// /privacy and /stats state it; zero takes store.DefaultRetention.
 	Retention store.RetentionPolicy
+	// Approval is the APPROVAL policy; empty is off.
+	Approval store.Approval
+	// Releaser announces and posts what an approval or "publish now"
+	// published; without it the planner does, at its next look.
+	Releaser Releaser
 }
 
 // New returns a Bot ready to handle updates.
 func New(cfg Config) *Bot {
 	b := &Bot{store: cfg.Store, data: cfg.Data, tg: cfg.Client, tr: cfg.Translator, log: cfg.Logger, now: cfg.Now,
-		owners: cfg.Owners, tz: cfg.TimeZone, announcer: cfg.Announcer, pacer: cfg.Pacer, obs: cfg.Observer, publicURL: strings.TrimRight(cfg.PublicURL, "/"), preview: cfg.Preview, channel: cfg.Channel, chanInfo: cfg.ChannelInfo}
+		owners: cfg.Owners, tz: cfg.TimeZone, announcer: cfg.Announcer, pacer: cfg.Pacer, obs: cfg.Observer, publicURL: strings.TrimRight(cfg.PublicURL, "/"), preview: cfg.Preview, channel: cfg.Channel, chanInfo: cfg.ChannelInfo,
+		approval: cfg.Approval, releaser: cfg.Releaser}
+	if b.approval == "" {
+		b.approval = store.ApprovalOff
+	}
 	if b.tz == nil {
 		b.tz = time.UTC
 		if cfg.Data != nil && cfg.Data.Home.Location != nil {

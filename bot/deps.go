@@ -21,6 +21,8 @@ type Store interface {
 	LatestPosts(ctx context.Context, city string, limit int) ([]store.Post, error)
 	UpcomingEvents(ctx context.Context, city string, from time.Time, limit int) ([]store.Post, error)
 	store.Publishing
+	TransitionPost(ctx context.Context, id int64, t store.Transition, c store.Change) (store.Post, bool, error)
+	PostsByStatus(ctx context.Context, status store.PostStatus, limit int) ([]store.Post, error)
 	AuditLog(ctx context.Context, postID int64, limit int) ([]store.AuditEntry, error)
 	UserAudit(ctx context.Context, userID int64, limit int) ([]store.AuditEntry, error)
 	store.Drafts
@@ -57,6 +59,14 @@ type Observer interface {
 // nobody anything twice.
 type Announcer interface {
 	Announce(ctx context.Context, p store.Post) (recipients int, err error)
+}
+
+// Releaser does what publishing entails for a post that became published
+// through the workflow (an approval, "publish now"): its announcement,
+// channel post and notices, each once, however often it is called; the
+// scheduler's Planner implements it and finishes a release cut short.
+type Releaser interface {
+	Release(ctx context.Context, p store.Post) (recipients int, err error)
 }
 
 // Channel posts to the city's channel (through the outbox): a published

@@ -29,6 +29,16 @@ func TestTranslatorKnowsCodeKeys(t *testing.T) {
 			}
 		}
 	}
+	for _, st := range store.Statuses() {
+		if _, ok := keys["status_"+string(st)]; !ok {
+			t.Errorf("missing status_%s", st)
+		}
+	}
+	for _, a := range store.AuditActions() {
+		if _, ok := keys["audit_"+a]; !ok {
+			t.Errorf("missing audit_%s", a)
+		}
+	}
 	for _, f := range store.Frequencies() {
 		for _, p := range []string{"freq_", "digest_set_"} {
 			if _, ok := keys[p+string(f)]; !ok {

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -47,7 +46,9 @@ func (b *Bot) replyFormError(ctx context.Context, r *Request, err error, form st
 // entry, once per draft: the draft's id is the change's cause, so a
 // retried update, a second tap on Publish or a restart in between finds
 // the post published and only tells the official again. Announcements are
-// pushed; pushing again for the same post sends nobody anything twice.
+// pushed; pushing again for the same post sends nobody anything twice. A
+// post that needs approval, or has a time still to come (Publish later),
+// is stored unpublished instead and goes to the approvers or waits.
 func (b *Bot) publish(ctx context.Context, r *Request, d store.Draft) error {
 	p := d.Post
 	now := b.now()
@@ -69,41 +70,56 @@ func (b *Bot) publish(ctx context.Context, r *Request, d store.Draft) error {
 	}
 	cause := "draft:" + strconv.FormatInt(d.UserID, 10) + ":" + d.ID
 	change := store.Change{Cause: cause, Audit: store.AuditEntry{UserID: r.UserID, At: now}}
-	action := "created"
 	if d.Editing != 0 {
-		old, err := b.store.Post(ctx, d.Editing)
-		if err != nil {
-			return err
-		}
-		p.ID, p.PublishedAt, p.Author, p.SeedKey, p.UpdatedAt = old.ID, old.PublishedAt, old.Author, old.SeedKey, now
-		action, change.Audit.Action, change.Audit.Changes = "edited", "edited", diffPosts(old, p)
-		if _, err := b.store.EditPost(ctx, p, change); err != nil {
-			return err
-		}
-	} else {
-		p.PublishedAt, p.UpdatedAt, p.Author = now, now, r.UserID
-		if p.Kind == store.KindAnnouncement {
-			p.Date = now
-		}
-		change.Audit.Action = "created"
-		saved, created, err := b.store.PublishPost(ctx, p, change)
-		if err != nil {
-			return err
-		}
-		if !created {
-			b.log.Info("publish repeated; the post exists already", "post_id", saved.ID, "cause", cause)
-		}
-		p = saved
+		return b.publishEdit(ctx, r, d, p, change)
 	}
-	if d.LastUpdate != 0 { // a wizard's draft, not a one-line form
-		if err := b.store.DeleteDraft(ctx, r.UserID); err != nil {
-			b.log.Warn("draft not removed", "user_id", r.UserID, "err", err)
+	role, _, err := b.requestRole(ctx, r)
+	if err != nil {
+		return err
+	}
+	p.PublishedAt, p.UpdatedAt, p.Author, p.PublishAt, p.ScheduledBy = now, now, r.UserID, nil, 0
+	if d.PublishAt != nil {
+		p.PublishAt, p.ScheduledBy = d.PublishAt, r.UserID
+	}
+	p.Status = store.Submitted(b.approval.Needs(role), p.PublishAt, now)
+	change.Audit.Action = store.ActionCreated
+	switch p.Status {
+	case store.StatusPublished:
+		p.PublishAt, p.ScheduledBy = nil, 0
+	case store.StatusScheduled:
+		change.Audit.Action = store.ActionScheduled
+	default:
+		change.Audit.Action = store.ActionSubmitted
+	}
+	if p.PublishAt != nil {
+		change.Audit.Changes = []string{"publish_at: " + p.PublishAt.UTC().Format(time.RFC3339)}
+	}
+	if !p.Visible() {
+		p.PublishedAt = time.Time{} // set when it comes out
+	}
+	if p.Kind == store.KindAnnouncement {
+		p.Date = now
+		if p.PublishAt != nil {
+			p.Date = *p.PublishAt
 		}
 	}
-	b.log.Info("post "+action, "post_id", p.ID, "kind", string(p.Kind), "city", p.City, "user_id", r.UserID)
-	b.toChannel(ctx, p, action, cause)
-	msg := b.tr.T(r.Lang, "published_"+action, "ID", p.ID)
-	if p.Kind == store.KindAnnouncement && action == "created" && b.announcer != nil {
+	saved, created, err := b.store.PublishPost(ctx, p, change)
+	if err != nil {
+		return err
+	}
+	if !created {
+		b.log.Info("publish repeated; the post exists already", "post_id", saved.ID, "cause", cause)
+	}
+	b.draftDone(ctx, r, d)
+	if !saved.Visible() || saved.Releasing {
+		b.log.Info("post "+string(saved.State()), "post_id", saved.ID, "kind", string(saved.Kind), "city", saved.City, "user_id", r.UserID)
+		return b.reply(ctx, r, b.standing(ctx, r, saved, "", cause), nil)
+	}
+	p = saved
+	b.log.Info("post created", "post_id", p.ID, "kind", string(p.Kind), "city", p.City, "user_id", r.UserID)
+	b.toChannel(ctx, p, "created", cause)
+	msg := b.tr.T(r.Lang, "published_created", "ID", p.ID)
+	if p.Kind == store.KindAnnouncement && b.announcer != nil {
 		n, err := b.announcer.Announce(ctx, p)
 		if err != nil {
 			b.log.Error("announcement not queued", "post_id", p.ID, "err", err)
@@ -115,6 +131,49 @@ func (b *Bot) publish(ctx context.Context, r *Request, d store.Draft) error {
 		msg += "\n" + b.tr.T(r.Lang, "published_digest_note")
 	}
 	return b.reply(ctx, r, msg, nil)
+}
+
+// publishEdit saves an edit of a stored post. A published post is
+// changed (in the channel too); one that is not published keeps where it
+// stands, unless the official moved it on: Publish later sets its time,
+// Publish submits a draft or a rejected post again.
+func (b *Bot) publishEdit(ctx context.Context, r *Request, d store.Draft, p store.Post, change store.Change) error {
+	old, err := b.store.Post(ctx, d.Editing)
+	if err != nil {
+		return err
+	}
+	p.ID, p.PublishedAt, p.Author, p.SeedKey, p.UpdatedAt = old.ID, old.PublishedAt, old.Author, old.SeedKey, change.Audit.At
+	change.Audit.Action, change.Audit.Changes = store.ActionEdited, diffPosts(old, p)
+	if _, err := b.store.EditPost(ctx, p, change); err != nil {
+		return err
+	}
+	b.draftDone(ctx, r, d)
+	b.log.Info("post edited", "post_id", p.ID, "kind", string(p.Kind), "city", p.City, "user_id", r.UserID)
+	msg := b.tr.T(r.Lang, "published_edited", "ID", p.ID)
+	if old.Visible() {
+		b.toChannel(ctx, p, "edited", change.Cause)
+		if p.Kind != store.KindAnnouncement {
+			msg += "\n" + b.tr.T(r.Lang, "published_digest_note")
+		}
+		return b.reply(ctx, r, msg, nil)
+	}
+	post := p.KeepWorkflow(old)
+	st := old.State()
+	if d.PublishAt != nil || st == store.StatusDraft || st == store.StatusRejected {
+		return b.submit(ctx, r, post, d.PublishAt, change.Cause+":submit")
+	}
+	return b.reply(ctx, r, msg+"\n"+b.standing(ctx, r, post, st, change.Cause), nil)
+}
+
+// draftDone removes a wizard's draft once its post is saved; a one-line
+// form has none.
+func (b *Bot) draftDone(ctx context.Context, r *Request, d store.Draft) {
+	if d.LastUpdate == 0 {
+		return
+	}
+	if err := b.store.DeleteDraft(ctx, r.UserID); err != nil {
+		b.log.Warn("draft not removed", "user_id", r.UserID, "err", err)
+	}
 }
 
 // toChannel passes a change of a post on to the city's channel. It is
@@ -137,30 +196,6 @@ func (b *Bot) toChannel(ctx context.Context, p store.Post, action, cause string)
 	if err != nil {
 		b.log.Error("channel post not queued", "post_id", p.ID, "action", action, "err", err)
 	}
-}
-
-// diffPosts lists what an edit changed, for the audit log.
-func diffPosts(old, p store.Post) []string {
-	var out []string
-	add := func(field, a, b string) {
-		if a != b {
-			out = append(out, fmt.Sprintf("%s: %s → %s", field, render.Truncate(a, 60), render.Truncate(b, 60)))
-		}
-	}
-	ts := func(t *time.Time) string {
-		if t == nil {
-			return "—"
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
-	add("city", old.City, p.City)
-	add("title", old.Title, p.Title)
-	add("text", old.Text, p.Text)
-	add("date", old.Date.UTC().Format(InputDate), p.Date.UTC().Format(InputDate))
-	add("start", ts(old.StartsAt), ts(p.StartsAt))
-	add("end", ts(old.EndsAt), ts(p.EndsAt))
-	add("place", old.Place, p.Place)
-	return out
 }
 
 // postID reads "#42" or "42".
@@ -240,40 +275,4 @@ func (b *Bot) onDelete(ctx context.Context, r *Request) error {
 	}
 	b.toChannel(ctx, p, "deleted", r.Cause())
 	return b.edit(ctx, r, b.tr.T(r.Lang, "deleted", "ID", id), nil)
-}
-
-// handleAudit shows the latest changes, of one post or of all.
-func (b *Bot) handleAudit(ctx context.Context, r *Request) error {
-	var id int64
-	if r.Args != "" {
-		var ok bool
-		if id, ok = postID(r.Args); !ok {
-			return b.reply(ctx, r, b.tr.T(r.Lang, "audit_usage"), nil)
-		}
-	}
-	entries, err := b.store.AuditLog(ctx, id, 20)
-	if err != nil {
-		return err
-	}
-	if len(entries) == 0 {
-		return b.reply(ctx, r, b.tr.T(r.Lang, "audit_empty"), nil)
-	}
-	blocks := []string{"<b>" + b.tr.T(r.Lang, "audit_title") + "</b>"}
-	for _, e := range entries {
-		line := fmt.Sprintf("#%d · %s · %s · %s", e.PostID, b.tr.T(r.Lang, "audit_"+e.Action),
-			render.Esc(b.userName(ctx, e.UserID)), e.At.In(b.tz).Format(render.DateTimeLayout))
-		for _, c := range e.Changes {
-			line += "\n   " + render.Esc(c)
-		}
-		blocks = append(blocks, line)
-	}
-	return b.replyBlocks(ctx, r, blocks, nil)
-}
-
-func (b *Bot) userName(ctx context.Context, id int64) string {
-	u, err := b.store.User(ctx, id)
-	if err != nil {
-		u = store.User{ID: id}
-	}
-	return userLabel(u)
 }

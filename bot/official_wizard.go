@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/partnerbot/partnerbot/bot/render"
 	"github.com/partnerbot/partnerbot/store"
 )
@@ -31,6 +29,8 @@ const (
 	// the preview (Add a translation) or /translate.
 	stepTrTitle = "tr_title"
 	stepTrText  = "tr_text"
+	// The time to publish at, reached from the preview (Publish later).
+	stepPublishAt = "publish_at"
 )
 
 // nextStep is the step after s for a post of kind k.
@@ -71,8 +71,17 @@ func (b *Bot) handlePost(ctx context.Context, r *Request) error {
 	return b.advance(ctx, r, d)
 }
 
-// handleCancel ends a wizard, whatever step it is in.
+// handleCancel drops a question the bot asked (a time, a reason), or else
+// ends a wizard, whatever step it is in.
 func (b *Bot) handleCancel(ctx context.Context, r *Request) error {
+	if a, ok, err := b.pendingAwait(ctx, r); err != nil {
+		return err
+	} else if ok && a.Answer == 0 {
+		if err := b.store.DeleteMemo(ctx, awaitKey(r.UserID)); err != nil {
+			return err
+		}
+		return b.reply(ctx, r, b.tr.T(r.Lang, "await_cancelled", "ID", a.PostID), nil)
+	}
 	_, err := b.store.Draft(ctx, r.UserID)
 	if isNotFound(err) {
 		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_nothing_to_cancel"), nil)
@@ -94,62 +103,6 @@ func (b *Bot) advance(ctx context.Context, r *Request, d store.Draft) error {
 		return err
 	}
 	return b.prompt(ctx, r, d)
-}
-
-// prompt asks for the draft's current step.
-func (b *Bot) prompt(ctx context.Context, r *Request, d store.Draft) error {
-	l := r.Lang
-	cancel := []tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_cancel"), Callback{cbWizard, "cancel"})}
-	switch d.Step {
-	case stepKind:
-		var row []tgbotapi.InlineKeyboardButton
-		for _, k := range store.Kinds() {
-			row = append(row, button(render.KindIcon[k]+" "+b.tr.T(l, "kind_"+string(k)), Callback{cbWizard, "k-" + string(k)}))
-		}
-		return b.reply(ctx, r, b.tr.T(l, "wizard_kind"), keyboard(row[:2], row[2:], cancel))
-	case stepCity:
-		var rows [][]tgbotapi.InlineKeyboardButton
-		for _, c := range b.data.Partners {
-			rows = append(rows, []tgbotapi.InlineKeyboardButton{button(c.Flag+" "+c.Name.In(l), Callback{cbWizard, "c-" + c.Slug})})
-		}
-		rows = append(rows, []tgbotapi.InlineKeyboardButton{button("🌍 "+b.tr.T(l, "all_cities"), Callback{cbWizard, "c-" + store.AllCities})}, cancel)
-		return b.reply(ctx, r, b.tr.T(l, "wizard_city"), keyboard(rows...))
-	case stepTitle:
-		return b.reply(ctx, r, b.tr.T(l, "wizard_title", "Limit", store.MaxTitleLen), keyboard(cancel))
-	case stepText:
-		return b.reply(ctx, r, b.tr.T(l, "wizard_text", "Limit", store.MaxTextLen), keyboard(cancel))
-	case stepDate:
-		return b.reply(ctx, r, b.tr.T(l, "wizard_date", "Zone", b.rd.Location(d.Post.City).String()),
-			keyboard([]tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_today"), Callback{cbWizard, "today"})}, cancel))
-	case stepStart:
-		return b.reply(ctx, r, b.tr.T(l, "wizard_start", "Zone", b.rd.Location(d.Post.City).String()), keyboard(cancel))
-	case stepEnd, stepPlace:
-		skip := []tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_skip"), Callback{cbWizard, "skip"})}
-		return b.reply(ctx, r, b.tr.T(l, "wizard_"+d.Step, "Zone", b.rd.Location(d.Post.City).String()), keyboard(skip, cancel))
-	case stepPhotos:
-		return b.promptPhotos(ctx, r, d, cancel)
-	case stepTrTitle, stepTrText:
-		return b.promptTranslation(ctx, r, d, cancel)
-	}
-	return b.sendPreview(ctx, r, d)
-}
-
-// sendPreview shows the post exactly as residents will see it, photos
-// included, in the official's language (and says which translations it
-// has).
-func (b *Bot) sendPreview(ctx context.Context, r *Request, d store.Draft) error {
-	l := r.Lang
-	kb := keyboard(
-		[]tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_publish"), Callback{cbWizard, "pub"})},
-		[]tgbotapi.InlineKeyboardButton{
-			button(b.tr.T(l, "btn_edit_field"), Callback{cbWizard, "edit"}),
-			button(b.tr.T(l, "btn_add_translation"), Callback{cbWizard, "tr"}),
-		},
-		[]tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_cancel"), Callback{cbWizard, "cancel"})},
-	)
-	b.reply(ctx, r, b.tr.T(l, "wizard_preview", "Versions", b.versions(d.Post, l)), nil)
-	b.replyParts(r, b.rd.PostParts(d.Post, l, keyboardJSON(kb)))
-	return nil
 }
 
 // answerWizard feeds a message to the official's wizard through take;
@@ -217,6 +170,12 @@ func (b *Bot) takeText(ctx context.Context, r *Request, d store.Draft) error {
 		ferr = formError(p.CheckField("place"))
 	case stepTrTitle, stepTrText:
 		ferr = b.takeTranslation(&d, r)
+	case stepPublishAt:
+		var t time.Time
+		if t, ferr = b.parsePublishAt(text, p.City); ferr == nil {
+			d.PublishAt = &t
+			return b.publish(ctx, r, d)
+		}
 	default:
 		// Buttons are expected at this step, not text.
 		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_use_buttons"), nil)
@@ -305,7 +264,11 @@ func (b *Bot) onWizard(ctx context.Context, r *Request) error {
 		d.Step, d.TransLang, d.Return = firstTranslationStep(d.Post), l, ""
 		return b.advance(ctx, r, d)
 	case arg == "pub" && d.Step == stepPreview:
+		d.PublishAt = nil
 		return b.publish(ctx, r, d)
+	case arg == "later" && d.Step == stepPreview && (d.Editing == 0 || !d.Post.Visible()):
+		d.Step = stepPublishAt
+		return b.advance(ctx, r, d)
 	case arg == "past" && d.Step == stepPreview:
 		d.PastOK = true
 		return b.publish(ctx, r, d)

@@ -30,6 +30,20 @@ func (b *Bot) openPost(ctx context.Context, r *Request, id int64) error {
 	if err != nil {
 		return err
 	}
+	if !p.Visible() {
+		// Residents see nothing of a post before it is published;
+		// officials read it, in their private chat, with where it stands.
+		_, official, err := b.requestRole(ctx, r)
+		if err != nil {
+			return err
+		}
+		if !official || !r.Private() || r.SenderChat != 0 {
+			return b.reply(ctx, r, b.tr.T(r.Lang, "post_gone", "ID", id), nil)
+		}
+		b.reply(ctx, r, b.tr.T(r.Lang, "open_unpublished", "ID", id, "State", b.tr.T(r.Lang, "status_"+string(p.State()))), nil)
+		b.replyParts(r, b.rd.PostParts(p, r.Lang, ""))
+		return nil
+	}
 	var kb *tgbotapi.InlineKeyboardMarkup
 	if c, ok := b.data.Partner(p.City); ok && (r.Sub == nil || !r.Sub.Follows(c.Slug)) {
 		kb = keyboard([]tgbotapi.InlineKeyboardButton{

@@ -54,6 +54,9 @@ func (b *Bot) routes() []route {
 		{"edit", b.handleEdit, "cmd_edit", Editor},
 		{"translate", b.handleTranslate, "cmd_translate", Editor},
 		{"delete", b.handleDelete, "cmd_delete", Editor},
+		{"schedule", b.handleSchedule, "cmd_schedule", Editor},
+		{"scheduled", b.handleScheduled, "cmd_scheduled", Editor},
+		{"pending", b.handlePending, "cmd_pending", Editor},
 		{"audit", b.handleAudit, "cmd_audit", Editor},
 		{"stats", b.handleStats, "cmd_stats", Editor},
 		{"digest_preview", b.handleDigestPreview, "cmd_digest_preview", Editor},
@@ -79,6 +82,8 @@ func (b *Bot) callbackRoutes() map[string]callbackRoute {
 		cbWizard:      {b.onWizard, Editor},
 		cbDelete:      {b.onDelete, Editor},
 		cbPostSub:     {b.onPostSubscribe, Resident},
+		cbSchedule:    {b.onSchedule, Editor},
+		cbReview:      {b.onReview, Editor},
 	}
 }
 
@@ -108,6 +113,11 @@ func (b *Bot) dispatch(ctx context.Context, r *Request) error {
 				return err
 			}
 		} else if r.Kind == KindText && r.Private() {
+			// An answer the bot asked an official for (a time, a reason)
+			// comes before the wizard's: it was asked for last.
+			if handled, err := b.awaitedText(ctx, r); handled || err != nil {
+				return err
+			}
 			if handled, err := b.answerWizard(ctx, r, b.takeText); handled || err != nil {
 				return err
 			}

@@ -89,6 +89,14 @@ func (w *Workers) prepare(ctx context.Context, log *slog.Logger, m *store.Outbox
 		w.settle(ctx, log, w.Store.Retry(ctx, m.ID, *m, w.Now().Add(w.BackoffMin)))
 		return nil, post, false
 	}
+	if !post.Visible() {
+		// Only a post's release queues it, after the post became
+		// published; should anything else, the channel shows nothing
+		// residents cannot see.
+		log.Warn("outbox: channel message for an unpublished post dropped", "post_id", m.PostID, "status", string(post.State()))
+		w.settle(ctx, log, w.Store.Ack(ctx, m.ID))
+		return nil, post, false
+	}
 	parts = w.Renderer.ChannelParts(post, w.ChannelLang)
 	if m.Kind == store.MsgChannel {
 		if post.Channel != nil && m.Step == 0 {

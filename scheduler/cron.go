@@ -28,6 +28,9 @@ type Cron struct {
 	// the first check after midnight runs it).
 	Retention     *Retention
 	RetentionSpec string
+	// PublishEvery is how often scheduled posts are looked for (at least
+	// a second; default 5s).
+	PublishEvery time.Duration
 }
 
 // ParseSpec checks a schedule spec; config uses it to refuse bad values.
@@ -54,7 +57,13 @@ func (c *Cron) Run(ctx context.Context) error {
 	c.Planner.defaults()
 	logger := cronLogger{c.Log}
 	cr := cron.New(cron.WithLocation(c.Loc), cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
+	if c.PublishEvery <= 0 {
+		c.PublishEvery = 5 * time.Second
+	}
+	// Publishing first: a post whose time passed while the bot was down
+	// comes out before the catch-up of anything else.
 	jobs := []cronJob{
+		{"@every " + c.PublishEvery.String(), func(ctx context.Context, _ cron.Schedule) { c.publish(ctx) }},
 		{c.DailySpec, func(ctx context.Context, s cron.Schedule) { c.digest(ctx, store.FreqDaily, s) }},
 		{c.WeeklySpec, func(ctx context.Context, s cron.Schedule) { c.digest(ctx, store.FreqWeekly, s) }},
 		{c.ReminderSpec, func(ctx context.Context, _ cron.Schedule) { c.reminders(ctx) }},
@@ -85,6 +94,15 @@ func (c *Cron) digest(ctx context.Context, freq store.Frequency, sched cron.Sche
 	slot := lastSlot(sched, c.Planner.Now().In(c.Loc))
 	if _, err := c.Planner.RunDigest(ctx, freq, slot); err != nil && ctx.Err() == nil {
 		c.Log.Error("digest run failed; it resumes at the next tick or restart", "frequency", string(freq), "err", err)
+	}
+}
+
+func (c *Cron) publish(ctx context.Context) {
+	if ctx.Err() != nil {
+		return
+	}
+	if _, err := c.Planner.PublishDue(ctx); err != nil && ctx.Err() == nil {
+		c.Log.Error("publishing scheduled posts failed; retried at the next tick", "err", err)
 	}
 }
 

@@ -37,9 +37,14 @@ type Planner struct {
 
 	mu       sync.Mutex
 	reminded map[int64]bool // events fully fanned out since this process leads
+	// setup fills in the defaults once: the bot's handlers and the cron
+	// call into one Planner concurrently.
+	setup sync.Once
 }
 
-func (p *Planner) defaults() {
+func (p *Planner) defaults() { p.setup.Do(p.fillDefaults) }
+
+func (p *Planner) fillDefaults() {
 	if p.PageSize <= 0 {
 		p.PageSize = 500
 	}

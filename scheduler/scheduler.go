@@ -32,6 +32,9 @@ type Renderer interface {
 	PostParts(p store.Post, l store.Lang, keyboard string) []store.Part
 	ReminderParts(p store.Post, l store.Lang) []store.Part
 	ChannelParts(p store.Post, l store.Lang) []store.Part
+	// PublishedNotice tells an official that the clock published a
+	// scheduled post (and how late).
+	PublishedNotice(p store.Post, l store.Lang) string
 }
 
 // Limiter paces sends. Implementations share their state between replicas
@@ -49,7 +52,8 @@ type Limiter interface {
 
 // PlanStore is what the planners read and write: subscribers a page or a
 // chunk at a time, their digest cursors, the latest posts and upcoming
-// events, run progress, and the outbox they fill exactly once.
+// events, the posts due for publishing and their transitions, run
+// progress, and the outbox they fill exactly once.
 type PlanStore interface {
 	ActiveSubscribersAfter(ctx context.Context, after int64, limit int) ([]store.Subscriber, error)
 	DigestCursors(ctx context.Context, chatIDs []int64) (map[int64]time.Time, error)
@@ -57,6 +61,8 @@ type PlanStore interface {
 	SubscribersByID(ctx context.Context, chatIDs []int64) ([]store.Subscriber, error)
 	LatestPosts(ctx context.Context, city string, limit int) ([]store.Post, error)
 	EventsStartingBetween(ctx context.Context, from, to time.Time) ([]store.Post, error)
+	DuePosts(ctx context.Context, now time.Time, limit int) ([]store.Post, error)
+	TransitionPost(ctx context.Context, id int64, t store.Transition, c store.Change) (store.Post, bool, error)
 	StartRun(ctx context.Context, r store.DigestRun) (store.DigestRun, error)
 	SaveRun(ctx context.Context, r store.DigestRun) error
 	EnqueueOnce(ctx context.Context, once store.Once, msgs ...store.OutboxMessage) (bool, error)

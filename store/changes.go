@@ -22,14 +22,16 @@ type Change struct {
 
 // Publishing applies officials' changes to posts, each once per cause.
 type Publishing interface {
-	// PublishPost stores p under a new id and appends c.Audit for it. A
+	// PublishPost stores p under a new id and appends c.Audit for it; a
+	// post whose Status is not published is stored but not listed. A
 	// repeated cause returns the post the first call created, with
 	// created false (the post as stored now, or only its id when it has
 	// been deleted since).
 	PublishPost(ctx context.Context, p Post, c Change) (saved Post, created bool, err error)
 	// EditPost replaces the post with p.ID and appends c.Audit;
-	// ErrNotFound when there is no such post. A repeated cause changes
-	// nothing and reports applied false.
+	// ErrNotFound when there is no such post. Where the post stands is
+	// kept as stored (Post.KeepWorkflow). A repeated cause changes nothing
+	// and reports applied false.
 	EditPost(ctx context.Context, p Post, c Change) (applied bool, err error)
 	// RemovePost deletes the post with id and appends c.Audit, returning
 	// the post as it was; ErrNotFound when there is none. A repeated cause
@@ -48,4 +50,23 @@ type Memos interface {
 	Memo(ctx context.Context, key string) ([]byte, error)
 	// DeleteMemo removes key; no error when there was none.
 	DeleteMemo(ctx context.Context, key string) error
+}
+
+// Workflow moves posts through their statuses (workflow.go) and lists the
+// ones that are not published.
+type Workflow interface {
+	// TransitionPost applies t to the post with id and appends c.Audit
+	// (unless its Action is empty), once per c.Cause, in one atomic step
+	// that also moves the post between the listings. It returns the post
+	// as stored afterwards. ErrNotFound when there is no such post;
+	// ErrStateChanged (with the post as it is) when it is no longer in
+	// t.From or due at t.Due, and then nothing changes. A repeated cause
+	// changes nothing and returns the post as it is now, applied false.
+	TransitionPost(ctx context.Context, id int64, t Transition, c Change) (saved Post, applied bool, err error)
+	// PostsByStatus lists posts of a status other than published,
+	// ordered by Post.WaitingOrder (ties lowest id first), at most limit.
+	PostsByStatus(ctx context.Context, status PostStatus, limit int) ([]Post, error)
+	// DuePosts lists the posts whose Post.DueAt is at or before now,
+	// soonest first, at most limit.
+	DuePosts(ctx context.Context, now time.Time, limit int) ([]Post, error)
 }

@@ -39,9 +39,9 @@ func (s Subscriber) Matches(p Post) bool {
 // window (since, until]: a post at exactly since was in the previous
 // digest, one at exactly until is in this one, so a post published at a
 // slot boundary is in exactly one digest. Announcements never are: they
-// were pushed when published.
+// were pushed when published; nor are posts residents may not see yet.
 func (s Subscriber) InDigest(p Post, since, until time.Time) bool {
-	return p.Kind != KindAnnouncement && s.Matches(p) &&
+	return p.Visible() && p.Kind != KindAnnouncement && s.Matches(p) &&
 		p.PublishedAt.After(since) && !p.PublishedAt.After(until)
 }
 

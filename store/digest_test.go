@@ -51,6 +51,10 @@ func TestInDigest(t *testing.T) {
 		{"exactly at since: in the previous digest", post(store.KindVisit, "krefeld", since), false},
 		{"exactly at the slot: in this digest", post(store.KindVisit, "krefeld", until), true},
 		{"after the slot: in the next one", post(store.KindVisit, "krefeld", until.Add(time.Millisecond)), false},
+		{"scheduled, not published yet", withState(post(store.KindVisit, "krefeld", t0.Add(-time.Hour)), store.StatusScheduled), false},
+		{"waiting for approval", withState(post(store.KindVisit, "krefeld", t0.Add(-time.Hour)), store.StatusPending), false},
+		{"rejected", withState(post(store.KindVisit, "krefeld", t0.Add(-time.Hour)), store.StatusRejected), false},
+		{"published through the workflow", withState(post(store.KindVisit, "krefeld", t0.Add(-time.Hour)), store.StatusPublished), true},
 	}
 	for _, tt := range tests {
 		if got := sub.InDigest(tt.p, since, until); got != tt.want {
@@ -58,6 +62,8 @@ func TestInDigest(t *testing.T) {
 		}
 	}
 }
+
+func withState(p store.Post, s store.PostStatus) store.Post { p.Status = s; return p }
 
 func TestBoundaryPostInExactlyOneDigest(t *testing.T) {
 	sub := store.NewSubscriber(1, "private", store.LangEN, t0)

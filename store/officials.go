@@ -82,6 +82,8 @@ type Draft struct {
 	PastOK bool `json:"past_ok,omitempty"`
 	// TransLang is the language of the translation being written.
 	TransLang Lang `json:"trans_lang,omitempty"`
+	// PublishAt is the time chosen with "Publish later".
+	PublishAt *time.Time `json:"publish_at,omitempty"`
 }
 
 // Drafts keeps wizard state; it expires so abandoned wizards clean up.

@@ -17,6 +17,10 @@ var (
 	// ErrUnavailable means the storage backend cannot be reached right now;
 	// the same call may succeed later.
 	ErrUnavailable = errors.New("storage unavailable")
+	// ErrStateChanged means a post is no longer in the state a change
+	// was meant for (approved already, rescheduled, published): the
+	// change was not made.
+	ErrStateChanged = errors.New("post state changed")
 )
 
 // Subscribers stores one record per chat (private chat or group).
@@ -75,6 +79,7 @@ type Store interface {
 	Subscribers
 	Posts
 	Publishing
+	Workflow
 	Memos
 	Officials
 	Users

@@ -146,6 +146,28 @@ type Post struct {
 	Photos []Photo `json:"photos,omitempty"`
 	// Channel is where the post stands in the city's channel, once posted.
 	Channel *ChannelRef `json:"channel,omitempty"`
+
+	// The publication workflow (workflow.go); all of it belongs to
+	// TransitionPost, an edit keeps it as stored.
+	//
+	// Status is where the post stands; empty means published, so every
+	// post stored before statuses existed reads as published.
+	Status PostStatus `json:"status,omitempty"`
+	// PublishAt is when a scheduled post is to be published (a pending
+	// one: once approved). It stays on a post the clock published, so the
+	// notice can say whether it came late.
+	PublishAt *time.Time `json:"publish_at,omitempty"`
+	// ScheduledBy is the official who set PublishAt: the clock publishes
+	// on their behalf.
+	ScheduledBy int64 `json:"scheduled_by,omitempty"`
+	// Reviewer approved or rejected the post; Reason is why it was
+	// rejected, for its author.
+	Reviewer int64  `json:"reviewer,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	// Releasing is set while a post that became published still has its
+	// announcement, channel post and notices to be queued: the planner
+	// finishes them, so a crash in between loses none.
+	Releasing bool `json:"releasing,omitempty"`
 }
 
 // MaxPhotos is how many photos a post may have: what Telegram sends as one

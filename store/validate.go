@@ -157,7 +157,31 @@ func (p Post) Validate() error {
 	if p.Author < 0 || p.Author > MaxTelegramID {
 		return &FieldError{Field: "author", Problem: ProblemInvalid, Value: fmt.Sprint(p.Author)}
 	}
-	return nil
+	return p.checkWorkflow()
+}
+
+// checkWorkflow checks where the post stands: a known status, a plausible
+// time (which a scheduled post must have), officials' ids, a reason that
+// fits.
+func (p Post) checkWorkflow() error {
+	if !p.Status.Valid() {
+		return &FieldError{Field: "status", Problem: ProblemInvalid, Value: short(string(p.Status))}
+	}
+	switch {
+	case p.PublishAt != nil && !PlausibleTime(*p.PublishAt):
+		return &FieldError{Field: "publish_at", Problem: ProblemOutOfRange, Value: p.PublishAt.Format(time.RFC3339)}
+	case p.State() == StatusScheduled && p.PublishAt == nil:
+		return &FieldError{Field: "publish_at", Problem: ProblemRequired}
+	}
+	for _, f := range []struct {
+		name string
+		id   int64
+	}{{"scheduled_by", p.ScheduledBy}, {"reviewer", p.Reviewer}} {
+		if f.id < 0 || f.id > MaxTelegramID {
+			return &FieldError{Field: f.name, Problem: ProblemInvalid, Value: fmt.Sprint(f.id)}
+		}
+	}
+	return checkString("reason", p.Reason, MaxReasonLen, false, multiline)
 }
 
 // ValidateWithCities checks p like Validate, then that its city is

@@ -45,6 +45,8 @@ type Config struct {
 	Retention   store.RetentionPolicy
 	PrivacyFile string
 	Privacy     store.Text
+	// Approval is APPROVAL: which posts need a second official.
+	Approval store.Approval
 
 	DigestSpec       string
 	WeeklyDigestSpec string
@@ -69,6 +71,9 @@ type Config struct {
 	// takes Telegram's.
 	PrivateLimit, GroupLimit pacing.Bucket
 
+	// PublishEvery is how often the planner looks for scheduled posts
+	// whose time has come (0: every 5 s).
+	PublishEvery time.Duration
 	// LockTTL is how long a dead leader's lock blocks a takeover.
 	LockTTL time.Duration
 	// ClaimIdle is how long a dead worker's messages wait for another.
@@ -107,6 +112,7 @@ var envVars = []envVar{
 	{"RETENTION_DAYS", strconv.Itoa(store.DefaultRetentionDays), "days after which a chat that blocked or removed the bot (or is gone) is deleted, with everything /stop deletes."},
 	{"AUDIT_RETENTION_DAYS", strconv.Itoa(store.DefaultAuditRetentionDays), "days the officials' audit log entries are kept."},
 	{"PRIVACY_FILE", "", `path of a JSON file {"uk": "...", "en": "...", "de": "...", "nl": "..."} with the privacy notice /privacy shows; empty uses the dataset's, else the built-in one.`},
+	{"APPROVAL", "off", "which posts need a second official's approval before they are published: off, editors (posts by editors need an owner's) or all (every post needs another official's)."},
 }
 
 var tokenRE = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
@@ -183,6 +189,11 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	if err := c.loadPrivacy(get); err != nil {
 		return c, err
 	}
+	approval, ok := store.ParseApproval(get("APPROVAL"))
+	if !ok {
+		return c, fmt.Errorf("APPROVAL: %q is not off, editors or all", get("APPROVAL"))
+	}
+	c.Approval = approval
 	return c, c.loadDelivery(get)
 }
 

@@ -35,7 +35,7 @@ type env struct {
 	http chan string
 	// stores holds the running Main's store.
 	stores chan store.Store
-	// now, when set, is Main's clock (Main.Now).
+	// now, when set, is the clock of every Main the env starts.
 	now store.NowFunc
 }
 
@@ -87,8 +87,8 @@ func (e *env) start() {
 	e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel, e.done, e.http, e.stores = cancel, make(chan error, 1), make(chan string, 1), make(chan store.Store, 1)
-	m := &Main{Config: e.cfg, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		OnHTTP: func(addr string) { e.http <- addr }, OnStore: func(st store.Store) { e.stores <- st }, Now: e.now}
+	m := &Main{Config: e.cfg, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: e.now,
+		OnHTTP: func(addr string) { e.http <- addr }, OnStore: func(st store.Store) { e.stores <- st }}
 	go func() { e.done <- m.Run(ctx) }()
 	e.tg.WaitLongPoll(e.t, wait)
 	e.t.Cleanup(e.stop)

@@ -161,7 +161,8 @@ func (m *Main) Run(ctx context.Context) error {
 	bcfg := bot.Config{Store: st, Data: dataset, Client: client, Translator: tr, Renderer: rd, Logger: log, Now: m.Now,
 		Owners: cfg.AdminIDs, TimeZone: cfg.TimeZone, Announcer: planner, Preview: planner, Pacer: limiter,
 		Observer: mets, PublicURL: cfg.PublicURL, Inbound: cfg.Inbound, ChannelInfo: channel,
-		Privacy: privacyOf(cfg, dataset), Retention: cfg.Retention}
+		Privacy: privacyOf(cfg, dataset), Retention: cfg.Retention,
+		Approval: cfg.Approval, Releaser: planner}
 	if channel.ID != 0 {
 		bcfg.Channel = planner
 		site.SetChannel(&web.ChannelCheck{Name: channel.Name, ID: channel.ID, Rights: client})
@@ -186,7 +187,7 @@ func (m *Main) Run(ctx context.Context) error {
 	workers := &scheduler.Workers{Store: st, Sender: client, Limiter: limiter, Log: log, Now: m.Now, Events: events,
 		Consumer: cfg.ReplicaID, BackoffMin: cfg.RetryMin, ClaimIdle: cfg.ClaimIdle, Renderer: rd, ChannelLang: cfg.ChannelLang}
 	crons := &scheduler.Cron{Planner: planner, Log: log, Loc: cfg.TimeZone,
-		DailySpec: cfg.DigestSpec, WeeklySpec: cfg.WeeklyDigestSpec,
+		DailySpec: cfg.DigestSpec, WeeklySpec: cfg.WeeklyDigestSpec, PublishEvery: cfg.PublishEvery,
 		Retention: &scheduler.Retention{Store: st, Policy: cfg.Retention, Loc: cfg.TimeZone, Now: m.Now, Log: log}}
 	lead := func(name string) *scheduler.Leader {
 		return &scheduler.Leader{Locks: st, Name: name, Owner: cfg.ReplicaID, TTL: cfg.LockTTL, Log: log}
@@ -245,6 +246,7 @@ var (
 	_ bot.Announcer       = (*scheduler.Planner)(nil)
 	_ bot.DigestPreviewer = (*scheduler.Planner)(nil)
 	_ bot.Channel         = (*scheduler.Planner)(nil)
+	_ bot.Releaser        = (*scheduler.Planner)(nil)
 	_ bot.ChannelRights   = (*telegram.Client)(nil)
 	_ bot.Pacer           = (*pacing.Limiter)(nil)
 	_ scheduler.Limiter   = (*pacing.Limiter)(nil)

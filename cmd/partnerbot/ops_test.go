@@ -16,6 +16,7 @@ import (
 
 	"github.com/partnerbot/partnerbot/internal/telegramtest"
 	"github.com/partnerbot/partnerbot/internal/testkit"
+	"github.com/partnerbot/partnerbot/store"
 )
 
 // TestMain lets the test binary play the partnerbot process, so the crash
@@ -282,6 +283,14 @@ func TestConfig(t *testing.T) {
 	if c, err := LoadConfig(mapEnv(with("ADMIN_IDS", " 42, 7 ,"))); err != nil || !slices.Equal(c.AdminIDs, []int64{42, 7}) {
 		t.Errorf("ADMIN_IDS: %v %v", c.AdminIDs, err)
 	}
+	if good.Approval != store.ApprovalOff {
+		t.Errorf("APPROVAL defaults to %q, want off", good.Approval)
+	}
+	for in, want := range map[string]store.Approval{"editors": store.ApprovalEditors, " ALL ": store.ApprovalAll, "off": store.ApprovalOff} {
+		if c, err := LoadConfig(mapEnv(with("APPROVAL", in))); err != nil || c.Approval != want {
+			t.Errorf("APPROVAL=%q: %q, %v; want %q", in, c.Approval, err, want)
+		}
+	}
 	if _, err := LoadConfig(mapEnv(with("REDIS_URL", "rediss://:pw@redis.example:6380/3"))); err != nil {
 		t.Errorf("rediss URL with password and db refused: %v", err)
 	}
@@ -299,6 +308,8 @@ func TestConfig(t *testing.T) {
 		{with("TIMEZONE", "Mars/Olympus"), "TIMEZONE"},
 		{with("LOG_LEVEL", "loud"), "LOG_LEVEL"},
 		{with("LOG_FORMAT", "xml"), "LOG_FORMAT"},
+		{with("APPROVAL", "owners"), "APPROVAL"},
+		{with("APPROVAL", "yes"), "APPROVAL"},
 	}
 	for _, tt := range bad {
 		_, err := LoadConfig(mapEnv(tt.env))

@@ -133,6 +133,9 @@ func (m *Media) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := src.posts.Post(r.Context(), postID)
+	if err == nil && !p.Visible() {
+		err = store.ErrNotFound // nothing of a post shows before it is published
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		http.Error(w, "not found", http.StatusNotFound)
 		return

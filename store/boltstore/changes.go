@@ -60,13 +60,13 @@ func (s *Store) EditPost(ctx context.Context, p store.Post, c store.Change) (boo
 		if _, done, err := getCause(tx, c.Cause, now); err != nil || done {
 			return err
 		}
-		// The channel reference belongs to SetChannelRef, not to the edit.
+		// Where the post stands and its channel reference belong to
+		// TransitionPost and SetChannelRef, not to the edit.
 		var old store.Post
 		if _, err := getJSON(tx.Bucket(bucketPosts), i64(p.ID), &old); err != nil {
 			return err
 		}
-		p.Channel = old.Channel
-		if _, err := putPost(tx, p, true); err != nil {
+		if _, err := putPost(tx, p.KeepWorkflow(old), true); err != nil {
 			return err
 		}
 		applied = true

@@ -26,6 +26,12 @@ import (
 //	posts_by_kind     str(kind) ms(Pub) i64(id)    empty
 //	events_by_start   ms(StartsAt) i64(id)         empty: events with StartsAt
 //	events_by_city    str(city) ms(Start) i64(id)  empty
+//	                                               (these five list published
+//	                                               posts only: Post.Visible)
+//	posts_by_status   str(status) ms(o) i64(id)    empty: posts not published,
+//	                                               o = Post.WaitingOrder
+//	posts_due         ms(Post.DueAt) i64(id)       empty: posts the planner
+//	                                               has to act on
 //	seeds             seed key                     i64(post id); kept when the
 //	                                               post is deleted
 //	officials         i64(userID)                  Official
@@ -68,6 +74,8 @@ var (
 	bucketEventsByStart = []byte("events_by_start")
 	bucketEventsByCity  = []byte("events_by_city")
 	bucketSeeds         = []byte("seeds")
+	bucketPostsByStatus = []byte("posts_by_status")
+	bucketPostsDue      = []byte("posts_due")
 	bucketOfficials     = []byte("officials")
 	bucketUsers         = []byte("users")
 	bucketUsernames     = []byte("usernames")
@@ -94,6 +102,7 @@ var (
 		bucketSubs, bucketActive, bucketInactive, bucketCitySubs,
 		bucketPosts, bucketPostsByTime, bucketPostsByCity, bucketPostsByKind,
 		bucketEventsByStart, bucketEventsByCity, bucketSeeds,
+		bucketPostsByStatus, bucketPostsDue,
 		bucketOfficials, bucketUsers, bucketUsernames, bucketDrafts,
 		bucketAudit, bucketAuditByPost,
 		bucketReady, bucketPending, bucketClaims, bucketDelayed, bucketDead,

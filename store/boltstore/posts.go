@@ -165,19 +165,28 @@ func putPost(tx *bolt.Tx, p store.Post, mustExist bool) (store.Post, error) {
 	return p, indexPost(tx, p)
 }
 
-// postIndexKeys lists the index entries of p: bucket and key.
+// postIndexKeys lists the index entries of p: bucket and key. The
+// listings residents read hold only the posts store.Post.Visible allows;
+// the others are listed by status.
 func postIndexKeys(p store.Post) [][2][]byte {
-	pub := ms(p.PublishedAt)
-	keys := [][2][]byte{
-		{bucketPostsByTime, timeIDKey(nil, pub, p.ID)},
-		{bucketPostsByCity, cityTimeKey(p.City, pub, p.ID)},
-		{bucketPostsByKind, kindTimeKey(string(p.Kind), pub, p.ID)},
-	}
-	if p.IsDatedEvent() {
-		start := ms(*p.StartsAt)
+	var keys [][2][]byte
+	if p.Visible() {
+		pub := ms(p.PublishedAt)
 		keys = append(keys,
-			[2][]byte{bucketEventsByStart, timeIDKey(nil, start, p.ID)},
-			[2][]byte{bucketEventsByCity, cityTimeKey(p.City, start, p.ID)})
+			[2][]byte{bucketPostsByTime, timeIDKey(nil, pub, p.ID)},
+			[2][]byte{bucketPostsByCity, cityTimeKey(p.City, pub, p.ID)},
+			[2][]byte{bucketPostsByKind, kindTimeKey(string(p.Kind), pub, p.ID)})
+		if p.IsDatedEvent() {
+			start := ms(*p.StartsAt)
+			keys = append(keys,
+				[2][]byte{bucketEventsByStart, timeIDKey(nil, start, p.ID)},
+				[2][]byte{bucketEventsByCity, cityTimeKey(p.City, start, p.ID)})
+		}
+	} else {
+		keys = append(keys, [2][]byte{bucketPostsByStatus, timeIDKey(strPrefix(string(p.State())), ms(p.WaitingOrder()), p.ID)})
+	}
+	if due, ok := p.DueAt(); ok {
+		keys = append(keys, [2][]byte{bucketPostsDue, timeIDKey(nil, ms(due), p.ID)})
 	}
 	return keys
 }

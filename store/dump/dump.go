@@ -107,6 +107,9 @@ type Destination interface {
 	store.Users
 	store.Audit
 	store.Stats
+	// PostsByStatus finds posts that are not published, which no count
+	// of published ones shows.
+	PostsByStatus(ctx context.Context, status store.PostStatus, limit int) ([]store.Post, error)
 	Importer
 }
 
@@ -216,6 +219,16 @@ func checkEmpty(ctx context.Context, dst Destination) error {
 	posts := 0
 	for _, n := range counts {
 		posts += n
+	}
+	for _, status := range store.Statuses() {
+		if status == store.StatusPublished {
+			continue
+		}
+		waiting, err := dst.PostsByStatus(ctx, status, 1)
+		if err != nil {
+			return fmt.Errorf("dump: import: check the destination is empty: %w", err)
+		}
+		posts += len(waiting)
 	}
 	if st.Total > 0 || posts > 0 {
 		return fmt.Errorf("dump: import: the destination is not empty (%d subscribers, %d posts); "+

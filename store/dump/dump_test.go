@@ -300,6 +300,10 @@ func TestImportRefusesNonEmptyDestination(t *testing.T) {
 			_, err := s.SeedPost(ctx, store.Post{Kind: store.KindVisit, City: "lyon", SeedKey: "k", PublishedAt: t0})
 			return err
 		},
+		"post waiting for approval": func(s store.Store) error {
+			_, err := s.CreatePost(ctx, store.Post{Kind: store.KindVisit, City: "lyon", Title: "t", Text: "x", Status: store.StatusPending, UpdatedAt: t0})
+			return err
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dst := openBolt(t)
@@ -312,6 +316,38 @@ func TestImportRefusesNonEmptyDestination(t *testing.T) {
 				t.Errorf("Officials after a refused import = %v, %v; want none written", o, err)
 			}
 		})
+	}
+}
+
+// Posts on their way (scheduled, rejected with a reason) move with their
+// status and stay where they stood: not listed, due at their time.
+func TestWorkflowPostsRoundTrip(t *testing.T) {
+	ctx := t.Context()
+	src := openBolt(t)
+	due := t0.Add(72 * time.Hour)
+	scheduled, err := src.CreatePost(ctx, store.Post{Kind: store.KindVisit, City: "lyon", Title: "later", Text: "Scheduled.",
+		Author: 9, Status: store.StatusScheduled, PublishAt: &due, ScheduledBy: 9, UpdatedAt: t0})
+	must(t, err)
+	rejected, err := src.CreatePost(ctx, store.Post{Kind: store.KindVisit, City: "lyon", Title: "no", Text: "Rejected.",
+		Author: 9, Status: store.StatusRejected, Reviewer: 5, Reason: "Wrong date.\nPlease check.", UpdatedAt: t0})
+	must(t, err)
+	dst := openBolt(t)
+	importJSON(t, dst, exportJSON(t, src))
+	for _, want := range []store.Post{scheduled, rejected} {
+		got, err := dst.Post(ctx, want.ID)
+		if err != nil || got.State() != want.State() || got.Reason != want.Reason || got.Reviewer != want.Reviewer ||
+			(want.PublishAt != nil) != (got.PublishAt != nil) {
+			t.Errorf("post #%d after the move: %+v, %v; want %+v", want.ID, got, err, want)
+		}
+	}
+	if latest, _ := dst.LatestPosts(ctx, "", 10); len(latest) != 0 {
+		t.Errorf("LatestPosts after the move lists %d posts on their way", len(latest))
+	}
+	if got, _ := dst.DuePosts(ctx, due, 10); len(got) != 1 || got[0].ID != scheduled.ID {
+		t.Errorf("DuePosts at its time = %+v, want the scheduled post", got)
+	}
+	if got, _ := dst.PostsByStatus(ctx, store.StatusRejected, 10); len(got) != 1 || got[0].ID != rejected.ID {
+		t.Errorf("PostsByStatus(rejected) = %+v, want the rejected post", got)
 	}
 }
 

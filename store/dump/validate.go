@@ -3,6 +3,7 @@ package dump
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -121,12 +122,12 @@ func (v *validator) audit(entries []store.AuditEntry, last int64) {
 			v.check(e.PostID <= last, at, fmt.Sprintf("post_id is above last_post_id %d", last))
 		}
 		v.userID(at, "user_id", e.UserID)
-		switch e.Action {
-		case "created", "edited", "deleted":
-		case "":
+		switch {
+		case slices.Contains(store.AuditActions(), e.Action):
+		case e.Action == "":
 			v.add(at, "no action")
 		default:
-			v.add(at, fmt.Sprintf("unknown action %q; want created, edited or deleted", e.Action))
+			v.add(at, fmt.Sprintf("unknown action %q; want one of %s", e.Action, strings.Join(store.AuditActions(), ", ")))
 		}
 		v.time(at, "at", e.At)
 	}

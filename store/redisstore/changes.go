@@ -73,7 +73,7 @@ func (s *Store) EditPost(ctx context.Context, p store.Post, c store.Change) (boo
 		}
 		entry := c.Audit
 		entry.PostID = p.ID
-		err = s.putPost(ctx, tx, p, putOptions{mustExist: true, keepChannel: true, extra: func(pipe redis.Pipeliner) {
+		err = s.putPost(ctx, tx, p, putOptions{mustExist: true, keepWorkflow: true, extra: func(pipe redis.Pipeliner) {
 			pipe.Set(ctx, causeKey, p.ID, store.CauseTTL)
 			s.queueAudit(ctx, pipe, entry)
 		}})

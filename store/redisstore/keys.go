@@ -29,6 +29,12 @@ const DefaultPrefix = "partnerbot:"
 //	events:bystart        zset    events with StartsAt, score StartsAt (unix ms)
 //	events:city:{slug}    zset    the same per city
 //	posts:kind:{kind}     zset    posts of one kind, score PublishedAt (unix ms)
+//	                              (these five list published posts only:
+//	                              store.Post.Visible)
+//	posts:status:{status} zset    posts not published, by status; score
+//	                              store.Post.WaitingOrder (unix ms)
+//	posts:due             zset    posts the planner has to act on; score
+//	                              store.Post.DueAt (unix ms)
 //	seed:{seedKey}        string  id of the post created from a dataset entry;
 //	                              kept when the post is deleted, so seeding
 //	                              again does not bring it back
@@ -77,6 +83,12 @@ func (k keys) eventsByStart() string { return k.prefix + "events:bystart" }
 func (k keys) cityEvents(city string) string { return k.prefix + "events:city:" + city }
 
 func (k keys) kindPosts(kind store.Kind) string { return k.prefix + "posts:kind:" + string(kind) }
+
+func (k keys) statusPosts(status store.PostStatus) string {
+	return k.prefix + "posts:status:" + string(status)
+}
+
+func (k keys) duePosts() string { return k.prefix + "posts:due" }
 
 func (k keys) seed(seedKey string) string { return k.prefix + "seed:" + seedKey }
 

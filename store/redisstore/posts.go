@@ -155,9 +155,10 @@ type putOptions struct {
 	mustExist bool
 	// extra queues more writes into the transaction.
 	extra func(redis.Pipeliner)
-	// keepChannel keeps the stored post's channel reference: it belongs
-	// to SetChannelRef, not to whoever edits the post.
-	keepChannel bool
+	// keepWorkflow keeps where the stored post stands and its channel
+	// reference (store.Post.KeepWorkflow): they belong to TransitionPost
+	// and SetChannelRef, not to whoever edits the post.
+	keepWorkflow bool
 }
 
 // putPost writes p (whose id is final) within the optimistic transaction
@@ -176,8 +177,8 @@ func (s *Store) putPost(ctx context.Context, tx *redis.Tx, p store.Post, o putOp
 	if o.mustExist && !found {
 		return store.ErrNotFound
 	}
-	if o.keepChannel {
-		p.Channel = old.Channel
+	if o.keepWorkflow {
+		p = p.KeepWorkflow(old)
 	}
 	data, err := json.Marshal(p)
 	if err != nil {
@@ -200,29 +201,42 @@ func (s *Store) putPost(ctx context.Context, tx *redis.Tx, p store.Post, o putOp
 	return err
 }
 
+// postIndexes lists the index entries of p: key and score. The listings
+// residents read hold only the posts store.Post.Visible allows; the others
+// are listed by status.
+func (s *Store) postIndexes(p store.Post) []redis.Z {
+	var out []redis.Z
+	add := func(key string, t time.Time) { out = append(out, redis.Z{Member: key, Score: timeScore(t)}) }
+	if p.Visible() {
+		add(s.k.postsByTime(), p.PublishedAt)
+		add(s.k.cityPosts(p.City), p.PublishedAt)
+		add(s.k.kindPosts(p.Kind), p.PublishedAt)
+		if p.IsDatedEvent() {
+			add(s.k.eventsByStart(), *p.StartsAt)
+			add(s.k.cityEvents(p.City), *p.StartsAt)
+		}
+	} else {
+		add(s.k.statusPosts(p.State()), p.WaitingOrder())
+	}
+	if due, ok := p.DueAt(); ok {
+		add(s.k.duePosts(), due)
+	}
+	return out
+}
+
 // indexPost queues the index entries of p.
 func (s *Store) indexPost(ctx context.Context, pipe redis.Pipeliner, p store.Post) {
 	m := postMember(p.ID)
-	published := redis.Z{Score: timeScore(p.PublishedAt), Member: m}
-	pipe.ZAdd(ctx, s.k.postsByTime(), published)
-	pipe.ZAdd(ctx, s.k.cityPosts(p.City), published)
-	pipe.ZAdd(ctx, s.k.kindPosts(p.Kind), published)
-	if p.IsDatedEvent() {
-		starts := redis.Z{Score: timeScore(*p.StartsAt), Member: m}
-		pipe.ZAdd(ctx, s.k.eventsByStart(), starts)
-		pipe.ZAdd(ctx, s.k.cityEvents(p.City), starts)
+	for _, ix := range s.postIndexes(p) {
+		pipe.ZAdd(ctx, ix.Member.(string), redis.Z{Score: ix.Score, Member: m})
 	}
 }
 
 // unindexPost queues the removal of the index entries of p.
 func (s *Store) unindexPost(ctx context.Context, pipe redis.Pipeliner, p store.Post) {
 	m := postMember(p.ID)
-	pipe.ZRem(ctx, s.k.postsByTime(), m)
-	pipe.ZRem(ctx, s.k.cityPosts(p.City), m)
-	pipe.ZRem(ctx, s.k.kindPosts(p.Kind), m)
-	if p.IsDatedEvent() {
-		pipe.ZRem(ctx, s.k.eventsByStart(), m)
-		pipe.ZRem(ctx, s.k.cityEvents(p.City), m)
+	for _, ix := range s.postIndexes(p) {
+		pipe.ZRem(ctx, ix.Member.(string), m)
 	}
 }
 

@@ -28,6 +28,12 @@
 //     its TTL passed;
 //   - AuditLog lists entries in reverse order of AppendAudit; limit <= 0
 //     returns none;
+//   - a post whose Status is not published is in no listing residents
+//     read (LatestPosts, UpcomingEvents, EventsStartingBetween, CountPosts),
+//     only in PostsByStatus, and in DuePosts when Post.DueAt says so; a
+//     post stored without a status is published;
+//   - TransitionPost changes a post only from the status it names, once
+//     per cause, and an edit keeps where the stored post stands;
 //   - SubscriberStats counts PerCity over active chats only (a city listed
 //     twice in one record counts once), PerLang and PerFreq over every
 //     record; missing map keys count as zero.
@@ -80,6 +86,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Media", func(t *testing.T) { testMedia(t, newStore) })
 	t.Run("Retention", func(t *testing.T) { testRetention(t, newStore) })
 	t.Run("Privacy", func(t *testing.T) { testPrivacy(t, newStore) })
+	t.Run("Workflow", func(t *testing.T) { testWorkflow(t, newStore) })
 	runDelivery(t, newStore)
 }
 
@@ -765,6 +772,7 @@ func normPost(p store.Post) store.Post {
 	p.UpdatedAt = p.UpdatedAt.UTC()
 	p.StartsAt = utc(p.StartsAt)
 	p.EndsAt = utc(p.EndsAt)
+	p.PublishAt = utc(p.PublishAt)
 	if len(p.Translations) == 0 {
 		p.Translations = nil
 	}
