@@ -183,7 +183,14 @@ func (s *Store) initFile(tx *bolt.Tx) error {
 		if got > layoutVersion {
 			return fmt.Errorf("file has layout version %d, this partnerbot knows up to %d: upgrade partnerbot", got, layoutVersion)
 		}
-		return nil
+		if got == layoutVersion {
+			return nil
+		}
+		if got < 2 {
+			if err := indexZones(tx); err != nil {
+				return fmt.Errorf("index subscribers by time zone: %w", err)
+			}
+		}
 	}
 	return meta.Put(metaLayout, u64(layoutVersion))
 }

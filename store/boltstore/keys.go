@@ -18,6 +18,10 @@ import (
 //	subs              i64(chatID)                  Subscriber
 //	subs_active       i64(chatID)                  empty: active chats
 //	city_subs         str(city) i64(chatID)        empty: active chats of a city
+//	zone_subs         str(zone) i64(chatID)        empty: active chats by
+//	                                               Subscriber.TimeZone ("" for
+//	                                               the home zone)
+//	zone_counts       str(zone)                    u64: active chats of the zone
 //	posts             i64(id)                      Post; the bucket's sequence
 //	                                               is the last assigned post id
 //	posts_by_time     ms(PublishedAt) i64(id)      empty
@@ -49,6 +53,8 @@ import (
 //	                                               changes (value: i64 post id)
 //	memos_by_expiry   i64(expiry ns) key           empty: memos by expiry
 //	digest_cursors    i64(chatID)                  i64(ms)
+//	digest_days       i64(chatID)                  the day of the chat's last
+//	                                               digest (store.DigestDay)
 //	locks             name                         lockRecord (owner, expiry)
 //	runs              run key                      DigestRun
 //	runs_by_start     ms(StartedAt) run key        empty
@@ -59,6 +65,9 @@ var (
 	bucketSubs          = []byte("subs")
 	bucketActive        = []byte("subs_active")
 	bucketCitySubs      = []byte("city_subs")
+	bucketZoneSubs      = []byte("zone_subs")
+	bucketZoneCounts    = []byte("zone_counts")
+	bucketDigestDays    = []byte("digest_days")
 	bucketPosts         = []byte("posts")
 	bucketPostsByTime   = []byte("posts_by_time")
 	bucketPostsByCity   = []byte("posts_by_city")
@@ -89,7 +98,7 @@ var (
 	bucketMemosByExpiry = []byte("memos_by_expiry")
 
 	allBuckets = [][]byte{
-		bucketSubs, bucketActive, bucketCitySubs,
+		bucketSubs, bucketActive, bucketCitySubs, bucketZoneSubs, bucketZoneCounts, bucketDigestDays,
 		bucketPosts, bucketPostsByTime, bucketPostsByCity, bucketPostsByKind,
 		bucketEventsByStart, bucketEventsByCity, bucketSeeds,
 		bucketOfficials, bucketUsers, bucketUsernames, bucketDrafts,
@@ -105,8 +114,9 @@ var (
 )
 
 // layoutVersion is the version of the layout above, stored in meta by
-// Open; a file written by a newer layout is refused rather than misread.
-const layoutVersion = 1
+// Open; a file written by a newer layout is refused rather than misread,
+// an older one is brought up to date (version 1 lacked the zone index).
+const layoutVersion = 2
 
 // i64 encodes v so that byte order is numeric order: big-endian with the
 // sign bit flipped, so negative ids (groups) sort before positive ones.
@@ -170,6 +180,11 @@ func timeIDKey(prefix []byte, t int64, id int64) []byte {
 // cityIDKey is a city_subs key.
 func cityIDKey(city string, chatID int64) []byte {
 	return appendI64(appendStr(nil, city), chatID)
+}
+
+// zoneIDKey is a zone_subs key.
+func zoneIDKey(zone string, chatID int64) []byte {
+	return appendI64(appendStr(nil, zone), chatID)
 }
 
 // cityTimeKey is a posts_by_city or events_by_city key.

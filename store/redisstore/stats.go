@@ -122,8 +122,9 @@ func (s *Store) CountPosts(ctx context.Context, since time.Time) (map[store.Kind
 
 // layoutVersion is the version of the key layout this package writes,
 // stored under keys.layout by Migrate. Version 1 (no layout key) lacked the
-// posts:kind:{kind} indexes; version 2 lacked subs:active.
-const layoutVersion = 3
+// posts:kind:{kind} indexes; version 2 lacked subs:active; version 3 the
+// zone indexes (zone:{name}:subs, zones).
+const layoutVersion = 4
 
 // Migrate brings data written by earlier versions of this package up to
 // the current layout: it indexes by kind the posts stored before that
@@ -147,6 +148,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if v < 3 {
 		if err := s.RebuildActiveIndex(ctx); err != nil {
 			return wrapErr(err, op+": index active subscribers")
+		}
+	}
+	if v < 4 {
+		if err := s.RebuildZoneIndex(ctx); err != nil {
+			return wrapErr(err, op+": index subscribers by time zone")
 		}
 	}
 	if v < layoutVersion {

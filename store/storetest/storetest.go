@@ -77,6 +77,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("ChannelRef", func(t *testing.T) { testChannelRef(t, newStore) })
 	t.Run("Media", func(t *testing.T) { testMedia(t, newStore) })
 	runDelivery(t, newStore)
+	runZones(t, newStore)
 }
 
 // t0 is the base of the fixtures' times: whole seconds, in the future so
