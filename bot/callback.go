@@ -28,12 +28,14 @@ const (
 	cbWizard      = "w"  // arg: a wizard step answer (officials)
 	cbDelete      = "x"  // arg: post id to delete, or "no" (officials)
 	cbPostSub     = "ps" // arg: city slug; under a post shown in full
+	cbZone        = "z"  // arg: the slug of the city whose time zone to take
+	cbQuiet       = "q"  // arg: quiet hours "22-7" (store.ParseQuietHours), or "off"
 )
 
 var knownActions = map[string]bool{
 	cbMenu: true, cbCity: true, cbCityEvents: true, cbSubscribe: true, cbUnsubscribe: true,
 	cbToggleCity: true, cbToggleKind: true, cbToggleDone: true, cbLang: true, cbDigest: true,
-	cbWizard: true, cbDelete: true, cbPostSub: true,
+	cbWizard: true, cbDelete: true, cbPostSub: true, cbZone: true, cbQuiet: true,
 }
 
 // maxCallbackData is Telegram's limit on callback_data, in bytes.

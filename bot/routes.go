@@ -41,6 +41,8 @@ func (b *Bot) routes() []route {
 		{"settings", b.handleSettings, "cmd_settings", Resident},
 		{"digest", b.handleDigest, "cmd_digest", Resident},
 		{"lang", b.handleLang, "cmd_lang", Resident},
+		{"timezone", b.handleTimezone, "cmd_timezone", Resident},
+		{"quiet", b.handleQuiet, "cmd_quiet", Resident},
 		{"stop", b.handleStop, "cmd_stop", Resident},
 
 		{"post", b.handlePost, "cmd_post", Editor},
@@ -49,6 +51,7 @@ func (b *Bot) routes() []route {
 		{"agreement", b.handleForm, "cmd_agreement", Editor},
 		{"event", b.handleForm, "cmd_event", Editor},
 		{"announce", b.handleForm, "cmd_announce", Editor},
+		{"urgent", b.handleForm, "cmd_urgent", Editor},
 		{"edit", b.handleEdit, "cmd_edit", Editor},
 		{"translate", b.handleTranslate, "cmd_translate", Editor},
 		{"delete", b.handleDelete, "cmd_delete", Editor},
@@ -77,6 +80,8 @@ func (b *Bot) callbackRoutes() map[string]callbackRoute {
 		cbWizard:      {b.onWizard, Editor},
 		cbDelete:      {b.onDelete, Editor},
 		cbPostSub:     {b.onPostSubscribe, Resident},
+		cbZone:        {b.onZone, Resident},
+		cbQuiet:       {b.onQuiet, Resident},
 	}
 }
 

@@ -34,9 +34,15 @@ type Planner struct {
 	// ChannelID is the city's channel (CHANNEL_ID, resolved to its id); 0
 	// when there is none.
 	ChannelID int64
+	// Home is the zone of chats without one of their own (TIMEZONE);
+	// nil takes the dataset's home city's.
+	Home *time.Location
 
 	mu       sync.Mutex
 	reminded map[int64]bool // events fully fanned out since this process leads
+
+	zonesMu sync.Mutex
+	zones   map[string]*time.Location // loaded zones, by name (location)
 }
 
 func (p *Planner) defaults() {
@@ -55,17 +61,52 @@ func (p *Planner) defaults() {
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
 	}
+	if p.Home == nil {
+		p.Home = time.UTC
+		if p.Data != nil && p.Data.Home.Location != nil {
+			p.Home = p.Data.Home.Location
+		}
+	}
 }
 
-// RunDigest plans the digest of one schedule slot for every active
-// subscriber of that frequency. A run cut off halfway resumes from its
-// cursor; a finished run does nothing.
+// RunDigest plans the digest of one slot of an interval schedule
+// ("@every 30s") for every active subscriber of that frequency, whatever
+// their zone: such a schedule fires for everyone at once. A run cut off
+// halfway resumes from its cursor; a finished run does nothing.
 func (p *Planner) RunDigest(ctx context.Context, freq store.Frequency, slot time.Time) (store.DigestRun, error) {
 	p.defaults()
-	began := p.Now()
 	key := fmt.Sprintf("%s:%s", freq, slot.UTC().Format(time.RFC3339))
+	plan := digestPlan{
+		page: func(after int64) ([]store.Subscriber, error) {
+			return p.Store.ActiveSubscribersAfter(ctx, after, p.PageSize)
+		},
+		once: func(s store.Subscriber, _ string) (store.Once, bool) {
+			return store.Once{Key: "digest:" + key + ":" + strconv.FormatInt(s.ChatID, 10), TTL: p.DedupeTTL,
+				CursorChat: s.ChatID, Cursor: slot}, true
+		},
+	}
+	return p.runDigest(ctx, store.DigestRun{Key: key, Frequency: freq, Slot: slot}, plan)
+}
+
+// digestPlan is how a run finds its subscribers and keys their digests.
+type digestPlan struct {
+	// page returns the run's next page of subscribers after a chat id.
+	page func(after int64) ([]store.Subscriber, error)
+	// days: read each chat's last digest day for once (a zone's run).
+	days bool
+	// once is the chat's dedupe key, cursor and day, given its last
+	// digest day; false when the chat is not due.
+	once func(s store.Subscriber, lastDay string) (store.Once, bool)
+}
+
+// runDigest plans run: it pages through its subscribers and enqueues each
+// one's digest of the posts since its last one, once.
+func (p *Planner) runDigest(ctx context.Context, run store.DigestRun, plan digestPlan) (store.DigestRun, error) {
+	began := p.Now()
+	key, freq, slot := run.Key, run.Frequency, run.Slot
 	// Group chats have negative ids: a fresh run starts below all of them.
-	run, err := p.Store.StartRun(ctx, store.DigestRun{Key: key, Frequency: freq, Slot: slot, StartedAt: began, Cursor: math.MinInt64})
+	run.StartedAt, run.Cursor = began, math.MinInt64
+	run, err := p.Store.StartRun(ctx, run)
 	if err != nil {
 		return run, fmt.Errorf("planner: start run %s: %w", key, err)
 	}
@@ -77,7 +118,7 @@ func (p *Planner) RunDigest(ctx context.Context, freq store.Frequency, slot time
 		return run, err
 	}
 	for {
-		subs, err := p.Store.ActiveSubscribersAfter(ctx, run.Cursor, p.PageSize)
+		subs, err := plan.page(run.Cursor)
 		if err != nil {
 			return run, fmt.Errorf("planner: run %s: page after %d: %w", key, run.Cursor, err)
 		}
@@ -92,13 +133,24 @@ func (p *Planner) RunDigest(ctx context.Context, freq store.Frequency, slot time
 		if err != nil {
 			return run, fmt.Errorf("planner: run %s: cursors: %w", key, err)
 		}
+		var days map[int64]string
+		if plan.days {
+			if days, err = p.Store.DigestDays(ctx, ids); err != nil {
+				return run, fmt.Errorf("planner: run %s: days: %w", key, err)
+			}
+		}
 		for _, s := range subs {
 			if !s.GetsDigest(freq) {
 				continue
 			}
+			o, due := plan.once(s, days[s.ChatID])
+			if !due {
+				run.Skipped++
+				continue
+			}
 			last, ok := cursors[s.ChatID]
 			since := store.DigestSince(freq, last, ok, slot)
-			planned, err := p.planOne(ctx, key, slot, s, store.SelectDigest(s, recent, since, slot))
+			planned, err := p.planOne(ctx, key, o, s, store.SelectDigest(s, recent, since, slot))
 			if err != nil {
 				return run, fmt.Errorf("planner: run %s: chat %d: %w", key, s.ChatID, err)
 			}
@@ -125,8 +177,9 @@ func (p *Planner) RunDigest(ctx context.Context, freq store.Frequency, slot time
 	return run, nil
 }
 
-// planOne enqueues one subscriber's digest of posts, if there are any.
-func (p *Planner) planOne(ctx context.Context, runKey string, slot time.Time, s store.Subscriber, posts []store.Post) (bool, error) {
+// planOne enqueues one subscriber's digest of posts, if there are any,
+// under once (its dedupe key, cursor and day).
+func (p *Planner) planOne(ctx context.Context, runKey string, once store.Once, s store.Subscriber, posts []store.Post) (bool, error) {
 	if len(posts) == 0 {
 		return false, nil
 	}
@@ -136,8 +189,6 @@ func (p *Planner) planOne(ctx context.Context, runKey string, slot time.Time, s 
 		msgs[i] = store.OutboxMessage{Kind: store.MsgDigest, ChatID: s.ChatID, Group: store.IsGroup(s.ChatType),
 			ThreadID: s.ThreadID, Text: t, CreatedAt: p.Now(), Ref: runKey}
 	}
-	once := store.Once{Key: "digest:" + runKey + ":" + strconv.FormatInt(s.ChatID, 10), TTL: p.DedupeTTL,
-		CursorChat: s.ChatID, Cursor: slot}
 	_, err := p.Store.EnqueueOnce(ctx, once, msgs...)
 	return err == nil, err
 }
@@ -245,6 +296,9 @@ func (p *Planner) fanOut(ctx context.Context, post store.Post, kind store.Messag
 	// Keys outlive the time the fan-out can be repeated in: an update is
 	// retried for a day, a reminder planned until its event starts.
 	ttl := max(p.DedupeTTL, p.ReminderBefore+24*time.Hour)
+	// A chat inside its quiet hours gets the message when they end,
+	// unless an official marked the announcement urgent.
+	now, urgent := p.Now(), kind == store.MsgAnnouncement && post.Urgent
 	seen := map[int64]bool{}
 	ref := fmt.Sprintf("%s:%d", prefix, post.ID)
 	total, added := 0, 0
@@ -268,8 +322,9 @@ func (p *Planner) fanOut(ctx context.Context, post store.Post, kind store.Messag
 				}
 				seen[s.ChatID] = true
 				msgs = append(msgs, store.OutboxMessage{Kind: kind, ChatID: s.ChatID, Group: store.IsGroup(s.ChatType),
-					ThreadID: s.ThreadID, Parts: render(s.Lang), CreatedAt: p.Now(), Ref: ref,
-					Dedupe: ref + ":chat:" + strconv.FormatInt(s.ChatID, 10)})
+					ThreadID: s.ThreadID, Parts: render(s.Lang), CreatedAt: now, Ref: ref,
+					Dedupe:    ref + ":chat:" + strconv.FormatInt(s.ChatID, 10),
+					NotBefore: s.HeldUntil(now, p.location(s.TimeZone), urgent)})
 			}
 			n, err := p.Store.EnqueueEach(ctx, ttl, msgs...)
 			added += n

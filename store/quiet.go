@@ -146,14 +146,14 @@ func firstAfter(end, t time.Time, loc *time.Location) time.Time {
 
 // HeldUntil is when a message pushed to the chat at now (an announcement
 // or a reminder) may arrive: the end of its quiet hours when now falls
-// inside them, in the chat's zone (home for a chat without one); zero when
-// it may go at once. Urgent announcements are never held, and digests do
-// not ask: they come at the time the chat's zone gives them.
-func (s Subscriber) HeldUntil(now time.Time, home *time.Location, urgent bool) time.Time {
+// inside them, read in loc, the chat's zone (Subscriber.Location); zero
+// when it may go at once. Urgent announcements are never held, and digests
+// do not ask: they come at the hour the chat's zone gives them.
+func (s Subscriber) HeldUntil(now time.Time, loc *time.Location, urgent bool) time.Time {
 	if urgent || s.Quiet == nil {
 		return time.Time{}
 	}
-	end, quiet := s.Quiet.Until(now, s.Location(home))
+	end, quiet := s.Quiet.Until(now, loc)
 	if !quiet {
 		return time.Time{}
 	}

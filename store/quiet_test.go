@@ -107,7 +107,7 @@ func TestHeldUntil(t *testing.T) {
 		{"urgent goes at once", store.Subscriber{Quiet: q}, true, time.Time{}},
 	}
 	for _, tt := range tests {
-		if got := tt.sub.HeldUntil(at, home, tt.urgent); !got.Equal(tt.want) {
+		if got := tt.sub.HeldUntil(at, tt.sub.Location(home), tt.urgent); !got.Equal(tt.want) {
 			t.Errorf("%s: HeldUntil = %v, want %v", tt.name, got, tt.want)
 		}
 	}

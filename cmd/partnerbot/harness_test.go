@@ -35,6 +35,8 @@ type env struct {
 	http chan string
 	// stores holds the running Main's store.
 	stores chan store.Store
+	// now, when set, is the running Main's clock (Main.Now).
+	now store.NowFunc
 }
 
 // newEnv prepares a bot on the backend chosen by PARTNERBOT_TEST_BACKEND:
@@ -86,7 +88,7 @@ func (e *env) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel, e.done, e.http, e.stores = cancel, make(chan error, 1), make(chan string, 1), make(chan store.Store, 1)
 	m := &Main{Config: e.cfg, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		OnHTTP: func(addr string) { e.http <- addr }, OnStore: func(st store.Store) { e.stores <- st }}
+		OnHTTP: func(addr string) { e.http <- addr }, OnStore: func(st store.Store) { e.stores <- st }, Now: e.now}
 	go func() { e.done <- m.Run(ctx) }()
 	e.tg.WaitLongPoll(e.t, wait)
 	e.t.Cleanup(e.stop)

@@ -48,8 +48,8 @@ func TestStartupTalksToTelegramCorrectly(t *testing.T) {
 	}
 	for _, lang := range []string{"", "uk", "en", "de", "nl"} {
 		cmds := e.tg.Commands("default", 0, lang)
-		if len(cmds) != 12 {
-			t.Errorf("menu %q has %d commands, want 12", lang, len(cmds))
+		if len(cmds) != 14 {
+			t.Errorf("menu %q has %d commands, want 14", lang, len(cmds))
 			continue
 		}
 		if cmds[0].Command != "start" {
