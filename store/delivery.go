@@ -171,7 +171,7 @@ type DigestRun struct {
 	Frequency Frequency `json:"frequency"`
 	// Zone is the time zone whose subscribers the run plans ("" with
 	// Key's "home": the home city's; unset for an interval schedule).
-	Zone string `json:"zone,omitempty"`
+	Zone      string    `json:"zone,omitempty"`
 	Slot      time.Time `json:"slot"`
 	StartedAt time.Time `json:"started_at"`
 	// FinishedAt is zero while planning is going on (or was cut off).

@@ -231,7 +231,7 @@ type Subscriber struct {
 	// those hours of the chat's zone.
 	Quiet     *QuietHours `json:"quiet,omitempty"`
 	CreatedAt time.Time   `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	UpdatedAt time.Time   `json:"updated_at"`
 }
 
 // NewSubscriber returns the record a chat gets on first contact: all kinds,
