@@ -255,8 +255,14 @@ func TestTimezoneAndQuietBadInput(t *testing.T) {
 	if s.TimeZone != "Europe/Amsterdam" || s.Quiet == nil || s.Quiet.String() != "23:00–07:00" {
 		t.Errorf("after bad input the zone is %q and quiet hours %v; want them unchanged", s.TimeZone, s.Quiet)
 	}
+	// A reply lost on the way: sent again on its own, the change made once.
+	e.tg.LoseNextTo("sendMessage", reader, 1)
+	if got := r.say("/timezone America/New_York"); len(got) != 2 || got[0].Plain != got[1].Plain ||
+		!strings.Contains(got[1].Plain, "America/New_York") {
+		t.Errorf("/timezone with a lost reply: %q, want the same confirmation twice", plains(got))
+	}
 	// /timezone alone shows the zone; a city's name works; off turns quiet hours off.
-	mustContain(t, r.ask("/timezone").Plain, "Europe/Amsterdam")
+	mustContain(t, r.ask("/timezone").Plain, "America/New_York")
 	mustContain(t, r.ask("/timezone Krefeld").Plain, "Europe/Berlin")
 	mustContain(t, r.ask("/quiet off").Plain, "off")
 	if s := sub(t, e.store(), reader); s.TimeZone != "Europe/Berlin" || s.Quiet != nil {
