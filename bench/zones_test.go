@@ -166,11 +166,11 @@ func (e *env) seedZoneSubscribers(b *testing.B, n int) time.Duration {
 
 // zonesReport prints scenario 7.
 func zonesReport(ran []*backendResult) {
-	any := false
+	found := false
 	for _, br := range ran {
-		any = any || len(br.zones) > 0
+		found = found || len(br.zones) > 0
 	}
-	if !any {
+	if !found {
 		return
 	}
 	fmt.Printf("7. planning over %d time zones (Planner.RunZones: the zone index, then one run per zone, PageSize 500)\n", len(benchZones))
