@@ -74,6 +74,7 @@ type backendResult struct {
 	scales []scaleResult
 	rates  []rateResult
 	rep    replyResult
+	zones  []zoneResult
 	note   string // how the scales were chosen (bolt)
 	wall   time.Duration
 }
@@ -89,7 +90,7 @@ func (r *backendResult) scale(n int) *scaleResult {
 
 // BenchmarkDelivery runs every scenario once on each backend;
 // -benchtime=1x keeps the framework from repeating it. b.N is ignored on
-// purpose. Sub-benchmarks: Delivery/{redis,bolt}/{N=…,rates}.
+// purpose. Sub-benchmarks: Delivery/{redis,bolt}/{N=…,rates,zones/N=…}.
 func BenchmarkDelivery(b *testing.B) {
 	began := time.Now()
 	quick := os.Getenv("BENCH_DELIVERY_QUICK") != ""
@@ -128,6 +129,17 @@ func BenchmarkDelivery(b *testing.B) {
 			}
 			b.Run("rates", func(b *testing.B) {
 				br.rates, br.rep = benchRates(b, kind)
+			})
+			b.Run("zones", func(b *testing.B) {
+				zs := zoneScales
+				if quick {
+					zs = quickScales
+				}
+				for _, n := range zs {
+					b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+						br.zones = append(br.zones, benchZonesScale(b, kind, n))
+					})
+				}
 			})
 			br.wall = time.Since(t0)
 		})

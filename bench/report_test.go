@@ -263,6 +263,8 @@ func summary(results []*backendResult, total time.Duration) {
 	fmt.Println("    stub row is the bot's own delivery memory. bbolt's file is mmapped: its pages are not heap)")
 	fmt.Println()
 
+	zonesReport(ran)
+
 	sideBySide(results)
 	fmt.Println()
 	for _, r := range ran {
@@ -430,6 +432,7 @@ func sideBySide(results []*backendResult) {
 			return ""
 		})
 	}
+	zoneRows(byKind, add, sep)
 
 	w := [3]int{len("metric"), len(backendName(backends[0])), len(backendName(backends[1]))}
 	for _, x := range rows {

@@ -30,12 +30,14 @@ const (
 	cbPostSub     = "ps" // arg: city slug; under a post shown in full
 	cbSchedule    = "sc" // arg: n-<id> publish now, t-<id> change the time, c-<id> cancel (officials)
 	cbReview      = "rv" // arg: a-<id> approve, r-<id> reject, e-<id> edit (approvers)
+	cbZone        = "z"  // arg: the slug of the city whose time zone to take
+	cbQuiet       = "q"  // arg: quiet hours "22-7" (store.ParseQuietHours), or "off"
 )
 
 var knownActions = map[string]bool{
 	cbMenu: true, cbCity: true, cbCityEvents: true, cbSubscribe: true, cbUnsubscribe: true,
 	cbToggleCity: true, cbToggleKind: true, cbToggleDone: true, cbLang: true, cbDigest: true,
-	cbWizard: true, cbDelete: true, cbPostSub: true, cbSchedule: true, cbReview: true,
+	cbWizard: true, cbDelete: true, cbPostSub: true, cbSchedule: true, cbReview: true, cbZone: true, cbQuiet: true,
 }
 
 // maxCallbackData is Telegram's limit on callback_data, in bytes.

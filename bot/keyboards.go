@@ -101,5 +101,9 @@ func (b *Bot) settingsKeyboard(l store.Lang) *tgbotapi.InlineKeyboardMarkup {
 			button(b.tr.T(l, "btn_change_digest"), Callback{cbMenu, "digest"}),
 			button(b.tr.T(l, "btn_change_lang"), Callback{cbMenu, "lang"}),
 		},
+		[]tgbotapi.InlineKeyboardButton{
+			button(b.tr.T(l, "btn_change_zone"), Callback{cbMenu, "tz"}),
+			button(b.tr.T(l, "btn_change_quiet"), Callback{cbMenu, "quiet"}),
+		},
 	)
 }

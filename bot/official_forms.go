@@ -44,6 +44,8 @@ var forms = map[string]Form{
 	"agreement": {store.KindAgreement, []string{"city", "date", "title", "text"}},
 	"event":     {store.KindEvent, []string{"city", "start", "place", "title", "text"}},
 	"announce":  {store.KindAnnouncement, []string{"city", "text"}},
+	// An urgent announcement reaches residents even in their quiet hours.
+	"urgent": {store.KindAnnouncement, []string{"city", "text"}},
 }
 
 // SplitForm cuts a form's arguments into n fields: separated by "|", or one
@@ -143,7 +145,7 @@ func (b *Bot) parseForm(name, args string, author int64, now time.Time) (store.P
 		}
 		return store.Post{}, fe
 	}
-	p := store.Post{Kind: f.Kind, Author: author, PublishedAt: now, UpdatedAt: now, Date: now}
+	p := store.Post{Kind: f.Kind, Author: author, PublishedAt: now, UpdatedAt: now, Date: now, Urgent: name == "urgent"}
 	for i, field := range f.Fields {
 		v := parts[i]
 		switch field {

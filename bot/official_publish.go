@@ -13,7 +13,7 @@ import (
 )
 
 // handleForm publishes from a one-line command: /visit, /agreement,
-// /event, /announce.
+// /event, /announce, /urgent (an announcement marked urgent).
 func (b *Bot) handleForm(ctx context.Context, r *Request) error {
 	p, err := b.parseForm(r.Command, r.Args, r.UserID, b.now())
 	if err == nil {
@@ -126,6 +126,9 @@ func (b *Bot) publish(ctx context.Context, r *Request, d store.Draft) error {
 			msg += "\n" + b.tr.T(r.Lang, "announce_failed")
 		} else {
 			msg += "\n" + b.tr.T(r.Lang, "announce_queued", "Count", n)
+			if p.Urgent {
+				msg += "\n" + b.tr.T(r.Lang, "announce_urgent_note")
+			}
 		}
 	} else if p.Kind != store.KindAnnouncement {
 		msg += "\n" + b.tr.T(r.Lang, "published_digest_note")

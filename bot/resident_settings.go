@@ -24,7 +24,9 @@ func (b *Bot) summary(s *store.Subscriber, l store.Lang) string {
 		"Cities", render.HTML(cities),
 		"Kinds", render.HTML(b.kindList(sub.Kinds, l)),
 		"Frequency", b.tr.T(l, "freq_"+string(sub.Frequency)),
-		"Language", b.tr.T(l, "lang_name"))
+		"Language", b.tr.T(l, "lang_name"),
+		"Zone", b.zoneName(s),
+		"Quiet", b.quietLabel(s, l))
 }
 
 func (b *Bot) kindList(kinds []store.Kind, l store.Lang) string {

@@ -94,6 +94,10 @@ func (b *Bot) onMenu(ctx context.Context, r *Request) error {
 		return b.sendDigestChoice(ctx, r)
 	case "settings":
 		return b.handleSettings(ctx, r)
+	case "tz":
+		return b.sendZoneChoice(ctx, r)
+	case "quiet":
+		return b.sendQuietChoice(ctx, r)
 	}
 	return errBadArg
 }

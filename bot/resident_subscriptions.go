@@ -10,9 +10,16 @@ import (
 )
 
 // changeSub loads the chat's record (or starts one), applies fn and saves
-// it. Any change made by the resident also makes the chat active again.
+// it. Any change made by the resident also makes the chat active again. A
+// new record starts in the zone its Telegram language suggests (a German
+// speaker reads Krefeld's time), which the resident can change.
 func (b *Bot) changeSub(ctx context.Context, r *Request, fn func(s *store.Subscriber)) (store.Subscriber, error) {
 	s := store.NewSubscriber(r.ChatID, r.ChatType, r.Lang, b.now())
+	tgLang, _ := store.ParseLang(r.UserLang)
+	s.TimeZone = store.DefaultTimeZone(b.data, tgLang)
+	if s.TimeZone == b.tz.String() {
+		s.TimeZone = "" // the home default, as setZone stores it
+	}
 	if r.Sub != nil {
 		s = *r.Sub
 	} else if cur, err := b.store.Subscriber(ctx, r.ChatID); err == nil {

@@ -43,6 +43,8 @@ func (b *Bot) routes() []route {
 		{"lang", b.handleLang, "cmd_lang", Resident},
 		{"privacy", b.handlePrivacy, "cmd_privacy", Resident},
 		{"mydata", b.handleMyData, "cmd_mydata", Resident},
+		{"timezone", b.handleTimezone, "cmd_timezone", Resident},
+		{"quiet", b.handleQuiet, "cmd_quiet", Resident},
 		{"stop", b.handleStop, "cmd_stop", Resident},
 
 		{"post", b.handlePost, "cmd_post", Editor},
@@ -51,6 +53,7 @@ func (b *Bot) routes() []route {
 		{"agreement", b.handleForm, "cmd_agreement", Editor},
 		{"event", b.handleForm, "cmd_event", Editor},
 		{"announce", b.handleForm, "cmd_announce", Editor},
+		{"urgent", b.handleForm, "cmd_urgent", Editor},
 		{"edit", b.handleEdit, "cmd_edit", Editor},
 		{"translate", b.handleTranslate, "cmd_translate", Editor},
 		{"delete", b.handleDelete, "cmd_delete", Editor},
@@ -84,6 +87,8 @@ func (b *Bot) callbackRoutes() map[string]callbackRoute {
 		cbPostSub:     {b.onPostSubscribe, Resident},
 		cbSchedule:    {b.onSchedule, Editor},
 		cbReview:      {b.onReview, Editor},
+		cbZone:        {b.onZone, Resident},
+		cbQuiet:       {b.onQuiet, Resident},
 	}
 }
 

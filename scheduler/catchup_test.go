@@ -11,11 +11,18 @@ import (
 	"github.com/partnerbot/partnerbot/store/redisstore"
 )
 
-// reminderSpy tells when a Cron's start-up catch-up is over: reminders are
-// its last job, after the daily and weekly digests.
+// reminderSpy tells when a Cron's start-up catch-up is over: the
+// reminders are planned, and the zones' digests (daily, then weekly) were
+// looked at twice: a whole pass went by.
 type reminderSpy struct {
 	*redisstore.Store
 	reminders atomic.Int32
+	zones     atomic.Int32
+}
+
+func (s *reminderSpy) ActiveZones(ctx context.Context) (map[string]int, error) {
+	defer s.zones.Add(1)
+	return s.Store.ActiveZones(ctx)
 }
 
 func (s *reminderSpy) EventsStartingBetween(ctx context.Context, from, to time.Time) ([]store.Post, error) {
@@ -44,17 +51,18 @@ func TestCronCatchesUpMissedRunOnce(t *testing.T) {
 
 	runCron := func() {
 		t.Helper()
-		before := spy.reminders.Load()
+		before, zonesBefore := spy.reminders.Load(), spy.zones.Load()
 		c := &scheduler.Cron{
 			Planner:   &scheduler.Planner{Store: spy, Renderer: b, Data: ds, Log: r.log, Now: clk.Now},
 			Log:       r.log,
 			Loc:       loc,
 			DailySpec: "0 9 * * *", WeeklySpec: "0 9 * * 1", ReminderSpec: "@every 1h",
+			Tick: 10 * time.Millisecond,
 		}
 		cctx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
 		go func() { done <- c.Run(cctx) }()
-		waitFor(t, "the catch-up", func() bool { return spy.reminders.Load() > before })
+		waitFor(t, "the catch-up", func() bool { return spy.reminders.Load() > before && spy.zones.Load() >= zonesBefore+4 })
 		cancel()
 		select {
 		case err := <-done:
@@ -67,7 +75,8 @@ func TestCronCatchesUpMissedRunOnce(t *testing.T) {
 	}
 
 	runCron()
-	run, err := r.st.Run(ctx, "daily:"+slot.UTC().Format(time.RFC3339))
+	// The subscriber has no zone of its own: the home zone's run.
+	run, err := r.st.Run(ctx, "daily:home:"+slot.UTC().Format(time.RFC3339))
 	if err != nil {
 		t.Fatalf("the missed 09:00 run was not planned: %v", err)
 	}

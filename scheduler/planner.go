@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -34,12 +33,18 @@ type Planner struct {
 	// ChannelID is the city's channel (CHANNEL_ID, resolved to its id); 0
 	// when there is none.
 	ChannelID int64
+	// Home is the zone of chats without one of their own (TIMEZONE);
+	// nil takes the dataset's home city's.
+	Home *time.Location
 
 	mu       sync.Mutex
 	reminded map[int64]bool // events fully fanned out since this process leads
 	// setup fills in the defaults once: the bot's handlers and the cron
 	// call into one Planner concurrently.
 	setup sync.Once
+
+	zonesMu sync.Mutex
+	zones   map[string]*time.Location // loaded zones, by name (location)
 }
 
 func (p *Planner) defaults() { p.setup.Do(p.fillDefaults) }
@@ -60,91 +65,12 @@ func (p *Planner) fillDefaults() {
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
 	}
-}
-
-// RunDigest plans the digest of one schedule slot for every active
-// subscriber of that frequency. A run cut off halfway resumes from its
-// cursor; a finished run does nothing.
-func (p *Planner) RunDigest(ctx context.Context, freq store.Frequency, slot time.Time) (store.DigestRun, error) {
-	p.defaults()
-	began := p.Now()
-	key := fmt.Sprintf("%s:%s", freq, slot.UTC().Format(time.RFC3339))
-	// Group chats have negative ids: a fresh run starts below all of them.
-	run, err := p.Store.StartRun(ctx, store.DigestRun{Key: key, Frequency: freq, Slot: slot, StartedAt: began, Cursor: math.MinInt64})
-	if err != nil {
-		return run, fmt.Errorf("planner: start run %s: %w", key, err)
-	}
-	if !run.FinishedAt.IsZero() {
-		return run, nil
-	}
-	recent, err := p.recentPosts(ctx, p.Data.PartnerSlugs())
-	if err != nil {
-		return run, err
-	}
-	for {
-		subs, err := p.Store.ActiveSubscribersAfter(ctx, run.Cursor, p.PageSize)
-		if err != nil {
-			return run, fmt.Errorf("planner: run %s: page after %d: %w", key, run.Cursor, err)
-		}
-		if len(subs) == 0 {
-			break
-		}
-		ids := make([]int64, len(subs))
-		for i, s := range subs {
-			ids[i] = s.ChatID
-		}
-		cursors, err := p.Store.DigestCursors(ctx, ids)
-		if err != nil {
-			return run, fmt.Errorf("planner: run %s: cursors: %w", key, err)
-		}
-		for _, s := range subs {
-			if !s.GetsDigest(freq) {
-				continue
-			}
-			last, ok := cursors[s.ChatID]
-			since := store.DigestSince(freq, last, ok, slot)
-			planned, err := p.planOne(ctx, key, slot, s, store.SelectDigest(s, recent, since, slot))
-			if err != nil {
-				return run, fmt.Errorf("planner: run %s: chat %d: %w", key, s.ChatID, err)
-			}
-			if planned {
-				run.Planned++
-			} else {
-				run.Skipped++
-			}
-		}
-		run.Cursor = subs[len(subs)-1].ChatID
-		if err := p.Store.SaveRun(ctx, run); err != nil {
-			return run, fmt.Errorf("planner: run %s: save progress: %w", key, err)
+	if p.Home == nil {
+		p.Home = time.UTC
+		if p.Data != nil && p.Data.Home.Location != nil {
+			p.Home = p.Data.Home.Location
 		}
 	}
-	run.FinishedAt = p.Now()
-	if err := p.Store.SaveRun(ctx, run); err != nil {
-		return run, fmt.Errorf("planner: run %s: finish: %w", key, err)
-	}
-	took := p.Now().Sub(began)
-	p.Log.Info("digest planned", "run", key, "planned", run.Planned, "skipped", run.Skipped, "took", took.String())
-	if p.Events.DigestRun != nil {
-		p.Events.DigestRun(run, took)
-	}
-	return run, nil
-}
-
-// planOne enqueues one subscriber's digest of posts, if there are any.
-func (p *Planner) planOne(ctx context.Context, runKey string, slot time.Time, s store.Subscriber, posts []store.Post) (bool, error) {
-	if len(posts) == 0 {
-		return false, nil
-	}
-	texts := p.Renderer.DigestMessages(s, posts)
-	msgs := make([]store.OutboxMessage, len(texts))
-	for i, t := range texts {
-		msgs[i] = store.OutboxMessage{Kind: store.MsgDigest, ChatID: s.ChatID, Group: store.IsGroup(s.ChatType),
-			ThreadID: s.ThreadID, Text: t, CreatedAt: p.Now(), Ref: runKey}
-	}
-	once := store.Once{Key: "digest:" + runKey + ":" + strconv.FormatInt(s.ChatID, 10), TTL: p.DedupeTTL,
-		CursorChat: s.ChatID, Cursor: slot}
-	_, err := p.Store.EnqueueOnce(ctx, once, msgs...)
-	return err == nil, err
 }
 
 // recentPosts reads the latest posts of the given cities (each with the
@@ -250,6 +176,9 @@ func (p *Planner) fanOut(ctx context.Context, post store.Post, kind store.Messag
 	// Keys outlive the time the fan-out can be repeated in: an update is
 	// retried for a day, a reminder planned until its event starts.
 	ttl := max(p.DedupeTTL, p.ReminderBefore+24*time.Hour)
+	// A chat inside its quiet hours gets the message when they end,
+	// unless an official marked the announcement urgent.
+	now, urgent := p.Now(), kind == store.MsgAnnouncement && post.Urgent
 	seen := map[int64]bool{}
 	ref := fmt.Sprintf("%s:%d", prefix, post.ID)
 	total, added := 0, 0
@@ -273,8 +202,9 @@ func (p *Planner) fanOut(ctx context.Context, post store.Post, kind store.Messag
 				}
 				seen[s.ChatID] = true
 				msgs = append(msgs, store.OutboxMessage{Kind: kind, ChatID: s.ChatID, Group: store.IsGroup(s.ChatType),
-					ThreadID: s.ThreadID, Parts: render(s.Lang), CreatedAt: p.Now(), Ref: ref,
-					Dedupe: ref + ":chat:" + strconv.FormatInt(s.ChatID, 10)})
+					ThreadID: s.ThreadID, Parts: render(s.Lang), CreatedAt: now, Ref: ref,
+					Dedupe:    ref + ":chat:" + strconv.FormatInt(s.ChatID, 10),
+					NotBefore: s.HeldUntil(now, p.location(s.TimeZone), urgent)})
 			}
 			n, err := p.Store.EnqueueEach(ctx, ttl, msgs...)
 			added += n

@@ -51,12 +51,16 @@ type Limiter interface {
 }
 
 // PlanStore is what the planners read and write: subscribers a page or a
-// chunk at a time, their digest cursors, the latest posts and upcoming
-// events, the posts due for publishing and their transitions, run
-// progress, and the outbox they fill exactly once.
+// chunk at a time (of all zones or of one), their digest cursors and
+// days, the latest posts and upcoming events, the posts due for
+// publishing and their transitions, run progress, and the outbox they
+// fill exactly once.
 type PlanStore interface {
 	ActiveSubscribersAfter(ctx context.Context, after int64, limit int) ([]store.Subscriber, error)
+	ActiveZones(ctx context.Context) (map[string]int, error)
+	ZoneSubscribersAfter(ctx context.Context, zone string, after int64, limit int) ([]store.Subscriber, error)
 	DigestCursors(ctx context.Context, chatIDs []int64) (map[int64]time.Time, error)
+	DigestDays(ctx context.Context, chatIDs []int64) (map[int64]string, error)
 	CitySubscribers(ctx context.Context, city string) ([]int64, error)
 	SubscribersByID(ctx context.Context, chatIDs []int64) ([]store.Subscriber, error)
 	LatestPosts(ctx context.Context, city string, limit int) ([]store.Post, error)

@@ -72,10 +72,24 @@ type OutboxMessage struct {
 	CreatedAt time.Time `json:"created_at"`
 	// Ref names what the message belongs to (a run or a post), for logs.
 	Ref string `json:"ref,omitempty"`
+	// NotBefore, when set, keeps the message out of the queue until then
+	// (a resident's quiet hours): every enqueue puts it with the delayed
+	// messages, and PromoteDue moves it to the queue once it is due.
+	NotBefore time.Time `json:"not_before,omitzero"`
 	// Dedupe, for EnqueueEach, names the message so that enqueueing it
 	// again (a retried announcement, a reminder planned once more) adds
 	// nothing.
 	Dedupe string `json:"-"`
+}
+
+// WaitingSince is when the message was meant to go out: when it was
+// created, or its NotBefore if later. The outbox's age is measured from it,
+// so a message held for quiet hours does not look stuck.
+func (m OutboxMessage) WaitingSince() time.Time {
+	if m.NotBefore.After(m.CreatedAt) {
+		return m.NotBefore
+	}
+	return m.CreatedAt
 }
 
 // AllParts is what the message sends: its Parts, or its Text alone.
@@ -91,9 +105,11 @@ func (m OutboxMessage) AllParts() []Part {
 type Once struct {
 	Key string
 	TTL time.Duration
-	// CursorChat, when not 0, gets its digest cursor set to Cursor.
+	// CursorChat, when not 0, gets its digest cursor set to Cursor, and,
+	// when Day is not empty, its digest day (store.DigestDay) set to Day.
 	CursorChat int64
 	Cursor     time.Time
+	Day        string
 }
 
 // DeadLetter is a message that failed for good.
@@ -159,9 +175,14 @@ type Locks interface {
 
 // DigestRun is one planning run of a schedule slot.
 type DigestRun struct {
-	// Key names the run: schedule and slot, e.g. "daily:2026-11-27T09:00".
+	// Key names the run: schedule, zone and slot, e.g.
+	// "daily:Europe/Berlin:2026-11-27T08:00:00Z" (an interval schedule,
+	// for every zone at once: "daily:2026-11-27T09:00:00Z").
 	Key       string    `json:"key"`
 	Frequency Frequency `json:"frequency"`
+	// Zone is the time zone whose subscribers the run plans ("" with
+	// Key's "home": the home city's; unset for an interval schedule).
+	Zone      string    `json:"zone,omitempty"`
 	Slot      time.Time `json:"slot"`
 	StartedAt time.Time `json:"started_at"`
 	// FinishedAt is zero while planning is going on (or was cut off).
@@ -194,6 +215,17 @@ type Digests interface {
 	// ActiveSubscribersAfter pages through active subscribers in chat id
 	// order, starting after the given id; at most limit.
 	ActiveSubscribersAfter(ctx context.Context, after int64, limit int) ([]Subscriber, error)
+	// ActiveZones counts the active subscribers of every time zone in use
+	// (Subscriber.TimeZone; "" for the home zone) from an index kept with
+	// the records, without reading them. Zones without any are left out.
+	ActiveZones(ctx context.Context) (map[string]int, error)
+	// ZoneSubscribersAfter pages like ActiveSubscribersAfter through the
+	// active subscribers whose TimeZone is zone, reading only that zone's
+	// part of the index.
+	ZoneSubscribersAfter(ctx context.Context, zone string, after int64, limit int) ([]Subscriber, error)
+	// DigestDays returns the day (Once.Day) of each chat's last digest
+	// planned with one; chats without are absent. One round trip.
+	DigestDays(ctx context.Context, chatIDs []int64) (map[int64]string, error)
 	// DigestCursors returns when each chat's last digest was planned;
 	// chats that never got one are absent from the map. One round trip
 	// for a page of subscribers.

@@ -168,6 +168,9 @@ type Post struct {
 	// announcement, channel post and notices to be queued: the planner
 	// finishes them, so a crash in between loses none.
 	Releasing bool `json:"releasing,omitempty"`
+	// Urgent marks an announcement that reaches residents at once, even
+	// inside their quiet hours.
+	Urgent bool `json:"urgent,omitempty"`
 }
 
 // MaxPhotos is how many photos a post may have: what Telegram sends as one
@@ -245,10 +248,16 @@ type Subscriber struct {
 	// ThreadID is the forum topic of a group that subscribed from inside
 	// one: its digests and announcements go there. TopicLost tells that
 	// the topic was deleted and delivery fell back to the general topic.
-	ThreadID  int       `json:"thread_id,omitempty"`
-	TopicLost bool      `json:"topic_lost,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ThreadID  int  `json:"thread_id,omitempty"`
+	TopicLost bool `json:"topic_lost,omitempty"`
+	// TimeZone is the IANA zone the chat reads its digests' hour in; ""
+	// is the home city's (TIMEZONE), as for records from before zones.
+	TimeZone string `json:"timezone,omitempty"`
+	// Quiet, when set, holds announcements and reminders back during
+	// those hours of the chat's zone.
+	Quiet     *QuietHours `json:"quiet,omitempty"`
+	CreatedAt time.Time   `json:"created_at"`
+	UpdatedAt time.Time   `json:"updated_at"`
 }
 
 // NewSubscriber returns the record a chat gets on first contact: all kinds,

@@ -78,6 +78,9 @@ type Config struct {
 	LockTTL time.Duration
 	// ClaimIdle is how long a dead worker's messages wait for another.
 	ClaimIdle time.Duration
+	// PlanTick is how often the planner looks for zones whose digest
+	// time came (0: a minute); tests with a settable clock shorten it.
+	PlanTick time.Duration
 }
 
 // envVar documents one variable; the same table prints the -h help, so the
@@ -92,15 +95,15 @@ var envVars = []envVar{
 	{"REDIS_URL", "", "redis://[:password@]host:port/db or rediss:// for TLS; empty runs on the embedded store in STATE_DIR."},
 	{"STATE_DIR", "./data", "directory of the embedded store's file (partnerbot.db), used when REDIS_URL is empty."},
 	{"ADMIN_IDS", "", "comma-separated Telegram user ids of the city's officials (owners)."},
-	{"TIMEZONE", "Europe/Kyiv", "IANA time zone of the home city, for schedules and dates."},
+	{"TIMEZONE", "Europe/Kyiv", "IANA time zone of the home city, for dates and the schedules of residents who chose no zone of their own."},
 	{"DATA_FILE", "", "path of a dataset JSON file; empty uses the built-in Kropyvnytskyi dataset."},
 	{"LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"LOG_FORMAT", "text", "text or json."},
 	{"HTTP_ADDR", "127.0.0.1:8080", "address of the HTTP server (health, metrics, calendar and Atom feeds); empty disables it."},
 	{"METRICS_ADDR", "", "address of a separate listener for /metrics (and /healthz), e.g. 127.0.0.1:9090; HTTP_ADDR then serves no metrics. Empty serves /metrics on HTTP_ADDR."},
 	{"PUBLIC_URL", "", "public base URL of the HTTP server, e.g. https://partners.example.org; city cards then link to the calendar feeds."},
-	{"DIGEST_SCHEDULE", "0 9 * * *", "cron spec (robfig/cron, in TIMEZONE) of the daily digest; @every 30s works too."},
-	{"WEEKLY_DIGEST_SCHEDULE", "0 9 * * 1", "cron spec of the weekly digest."},
+	{"DIGEST_SCHEDULE", "0 9 * * *", "cron spec (robfig/cron) of the daily digest, read in each subscriber's own time zone (TIMEZONE for those who chose none); @every 30s fires for everyone at once."},
+	{"WEEKLY_DIGEST_SCHEDULE", "0 9 * * 1", "cron spec of the weekly digest, read in each subscriber's own time zone like DIGEST_SCHEDULE."},
 	{"REMINDER_BEFORE", "24h", "how long before an event its reminder goes out (Go duration)."},
 	{"SEND_RATE", "25", "messages per second for all replicas together; at most 30, or 1000 with ALLOW_PAID_BROADCAST."},
 	{"ALLOW_PAID_BROADCAST", "false", "true sends bulk messages with allow_paid_broadcast (Telegram charges per message)."},

@@ -157,7 +157,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	rd := render.New(tr, dataset, cfg.TimeZone)
 	planner := &scheduler.Planner{Store: st, Renderer: rd, Data: dataset, Log: log, Now: m.Now,
-		ReminderBefore: cfg.ReminderBefore, Events: events, ChannelID: channel.ID}
+		ReminderBefore: cfg.ReminderBefore, Events: events, ChannelID: channel.ID, Home: cfg.TimeZone}
 	bcfg := bot.Config{Store: st, Data: dataset, Client: client, Translator: tr, Renderer: rd, Logger: log, Now: m.Now,
 		Owners: cfg.AdminIDs, TimeZone: cfg.TimeZone, Announcer: planner, Preview: planner, Pacer: limiter,
 		Observer: mets, PublicURL: cfg.PublicURL, Inbound: cfg.Inbound, ChannelInfo: channel,
@@ -187,7 +187,7 @@ func (m *Main) Run(ctx context.Context) error {
 	workers := &scheduler.Workers{Store: st, Sender: client, Limiter: limiter, Log: log, Now: m.Now, Events: events,
 		Consumer: cfg.ReplicaID, BackoffMin: cfg.RetryMin, ClaimIdle: cfg.ClaimIdle, Renderer: rd, ChannelLang: cfg.ChannelLang}
 	crons := &scheduler.Cron{Planner: planner, Log: log, Loc: cfg.TimeZone,
-		DailySpec: cfg.DigestSpec, WeeklySpec: cfg.WeeklyDigestSpec, PublishEvery: cfg.PublishEvery,
+		DailySpec: cfg.DigestSpec, WeeklySpec: cfg.WeeklyDigestSpec, PublishEvery: cfg.PublishEvery, Tick: cfg.PlanTick,
 		Retention: &scheduler.Retention{Store: st, Policy: cfg.Retention, Loc: cfg.TimeZone, Now: m.Now, Log: log}}
 	lead := func(name string) *scheduler.Leader {
 		return &scheduler.Leader{Locks: st, Name: name, Owner: cfg.ReplicaID, TTL: cfg.LockTTL, Log: log}

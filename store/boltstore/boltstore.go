@@ -194,6 +194,11 @@ func (s *Store) initFile(tx *bolt.Tx) error {
 			return fmt.Errorf("migrate layout %d: %w", got, err)
 		}
 	}
+	if got < 3 {
+		if err := indexZones(tx); err != nil {
+			return fmt.Errorf("migrate layout %d: index subscribers by time zone: %w", got, err)
+		}
+	}
 	return meta.Put(metaLayout, u64(layoutVersion))
 }
 

@@ -19,6 +19,10 @@ import (
 //	subs_active       i64(chatID)                  empty: active chats
 //	subs_inactive     i64(chatID)                  empty: inactive chats
 //	city_subs         str(city) i64(chatID)        empty: active chats of a city
+//	zone_subs         str(zone) i64(chatID)        empty: active chats by
+//	                                               Subscriber.TimeZone ("" for
+//	                                               the home zone)
+//	zone_counts       str(zone)                    u64: active chats of the zone
 //	posts             i64(id)                      Post; the bucket's sequence
 //	                                               is the last assigned post id
 //	posts_by_time     ms(PublishedAt) i64(id)      empty
@@ -56,6 +60,8 @@ import (
 //	                                               changes (value: i64 post id)
 //	memos_by_expiry   i64(expiry ns) key           empty: memos by expiry
 //	digest_cursors    i64(chatID)                  i64(ms)
+//	digest_days       i64(chatID)                  the day of the chat's last
+//	                                               digest (store.DigestDay)
 //	locks             name                         lockRecord (owner, expiry)
 //	runs              run key                      DigestRun
 //	runs_by_start     ms(StartedAt) run key        empty
@@ -67,6 +73,9 @@ var (
 	bucketActive        = []byte("subs_active")
 	bucketInactive      = []byte("subs_inactive")
 	bucketCitySubs      = []byte("city_subs")
+	bucketZoneSubs      = []byte("zone_subs")
+	bucketZoneCounts    = []byte("zone_counts")
+	bucketDigestDays    = []byte("digest_days")
 	bucketPosts         = []byte("posts")
 	bucketPostsByTime   = []byte("posts_by_time")
 	bucketPostsByCity   = []byte("posts_by_city")
@@ -99,7 +108,7 @@ var (
 	bucketMemosByExpiry = []byte("memos_by_expiry")
 
 	allBuckets = [][]byte{
-		bucketSubs, bucketActive, bucketInactive, bucketCitySubs,
+		bucketSubs, bucketActive, bucketInactive, bucketCitySubs, bucketZoneSubs, bucketZoneCounts, bucketDigestDays,
 		bucketPosts, bucketPostsByTime, bucketPostsByCity, bucketPostsByKind,
 		bucketEventsByStart, bucketEventsByCity, bucketSeeds,
 		bucketPostsByStatus, bucketPostsDue,
@@ -118,8 +127,8 @@ var (
 // layoutVersion is the version of the layout above, stored in meta by
 // Open; a file written by a newer layout is refused rather than misread,
 // an older one is brought up to date (initFile). Version 1 lacked
-// subs_inactive.
-const layoutVersion = 2
+// subs_inactive, version 2 the zone index.
+const layoutVersion = 3
 
 // i64 encodes v so that byte order is numeric order: big-endian with the
 // sign bit flipped, so negative ids (groups) sort before positive ones.
@@ -183,6 +192,11 @@ func timeIDKey(prefix []byte, t int64, id int64) []byte {
 // cityIDKey is a city_subs key.
 func cityIDKey(city string, chatID int64) []byte {
 	return appendI64(appendStr(nil, city), chatID)
+}
+
+// zoneIDKey is a zone_subs key.
+func zoneIDKey(zone string, chatID int64) []byte {
+	return appendI64(appendStr(nil, zone), chatID)
 }
 
 // cityTimeKey is a posts_by_city or events_by_city key.

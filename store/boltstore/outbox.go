@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -54,8 +55,25 @@ func (s *Store) Enqueue(ctx context.Context, msgs ...store.OutboxMessage) error 
 	return nil
 }
 
-// enqueue appends msgs to the ready queue within tx.
+// enqueue appends msgs to the ready queue within tx; a message with a
+// NotBefore waits with the delayed ones until PromoteDue finds it due.
 func (s *Store) enqueue(tx *bolt.Tx, msgs []store.OutboxMessage) error {
+	for i, m := range msgs {
+		if m.NotBefore.IsZero() {
+			continue
+		}
+		if err := putDelayed(tx, m, m.NotBefore); err != nil {
+			return fmt.Errorf("message %d: %w", i, err)
+		}
+	}
+	return s.enqueueReady(tx, slices.DeleteFunc(slices.Clone(msgs), func(m store.OutboxMessage) bool {
+		return !m.NotBefore.IsZero()
+	}))
+}
+
+// enqueueReady appends msgs to the ready queue within tx, whatever their
+// NotBefore: PromoteDue moves them there once it has passed.
+func (s *Store) enqueueReady(tx *bolt.Tx, msgs []store.OutboxMessage) error {
 	ready := tx.Bucket(bucketReady)
 	now := ms(s.now())
 	for i, m := range msgs {
@@ -97,6 +115,11 @@ func (s *Store) EnqueueOnce(ctx context.Context, once store.Once, msgs ...store.
 		if once.CursorChat != 0 {
 			if err := setCursor(tx, once.CursorChat, once.Cursor); err != nil {
 				return err
+			}
+			if once.Day != "" {
+				if err := tx.Bucket(bucketDigestDays).Put(i64(once.CursorChat), []byte(once.Day)); err != nil {
+					return err
+				}
 			}
 		}
 		enqueued = true
@@ -292,23 +315,28 @@ func (s *Store) Ack(ctx context.Context, id string) error {
 // milliseconds, rounded down); it does nothing when id is not pending.
 func (s *Store) Retry(ctx context.Context, id string, m store.OutboxMessage, at time.Time) error {
 	op := "retry " + id
-	m.ID = ""
-	data, err := encodeJSON(m)
-	if err != nil {
-		return wrapErr(err, op)
-	}
 	return s.update(ctx, op, func(tx *bolt.Tx) error {
 		_, found, err := settle(tx, id)
 		if err != nil || !found {
 			return err
 		}
-		delayed := tx.Bucket(bucketDelayed)
-		n, err := delayed.NextSequence()
-		if err != nil {
-			return err
-		}
-		return delayed.Put(delayedKey(ms(at), n), data)
+		return putDelayed(tx, m, at)
 	})
+}
+
+// putDelayed adds m to the delayed messages, due at at.
+func putDelayed(tx *bolt.Tx, m store.OutboxMessage, at time.Time) error {
+	m.ID = ""
+	data, err := encodeJSON(m)
+	if err != nil {
+		return err
+	}
+	delayed := tx.Bucket(bucketDelayed)
+	n, err := delayed.NextSequence()
+	if err != nil {
+		return err
+	}
+	return delayed.Put(delayedKey(ms(at), n), data)
 }
 
 // Bury settles the claimed message id and keeps d as a dead letter; like
@@ -385,7 +413,7 @@ func (s *Store) PromoteDue(ctx context.Context, now time.Time) (int, error) {
 			}
 		}
 		n = len(msgs)
-		return s.enqueue(tx, msgs)
+		return s.enqueueReady(tx, msgs)
 	})
 	if err != nil {
 		return 0, err
@@ -399,7 +427,9 @@ func (s *Store) PromoteDue(ctx context.Context, now time.Time) (int, error) {
 // OutboxStats counts the outbox in one read transaction, a consistent
 // snapshot. OldestAge looks at the first ready and the first pending
 // message (the oldest enqueued of each) and the delayed message due first,
-// which approximates the oldest unsent message without reading them all.
+// each from its WaitingSince, which approximates the oldest unsent message
+// without reading them all; a message held until a future NotBefore is not
+// late, so it adds no age.
 func (s *Store) OutboxStats(ctx context.Context, now time.Time) (store.OutboxStats, error) {
 	var st store.OutboxStats
 	err := s.view(ctx, "outbox stats", func(tx *bolt.Tx) error {
@@ -426,14 +456,14 @@ func (s *Store) OutboxStats(ctx context.Context, now time.Time) (store.OutboxSta
 				var r readyRecord
 				if decodeJSON(v, &r) == nil {
 					older(time.UnixMilli(r.Enqueued))
-					older(r.Message.CreatedAt)
+					older(r.Message.WaitingSince())
 				}
 			}
 		}
 		if _, v := delayed.Cursor().First(); v != nil {
 			var m store.OutboxMessage
 			if decodeJSON(v, &m) == nil {
-				older(m.CreatedAt)
+				older(m.WaitingSince())
 			}
 		}
 		if !oldest.IsZero() && now.After(oldest) {

@@ -131,6 +131,9 @@ func (s *Store) updateSubscriber(ctx context.Context, op string, chatID int64,
 			if err := tx.Bucket(bucketCursors).Delete(key); err != nil {
 				return err
 			}
+			if err := tx.Bucket(bucketDigestDays).Delete(key); err != nil {
+				return err
+			}
 			return subs.Delete(key)
 		}
 		if err := putJSON(subs, key, next); err != nil {
@@ -159,7 +162,15 @@ func indexSubscriber(tx *bolt.Tx, sub store.Subscriber) error {
 			return err
 		}
 	}
-	return nil
+	zones := tx.Bucket(bucketZoneSubs)
+	zk := zoneIDKey(sub.TimeZone, sub.ChatID)
+	if zones.Get(zk) != nil {
+		return nil
+	}
+	if err := zones.Put(zk, nil); err != nil {
+		return err
+	}
+	return addZoneCount(tx, sub.TimeZone, 1)
 }
 
 // unindexSubscriber removes whatever index entries sub may have. Deleting
@@ -177,7 +188,35 @@ func unindexSubscriber(tx *bolt.Tx, sub store.Subscriber) error {
 			return err
 		}
 	}
-	return nil
+	// The count follows the index entry, so it stays exact whatever the
+	// record said.
+	zones := tx.Bucket(bucketZoneSubs)
+	zk := zoneIDKey(sub.TimeZone, sub.ChatID)
+	if zones.Get(zk) == nil {
+		return nil
+	}
+	if err := zones.Delete(zk); err != nil {
+		return err
+	}
+	return addZoneCount(tx, sub.TimeZone, -1)
+}
+
+// addZoneCount adds d to the count of zone, removing it at zero.
+func addZoneCount(tx *bolt.Tx, zone string, d int64) error {
+	counts, key := tx.Bucket(bucketZoneCounts), strPrefix(zone) // never empty, unlike "" itself
+	var n uint64
+	if v := counts.Get(key); v != nil {
+		var err error
+		if n, err = decodeU64(v); err != nil {
+			return fmt.Errorf("bad count of zone %q: %w", zone, err)
+		}
+	}
+	switch next := int64(n) + d; {
+	case next <= 0:
+		return counts.Delete(key)
+	default:
+		return counts.Put(key, u64(uint64(next)))
+	}
 }
 
 // SubscriberStats counts every subscriber record in one read transaction,

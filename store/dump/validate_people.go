@@ -27,6 +27,13 @@ func (v *validator) subscribers(subs []store.Subscriber) {
 		}
 		v.check(slices.Contains(store.Langs(), s.Lang), at, fmt.Sprintf("lang: unknown language %q", s.Lang))
 		v.check(s.Frequency.Valid(), at, fmt.Sprintf("frequency: unknown frequency %q", s.Frequency))
+		if s.TimeZone != "" {
+			_, err := store.LoadZone(s.TimeZone)
+			v.check(err == nil, at, fmt.Sprintf("timezone: unknown time zone %q", s.TimeZone))
+		}
+		if s.Quiet != nil {
+			v.check(s.Quiet.Valid(), at, fmt.Sprintf("quiet: from %d to %d minutes after midnight; want two different times of day", s.Quiet.From, s.Quiet.To))
+		}
 		for _, k := range s.Kinds {
 			v.check(k.Valid(), at, fmt.Sprintf("kinds: unknown kind %q", k))
 		}

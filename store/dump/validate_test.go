@@ -116,6 +116,8 @@ func TestImportRefusesInvalidDump(t *testing.T) {
 		{"unknown language", func(d *dump.Dump) { d.Subscribers[1].Lang = "fr" }, `subscribers[1] (chat 7): lang: unknown language "fr"`},
 		{"no language", func(d *dump.Dump) { d.Subscribers[1].Lang = "" }, `subscribers[1] (chat 7): lang: unknown language ""`},
 		{"bad frequency", func(d *dump.Dump) { d.Subscribers[3].Frequency = "hourly" }, `subscribers[3] (chat 42): frequency: unknown frequency "hourly"`},
+		{"bad time zone", func(d *dump.Dump) { d.Subscribers[3].TimeZone = "Mars/Olympus" }, `subscribers[3] (chat 42): timezone: unknown time zone "Mars/Olympus"`},
+		{"bad quiet hours", func(d *dump.Dump) { d.Subscribers[3].Quiet = &store.QuietHours{From: 60, To: 60} }, `subscribers[3] (chat 42): quiet: from 60 to 60 minutes after midnight`},
 		{"bad subscriber kind", func(d *dump.Dump) { d.Subscribers[3].Kinds = []store.Kind{"event", "x"} }, `subscribers[3] (chat 42): kinds: unknown kind "x"`},
 		{"empty city", func(d *dump.Dump) { d.Subscribers[3].Cities = []string{"lyon", ""} }, "subscribers[3] (chat 42): cities[1]: empty"},
 		{"created in year 3000", func(d *dump.Dump) { d.Subscribers[2].CreatedAt = y3000 }, "subscribers[2] (chat 8): created_at 3000-01-01T00:00:00Z"},

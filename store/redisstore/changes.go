@@ -178,15 +178,21 @@ func roundUpMS(d time.Duration) time.Duration {
 	return d
 }
 
-// enqueueEachScript adds each message ARGV[2+i] to the stream KEYS[1]
-// unless its flag KEYS[1+i] is set, setting the flag for ARGV[1] ms, and
-// returns how many it added. Flags come after their message, like in
-// enqueueOnceScript.
+// enqueueEachScript adds each message unless its flag KEYS[2+i] is set,
+// setting the flag for ARGV[1] ms, and returns how many it added. Message
+// i is ARGV[2i] (a due score, empty for none) and ARGV[2i+1]: it goes to
+// the stream KEYS[1], or with a score to the delayed set KEYS[2]. Flags
+// come after their message, like in enqueueOnceScript.
 var enqueueEachScript = redis.NewScript(`
 local n = 0
-for i = 2, #KEYS do
+for i = 3, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 0 then
-    redis.call('XADD', KEYS[1], '*', 'm', ARGV[i])
+    local a = 2 * (i - 2)
+    if ARGV[a] == '' then
+      redis.call('XADD', KEYS[1], '*', 'm', ARGV[a+1])
+    else
+      redis.call('ZADD', KEYS[2], ARGV[a], ARGV[a+1])
+    end
     redis.call('SET', KEYS[i], '1', 'PX', ARGV[1])
     n = n + 1
   end
@@ -194,7 +200,8 @@ end
 return n`)
 
 // EnqueueEach adds every message whose Dedupe key is not set yet, setting
-// it for ttl, in one script.
+// it for ttl, in one script; a message with a NotBefore waits in the
+// delayed set.
 func (s *Store) EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...store.OutboxMessage) (int, error) {
 	op := fmt.Sprintf("enqueue %d messages each once", len(msgs))
 	if len(msgs) == 0 {
@@ -207,16 +214,17 @@ func (s *Store) EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...stor
 	if err != nil {
 		return 0, wrapErr(err, op)
 	}
-	keys := make([]string, 1, len(msgs)+1)
-	keys[0] = s.k.outbox()
-	args := make([]any, 1, len(msgs)+1)
+	keys := make([]string, 2, len(msgs)+2)
+	keys[0], keys[1] = s.k.outbox(), s.k.outboxDelayed()
+	args := make([]any, 1, 2*len(msgs)+1)
 	args[0] = roundUpMS(ttl).Milliseconds()
 	for i, m := range msgs {
 		if m.Dedupe == "" {
 			return 0, fmt.Errorf("redisstore: %s: message %d has no dedupe key", op, i)
 		}
 		keys = append(keys, s.k.once(m.Dedupe))
-		args = append(args, data[i])
+		score, value := scriptEntry(m, data[i])
+		args = append(args, score, value)
 	}
 	n, err := enqueueEachScript.Run(ctx, s.rdb, keys, args...).Int()
 	return n, wrapErr(err, op)

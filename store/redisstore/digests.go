@@ -152,24 +152,33 @@ func (s *Store) LastRun(ctx context.Context) (store.DigestRun, error) {
 // of the index read, so a page comes back short only at the end.
 func (s *Store) ActiveSubscribersAfter(ctx context.Context, after int64, limit int) ([]store.Subscriber, error) {
 	op := fmt.Sprintf("active subscribers after %d limit=%d", after, limit)
+	if err := s.ensureMigrated(ctx); err != nil {
+		return nil, err
+	}
+	out, err := s.pageIndex(ctx, s.k.activeSubscribers(), after, limit, func(store.Subscriber) bool { return true })
+	return out, wrapErr(err, op)
+}
+
+// pageIndex reads up to limit active subscribers after the chat id after
+// from the index zset key (member and score the chat id), keeping those
+// keep accepts; see ActiveSubscribersAfter. The caller has migrated the
+// layout (ensureMigrated).
+func (s *Store) pageIndex(ctx context.Context, key string, after int64, limit int, keep func(store.Subscriber) bool) ([]store.Subscriber, error) {
 	out := []store.Subscriber{}
 	if limit <= 0 || after == math.MaxInt64 {
 		return out, nil
 	}
-	if err := s.ensureMigrated(ctx); err != nil {
-		return nil, err
-	}
 	for len(out) < limit {
 		want := limit - len(out)
 		members, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{
-			Key:     s.k.activeSubscribers(),
+			Key:     key,
 			Start:   "(" + strconv.FormatInt(after, 10),
 			Stop:    "+inf",
 			ByScore: true,
 			Count:   int64(want),
 		}).Result()
 		if err != nil {
-			return nil, wrapErr(err, op)
+			return nil, err
 		}
 		if len(members) == 0 {
 			break
@@ -178,7 +187,7 @@ func (s *Store) ActiveSubscribersAfter(ctx context.Context, after int64, limit i
 		keys := make([]string, len(members))
 		for i, m := range members {
 			if ids[i], err = parseMember(m); err != nil {
-				return nil, wrapErr(fmt.Errorf("bad member %q: %w", m, err), op)
+				return nil, fmt.Errorf("bad member %q: %w", m, err)
 			}
 		}
 		// See CitySubscribers: scores order the ids exactly below 2^53.
@@ -191,13 +200,13 @@ func (s *Store) ActiveSubscribersAfter(ctx context.Context, after int64, limit i
 			if err := json.Unmarshal([]byte(str), &sub); err != nil {
 				return fmt.Errorf("decode %s: %w", keys[i], err)
 			}
-			if sub.Active && sub.ChatID == ids[i] {
+			if sub.Active && sub.ChatID == ids[i] && keep(sub) {
 				out = append(out, sub)
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, wrapErr(err, op)
+			return nil, err
 		}
 		after = ids[len(ids)-1]
 		if len(members) < want {

@@ -181,6 +181,13 @@ func (k keys) pacing(name string) string { return k.prefix + "pacing:" + name }
 //	                              the chat id (like city:{slug}:subs)
 //	subs:inactive         zset    inactive subscribers, likewise: what
 //	                              retention reads instead of every record
+//	zone:{name}:subs      zset    active subscribers whose TimeZone is name
+//	                              ("zone::subs" for the home zone), like
+//	                              subs:active
+//	zones                 set     every zone name ever indexed; a name whose
+//	                              zset is empty is in use by nobody
+//	digest:day:{chat}     string  the day of the chat's last digest
+//	                              (store.DigestDay), set with its cursor
 
 func (k keys) outbox() string { return k.prefix + "outbox" }
 
@@ -205,6 +212,14 @@ func (k keys) runsByStart() string { return k.prefix + "runs:bystart" }
 func (k keys) activeSubscribers() string { return k.prefix + "subs:active" }
 
 func (k keys) inactiveSubscribers() string { return k.prefix + "subs:inactive" }
+
+func (k keys) zoneSubscribers(zone string) string { return k.prefix + "zone:" + zone + ":subs" }
+
+func (k keys) zones() string { return k.prefix + "zones" }
+
+func (k keys) digestDay(chatID int64) string {
+	return k.prefix + "digest:day:" + strconv.FormatInt(chatID, 10)
+}
 
 // runCounts is a hash of a run's settled messages (fields "sent" and
 // "failed"), kept apart from run:{key} so SaveRun cannot overwrite them:

@@ -45,16 +45,25 @@ const (
 	autoClaimRounds = 4
 )
 
-// enqueueOnceScript adds the messages ARGV[3:] to the stream KEYS[2], sets
-// the digest cursor KEYS[3] to ARGV[2] unless that is empty and sets the
+// enqueueOnceScript adds the messages ARGV[4:] (pairs: a due score, empty
+// for none, and the message) to the stream KEYS[2], or those with a score
+// to the delayed set KEYS[4], sets the digest cursor KEYS[3] to ARGV[2] and
+// the digest day KEYS[5] to ARGV[3] unless they are empty, and sets the
 // flag KEYS[1] (for ARGV[1] ms, or forever when 0), unless the flag is set
 // already: then it does nothing and returns 0. The flag is written last, so
 // a script cut short (out of memory) leaves at worst messages without a
 // flag, which a repeat sends twice, rather than a flag without messages.
 var enqueueOnceScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-for i = 3, #ARGV do redis.call('XADD', KEYS[2], '*', 'm', ARGV[i]) end
+for i = 4, #ARGV, 2 do
+  if ARGV[i] == '' then
+    redis.call('XADD', KEYS[2], '*', 'm', ARGV[i+1])
+  else
+    redis.call('ZADD', KEYS[4], ARGV[i], ARGV[i+1])
+  end
+end
 if ARGV[2] ~= '' then redis.call('SET', KEYS[3], ARGV[2]) end
+if ARGV[3] ~= '' then redis.call('SET', KEYS[5], ARGV[3]) end
 local ttl = tonumber(ARGV[1])
 if ttl > 0 then
   redis.call('SET', KEYS[1], '1', 'PX', ttl)
@@ -97,7 +106,8 @@ for _, m in ipairs(due) do
 end
 return #due`)
 
-// Enqueue implements store.Outbox.
+// Enqueue adds msgs to the stream, and those with a NotBefore to the
+// delayed set, in one transaction.
 func (s *Store) Enqueue(ctx context.Context, msgs ...store.OutboxMessage) error {
 	op := fmt.Sprintf("enqueue %d messages", len(msgs))
 	if len(msgs) == 0 {
@@ -108,7 +118,11 @@ func (s *Store) Enqueue(ctx context.Context, msgs ...store.OutboxMessage) error 
 		return wrapErr(err, op)
 	}
 	_, err = s.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-		for _, d := range data {
+		for i, d := range data {
+			if due, member := delayedEntry(msgs[i], d); member != "" {
+				pipe.ZAdd(ctx, s.k.outboxDelayed(), redis.Z{Score: due, Member: member})
+				continue
+			}
 			pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.k.outbox(), Values: []any{"m", d}})
 		}
 		return nil
@@ -116,9 +130,28 @@ func (s *Store) Enqueue(ctx context.Context, msgs ...store.OutboxMessage) error 
 	return wrapErr(err, op)
 }
 
+// delayedEntry is the delayed set's score and member of a message with a
+// NotBefore, or member "" for a message that goes to the stream.
+func delayedEntry(m store.OutboxMessage, data string) (score float64, member string) {
+	if m.NotBefore.IsZero() {
+		return 0, ""
+	}
+	return float64(m.NotBefore.UnixMilli()), newNonce() + data
+}
+
+// scriptEntry is a message as the enqueue scripts take it: its due score
+// ("" for the stream) and its stream value or delayed member.
+func scriptEntry(m store.OutboxMessage, data string) (score, value string) {
+	if m.NotBefore.IsZero() {
+		return "", data
+	}
+	return strconv.FormatInt(m.NotBefore.UnixMilli(), 10), newNonce() + data
+}
+
 // EnqueueOnce adds msgs, sets the flag once.Key and, when once.CursorChat
-// is not 0, that chat's digest cursor, all in one script, unless the flag
-// is set already. A TTL <= 0 keeps the flag forever.
+// is not 0, that chat's digest cursor (and day, when once.Day is set), all
+// in one script, unless the flag is set already. A TTL <= 0 keeps the flag
+// forever.
 func (s *Store) EnqueueOnce(ctx context.Context, once store.Once, msgs ...store.OutboxMessage) (bool, error) {
 	op := fmt.Sprintf("enqueue %d messages once %q", len(msgs), once.Key)
 	if once.Key == "" {
@@ -128,21 +161,23 @@ func (s *Store) EnqueueOnce(ctx context.Context, once store.Once, msgs ...store.
 	if err != nil {
 		return false, wrapErr(err, op)
 	}
-	cursor := ""
+	cursor, day := "", ""
 	if once.CursorChat != 0 {
-		cursor = strconv.FormatInt(once.Cursor.UnixMilli(), 10)
+		cursor, day = strconv.FormatInt(once.Cursor.UnixMilli(), 10), once.Day
 	}
-	args := make([]any, 0, 2+len(data))
+	args := make([]any, 0, 3+2*len(data))
 	ttl := max(0, once.TTL.Milliseconds())
 	if ttl == 0 && once.TTL > 0 {
 		ttl = 1
 	}
-	args = append(args, ttl, cursor)
-	for _, d := range data {
-		args = append(args, d)
+	args = append(args, ttl, cursor, day)
+	for i, d := range data {
+		score, value := scriptEntry(msgs[i], d)
+		args = append(args, score, value)
 	}
 	n, err := enqueueOnceScript.Run(ctx, s.rdb,
-		[]string{s.k.once(once.Key), s.k.outbox(), s.k.digestCursor(once.CursorChat)}, args...).Int()
+		[]string{s.k.once(once.Key), s.k.outbox(), s.k.digestCursor(once.CursorChat), s.k.outboxDelayed(),
+			s.k.digestDay(once.CursorChat)}, args...).Int()
 	if err != nil {
 		return false, wrapErr(err, op)
 	}
@@ -343,9 +378,10 @@ func (s *Store) PromoteDue(ctx context.Context, now time.Time) (int, error) {
 // OutboxStats reads the counts in one transaction, so they are a
 // consistent snapshot. Ready is the stream length minus the pending
 // entries (settled entries are deleted). OldestAge looks at the first
-// stream entry (its CreatedAt or, if older or unset, the time in its id)
-// and the delayed message due first, which approximates the oldest unsent
-// message without reading them all.
+// stream entry (its WaitingSince or, if older or unset, the time in its
+// id) and the delayed message due first, which approximates the oldest
+// unsent message without reading them all; a message held until a future
+// NotBefore is not late, so it adds no age.
 func (s *Store) OutboxStats(ctx context.Context, now time.Time) (store.OutboxStats, error) {
 	const op = "outbox stats"
 	var (
@@ -403,14 +439,14 @@ func (s *Store) OutboxStats(ctx context.Context, now time.Time) (store.OutboxSta
 		if raw, ok := xs[0].Values["m"].(string); ok {
 			var m store.OutboxMessage
 			if json.Unmarshal([]byte(raw), &m) == nil {
-				older(m.CreatedAt)
+				older(m.WaitingSince())
 			}
 		}
 	}
 	if ms := next.Val(); len(ms) > 0 && len(ms[0]) > delayedNonceLen {
 		var m store.OutboxMessage
 		if json.Unmarshal([]byte(ms[0][delayedNonceLen:]), &m) == nil {
-			older(m.CreatedAt)
+			older(m.WaitingSince())
 		}
 	}
 	if !oldest.IsZero() && now.After(oldest) {

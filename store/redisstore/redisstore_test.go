@@ -87,6 +87,8 @@ func TestKeyLayout(t *testing.T) {
 		"{pb}:sub:8",
 		"{pb}:subs:active",
 		"{pb}:subs:inactive",
+		"{pb}:zone::subs",
+		"{pb}:zones",
 		"{pb}:audit:all",
 		"{pb}:audit:post:2",
 		"{pb}:draft:9",
@@ -119,7 +121,7 @@ func TestOpenPasswordAndDB(t *testing.T) {
 		t.Fatalf("SaveSubscriber = %v", err)
 	}
 
-	for db, want := range map[int]int64{0: 0, 3: 2} { // sub:7 and subs:active
+	for db, want := range map[int]int64{0: 0, 3: 4} { // sub:7, subs:active, zone::subs, zones
 		c := redis.NewClient(&redis.Options{Addr: secure.Addr(), Password: secure.Password(), DB: db})
 		n, err := c.DBSize(ctx).Result()
 		_ = c.Close()

@@ -123,8 +123,8 @@ func (s *Store) CountPosts(ctx context.Context, since time.Time) (map[store.Kind
 // layoutVersion is the version of the key layout this package writes,
 // stored under keys.layout by Migrate. Version 1 (no layout key) lacked the
 // posts:kind:{kind} indexes; version 2 lacked subs:active, version 3
-// subs:inactive.
-const layoutVersion = 4
+// subs:inactive, version 4 the zone indexes (zone:{name}:subs, zones).
+const layoutVersion = 5
 
 // Migrate brings data written by earlier versions of this package up to
 // the current layout: it indexes by kind the posts stored before that
@@ -148,6 +148,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if v < 4 { // 3: subs:active; 4: subs:inactive
 		if err := s.RebuildActiveIndex(ctx); err != nil {
 			return wrapErr(err, op+": index active subscribers")
+		}
+	}
+	if v < 5 {
+		if err := s.RebuildZoneIndex(ctx); err != nil {
+			return wrapErr(err, op+": index subscribers by time zone")
 		}
 	}
 	if v < layoutVersion {

@@ -132,6 +132,7 @@ func (s *Store) updateSubscriber(ctx context.Context, chatID int64,
 		}
 		_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
 			s.indexActive(ctx, pipe, chatID, activityOf(next))
+			s.indexZone(ctx, pipe, chatID, found && old.Active, old.TimeZone, next)
 			// Leave the cities the chat may be in and no longer belongs
 			// to (ZREM of an absent member is a no-op, so an inactive
 			// old record needs no special case), then join the current
@@ -144,7 +145,7 @@ func (s *Store) updateSubscriber(ctx context.Context, chatID int64,
 				}
 			}
 			if next == nil {
-				pipe.Del(ctx, key, s.k.digestCursor(chatID))
+				pipe.Del(ctx, key, s.k.digestCursor(chatID), s.k.digestDay(chatID))
 				return nil
 			}
 			pipe.Set(ctx, key, data, 0)
@@ -161,6 +162,21 @@ func (s *Store) updateSubscriber(ctx context.Context, chatID int64,
 		return err
 	}, key)
 	return old, err
+}
+
+// indexZone queues the change of the zone indexes for a subscriber record
+// being written (next) or deleted (nil): out of the zone it was active in
+// (wasIn, oldZone) unless it stays there, into the zone it is active in
+// now. updateSubscriber calls it in the transaction that writes the record.
+func (s *Store) indexZone(ctx context.Context, pipe redis.Pipeliner, chatID int64, wasIn bool, oldZone string, next *store.Subscriber) {
+	isIn := next != nil && next.Active
+	if wasIn && (!isIn || next.TimeZone != oldZone) {
+		pipe.ZRem(ctx, s.k.zoneSubscribers(oldZone), subscriberMember(chatID))
+	}
+	if isIn {
+		pipe.ZAdd(ctx, s.k.zoneSubscribers(next.TimeZone), redis.Z{Score: float64(chatID), Member: subscriberMember(chatID)})
+		pipe.SAdd(ctx, s.k.zones(), next.TimeZone)
+	}
 }
 
 // getSubscriber reads and decodes one record; found is false when the key

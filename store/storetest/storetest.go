@@ -88,6 +88,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Privacy", func(t *testing.T) { testPrivacy(t, newStore) })
 	t.Run("Workflow", func(t *testing.T) { testWorkflow(t, newStore) })
 	runDelivery(t, newStore)
+	runZones(t, newStore)
 }
 
 // t0 is the base of the fixtures' times: whole seconds, in the future so
