@@ -151,6 +151,12 @@ func (b *Bot) deliver(ctx context.Context, r *Request, replies []Reply, resumed 
 
 // send sends (or edits) one reply.
 func (b *Bot) send(ctx context.Context, rp Reply) error {
+	if rp.MarkupOnly {
+		if rp.Edit == 0 {
+			return nil // its message is gone with a migrated group: nothing to redraw
+		}
+		return b.tg.EditMarkup(ctx, rp.ChatID, rp.Edit, rp.Keyboard)
+	}
 	if rp.Edit != 0 {
 		return b.tg.EditPart(ctx, rp.ChatID, rp.Edit, rp.Part, false)
 	}

@@ -24,6 +24,9 @@ type Reply struct {
 	// ThreadID is the forum topic the update came from: the answer goes
 	// there too.
 	ThreadID int `json:"thread_id,omitempty"`
+	// MarkupOnly, with Edit, replaces only the message's keyboard
+	// (Part.Keyboard), leaving its text or caption as it is.
+	MarkupOnly bool `json:"markup_only,omitempty"`
 	store.Part
 }
 
@@ -72,6 +75,14 @@ func (b *Bot) edit(_ context.Context, r *Request, text string, kb *tgbotapi.Inli
 	rp.Edit = r.MessageID
 	r.out = append(r.out, rp)
 	return nil
+}
+
+// editMarkup queues a new keyboard (reply_markup JSON) for the message
+// the button sits on; its text stays.
+func (b *Bot) editMarkup(r *Request, keyboard string) {
+	rp := b.newReply(r, store.Part{Keyboard: keyboard})
+	rp.Edit, rp.MarkupOnly = r.MessageID, true
+	r.out = append(r.out, rp)
 }
 
 // answer sets the toast a button tap is answered with; the last one set

@@ -57,6 +57,7 @@ func (b *Bot) routes() []route {
 		{"schedule", b.handleSchedule, "cmd_schedule", Editor},
 		{"scheduled", b.handleScheduled, "cmd_scheduled", Editor},
 		{"pending", b.handlePending, "cmd_pending", Editor},
+		{"attendees", b.handleAttendees, "cmd_attendees", Editor},
 		{"audit", b.handleAudit, "cmd_audit", Editor},
 		{"stats", b.handleStats, "cmd_stats", Editor},
 		{"digest_preview", b.handleDigestPreview, "cmd_digest_preview", Editor},
@@ -84,6 +85,7 @@ func (b *Bot) callbackRoutes() map[string]callbackRoute {
 		cbPostSub:     {b.onPostSubscribe, Resident},
 		cbSchedule:    {b.onSchedule, Editor},
 		cbReview:      {b.onReview, Editor},
+		cbRSVP:        {b.onRSVP, Resident},
 	}
 }
 

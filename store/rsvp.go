@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -134,9 +133,12 @@ type RSVPResult struct {
 	// Status and Position are the person's standing afterwards.
 	Status   RSVPStatus
 	Position int
+	// Before is the person's status before the request.
+	Before RSVPStatus
 	// Changed is false when the request found things as it asked (a
-	// double tap) or its cause had been applied before.
-	Changed bool
+	// double tap) or its cause had been applied before (Repeated).
+	Changed  bool
+	Repeated bool
 	// Turnout is the list's counts afterwards, with the capacity.
 	Turnout Turnout
 	// Promoted are the people who got a place that became free.
@@ -191,16 +193,18 @@ func ApplyRSVP(ev Post, l RSVPList, r RSVP) (RSVPList, RSVPResult, error) {
 	default:
 		return l, RSVPResult{}, fmt.Errorf("unknown sign-up action %q", r.Action)
 	}
-	res := RSVPResult{Changed: changed, Turnout: ev.Turnout(l.Counts()), Promoted: promoted}
+	res := RSVPResult{Before: st, Changed: changed, Turnout: ev.Turnout(l.Counts()), Promoted: promoted}
 	_, res.Status, res.Position = l.Find(r.Person.UserID)
 	return l, res, nil
 }
 
-// Standing is a request's result when nothing is changed (its cause was
-// applied before): the person's standing as the list is now.
+// Standing is the person's standing as the list is now: a request's
+// result when its cause was applied before (Repeated is for the caller to
+// set), or what a look at the counts shows.
 func Standing(ev Post, l RSVPList, userID int64) RSVPResult {
 	res := RSVPResult{Turnout: ev.Turnout(l.Counts())}
 	_, res.Status, res.Position = l.Find(userID)
+	res.Before = res.Status
 	return res
 }
 
@@ -223,102 +227,6 @@ func FillPlaces(ev Post, l RSVPList, now time.Time) (RSVPList, []Attendee) {
 	return l, promoted
 }
 
-// The notices attendees get, through the outbox (AttendeeNotice.What).
-const (
-	NoticePromoted  = "promoted"  // a place became free and is theirs
-	NoticeChanged   = "changed"   // the event's time or place changed
-	NoticeCancelled = "cancelled" // the event was deleted
-)
-
-// AttendeeNotice is a message to an attendee, rendered when it goes out
-// (the event as it is then), so it carries only what the event no longer
-// shows: its state before the change.
-type AttendeeNotice struct {
-	What string `json:"what"`
-	Lang Lang   `json:"lang,omitempty"`
-	// Was is the event before it changed or was deleted, without its
-	// texts and photos (EventSnapshot).
-	Was *Post `json:"was,omitempty"`
-}
-
-// EventSnapshot is what a notice needs of an event that is changed or
-// gone: its kind, city, titles, times and place.
-func EventSnapshot(p Post) *Post {
-	s := Post{ID: p.ID, Kind: p.Kind, City: p.City, Title: p.Title, Lang: p.Lang, Date: p.Date,
-		StartsAt: p.StartsAt, EndsAt: p.EndsAt, Place: p.Place, Capacity: p.Capacity}
-	for l, t := range p.Translations {
-		if t.Title == "" {
-			continue
-		}
-		if s.Translations == nil {
-			s.Translations = map[Lang]PostText{}
-		}
-		s.Translations[l] = PostText{Title: t.Title}
-	}
-	return &s
-}
-
-// notices builds one notice per attendee.
-func notices(what string, ev Post, to []Attendee, was *Post, now time.Time) []OutboxMessage {
-	out := make([]OutboxMessage, 0, len(to))
-	for _, a := range to {
-		out = append(out, OutboxMessage{Kind: MsgAttendee, ChatID: a.UserID, PostID: ev.ID, CreatedAt: now,
-			Ref:    "rsvp-" + what + ":" + strconv.FormatInt(ev.ID, 10) + ":" + strconv.FormatInt(a.UserID, 10),
-			Notice: &AttendeeNotice{What: what, Lang: a.Lang, Was: was}})
-	}
-	return out
-}
-
-// PromotionNotices tell the people promoted that a place is theirs.
-func PromotionNotices(ev Post, promoted []Attendee, now time.Time) []OutboxMessage {
-	return notices(NoticePromoted, ev, promoted, nil, now)
-}
-
-// EventMoved reports whether an edit changed what attendees planned by:
-// the start, the end or the place.
-func EventMoved(old, p Post) bool {
-	return !sameTime(old.StartsAt, p.StartsAt) || !sameTime(old.EndsAt, p.EndsAt) || old.Place != p.Place
-}
-
-func sameTime(a, b *time.Time) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Equal(*b)
-}
-
-// EventEdited is the rule of an official's edit of an event with a list:
-// when its time or place changed, everyone on the list (going and
-// waiting) is told, with what it was; when it gained places (or lost its
-// limit), the waiting list fills them and those promoted are told. An
-// event that has started tells nobody anything. It returns the list and
-// the notices to queue with the edit, in the same atomic step.
-func EventEdited(old, p Post, l RSVPList, now time.Time) (RSVPList, []OutboxMessage) {
-	if l.Empty() || !open(old, now) && !open(p, now) {
-		return l, nil
-	}
-	var msgs []OutboxMessage
-	if EventMoved(old, p) {
-		msgs = notices(NoticeChanged, p, l.All(), EventSnapshot(old), now)
-	}
-	if p.Kind == KindEvent && open(p, now) {
-		var promoted []Attendee
-		l, promoted = FillPlaces(p, l, now)
-		msgs = append(msgs, PromotionNotices(p, promoted, now)...)
-	}
-	return l, msgs
-}
-
-// EventDeleted is the rule of an official's deletion of an event with a
-// list: everyone on it is told, unless the event has started; the list
-// goes with the event.
-func EventDeleted(old Post, l RSVPList, now time.Time) []OutboxMessage {
-	if l.Empty() || !open(old, now) {
-		return nil
-	}
-	return notices(NoticeCancelled, old, l.All(), EventSnapshot(old), now)
-}
-
 // RSVPs keeps the sign-ups for events. A backend changes an event's list
 // only through the rules above, in one atomic step with the event read
 // and the notices queued; EditPost and RemovePost apply EventEdited and
@@ -327,7 +235,7 @@ type RSVPs interface {
 	// RSVP applies r to the event's list (ApplyRSVP), queues the notices
 	// to the people promoted (PromotionNotices) and records r.Cause, in
 	// one atomic step. A repeated cause changes nothing and returns the
-	// person's standing now (Standing). ErrNotFound when there is no such
+	// person's standing now (Standing, with Repeated set). ErrNotFound when there is no such
 	// post; ErrNotEvent and ErrEventStarted as ApplyRSVP.
 	RSVP(ctx context.Context, eventID int64, r RSVP) (RSVPResult, error)
 	// Attendees returns the event's list (empty when nobody signed up).

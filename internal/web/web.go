@@ -26,6 +26,8 @@ type Store interface {
 	Ping(ctx context.Context) error
 	LatestPosts(ctx context.Context, city string, limit int) ([]store.Post, error)
 	UpcomingEvents(ctx context.Context, city string, from time.Time, limit int) ([]store.Post, error)
+	// RSVPCounts gives the calendar the number going to each event.
+	RSVPCounts(ctx context.Context, eventIDs []int64) (map[int64]store.Turnout, error)
 }
 
 // Server serves the endpoints.
@@ -184,12 +186,26 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, city string) {
 		s.fail(w, r, err)
 		return
 	}
+	ids := make([]int64, len(events))
+	for i, p := range events {
+		ids[i] = p.ID
+	}
+	counts, err := st.RSVPCounts(r.Context(), ids)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	turnouts := make(map[int64]store.Turnout, len(events))
+	for _, p := range events {
+		turnouts[p.ID] = p.Turnout(counts[p.ID])
+	}
 	name := s.Data.Home.Name.In(l)
 	if c, ok := s.Data.Partner(city); ok {
 		name += " — " + c.Name.In(l)
 	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
-	err = feeds.WriteICS(w, feeds.Calendar{Name: name, Events: events, Cities: s.Data, Lang: l, Host: s.host(), Now: s.Now()})
+	err = feeds.WriteICS(w, feeds.Calendar{Name: name, Events: events, Cities: s.Data, Lang: l, Host: s.host(), Now: s.Now(),
+		Turnouts: turnouts})
 	if err != nil {
 		s.Log.Error("calendar feed", "err", err)
 	}

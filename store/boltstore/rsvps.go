@@ -58,6 +58,7 @@ func (s *Store) RSVP(ctx context.Context, eventID int64, r store.RSVP) (store.RS
 		if r.Cause != "" {
 			if _, done, err := getCause(tx, "rsvp:"+r.Cause, now); err != nil || done {
 				res = store.Standing(ev, l, r.Person.UserID)
+				res.Repeated = true
 				return err
 			}
 		}

@@ -115,6 +115,7 @@ func (s *Store) RSVP(ctx context.Context, eventID int64, r store.RSVP) (store.RS
 		if causeKey != "" {
 			if _, done, err := causeID(ctx, tx, causeKey); err != nil || done {
 				res = store.Standing(ev, l, r.Person.UserID)
+				res.Repeated = true
 				return err
 			}
 		}
