@@ -42,6 +42,40 @@ func (p *Planner) renderer(ctx context.Context, post store.Post, kind store.Mess
 	}, nil
 }
 
+// turnouts reads, once per digest run, the counts of the dated events
+// among posts, each with its capacity.
+func (p *Planner) turnouts(ctx context.Context, posts []store.Post) (map[int64]store.Turnout, error) {
+	var ids []int64
+	for _, post := range posts {
+		if post.IsDatedEvent() {
+			ids = append(ids, post.ID)
+		}
+	}
+	out := map[int64]store.Turnout{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	counts, err := p.Store.RSVPCounts(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("planner: counts of %d events: %w", len(ids), err)
+	}
+	for _, post := range posts {
+		if post.IsDatedEvent() {
+			out[post.ID] = post.Turnout(counts[post.ID])
+		}
+	}
+	return out, nil
+}
+
+// signUpRows gives a digest's last message a sign-up row for each event
+// in it that is still to come, with the counts as of the run.
+func (p *Planner) signUpRows(msgs []store.OutboxMessage, posts []store.Post, turnouts map[int64]store.Turnout, l store.Lang) {
+	if kb := p.Renderer.EventListKeyboard(posts, turnouts, l, p.Now()); kb != "" && len(msgs) > 0 {
+		last := &msgs[len(msgs)-1]
+		last.Parts, last.Text = []store.Part{{Text: last.Text, Keyboard: kb}}, ""
+	}
+}
+
 // remindAttendees enqueues the reminder for the people going to the event
 // whom the city's fan-out did not reach (seen), in their language, under
 // the same per-chat keys, so someone who follows the city and signed up

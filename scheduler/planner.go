@@ -81,6 +81,10 @@ func (p *Planner) RunDigest(ctx context.Context, freq store.Frequency, slot time
 	if err != nil {
 		return run, err
 	}
+	turnouts, err := p.turnouts(ctx, recent)
+	if err != nil {
+		return run, err
+	}
 	for {
 		subs, err := p.Store.ActiveSubscribersAfter(ctx, run.Cursor, p.PageSize)
 		if err != nil {
@@ -103,7 +107,7 @@ func (p *Planner) RunDigest(ctx context.Context, freq store.Frequency, slot time
 			}
 			last, ok := cursors[s.ChatID]
 			since := store.DigestSince(freq, last, ok, slot)
-			planned, err := p.planOne(ctx, key, slot, s, store.SelectDigest(s, recent, since, slot))
+			planned, err := p.planOne(ctx, key, slot, s, store.SelectDigest(s, recent, since, slot), turnouts)
 			if err != nil {
 				return run, fmt.Errorf("planner: run %s: chat %d: %w", key, s.ChatID, err)
 			}
@@ -131,7 +135,8 @@ func (p *Planner) RunDigest(ctx context.Context, freq store.Frequency, slot time
 }
 
 // planOne enqueues one subscriber's digest of posts, if there are any.
-func (p *Planner) planOne(ctx context.Context, runKey string, slot time.Time, s store.Subscriber, posts []store.Post) (bool, error) {
+func (p *Planner) planOne(ctx context.Context, runKey string, slot time.Time, s store.Subscriber, posts []store.Post,
+	turnouts map[int64]store.Turnout) (bool, error) {
 	if len(posts) == 0 {
 		return false, nil
 	}
@@ -141,6 +146,7 @@ func (p *Planner) planOne(ctx context.Context, runKey string, slot time.Time, s 
 		msgs[i] = store.OutboxMessage{Kind: store.MsgDigest, ChatID: s.ChatID, Group: store.IsGroup(s.ChatType),
 			ThreadID: s.ThreadID, Text: t, CreatedAt: p.Now(), Ref: runKey}
 	}
+	p.signUpRows(msgs, posts, turnouts, s.Lang)
 	once := store.Once{Key: "digest:" + runKey + ":" + strconv.FormatInt(s.ChatID, 10), TTL: p.DedupeTTL,
 		CursorChat: s.ChatID, Cursor: slot}
 	_, err := p.Store.EnqueueOnce(ctx, once, msgs...)

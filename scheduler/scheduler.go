@@ -35,6 +35,9 @@ type Renderer interface {
 	// EventKeyboard is the sign-up buttons of an event with its counts
 	// ("" for a post that is no dated event).
 	EventKeyboard(p store.Post, t store.Turnout, l store.Lang, now time.Time) string
+	// EventListKeyboard is a sign-up row for each event among posts that
+	// is still to come, for a message that lists several (a digest).
+	EventListKeyboard(posts []store.Post, turnouts map[int64]store.Turnout, l store.Lang, now time.Time) string
 	// AttendeeNotice is a notice to someone who signed up for an event
 	// (store.MsgAttendee); current is the event now, nil once deleted. No
 	// parts: nothing to tell any more.

@@ -142,6 +142,23 @@ func (r *Renderer) EventListRow(p store.Post, t store.Turnout, l store.Lang, now
 	}
 }
 
+// maxListRows bounds the sign-up rows under one message listing events:
+// /events and a digest show at most ten events, a card three.
+const maxListRows = 10
+
+// EventListKeyboard is an EventListRow for each event among posts open
+// for sign-up, in their order (at most maxListRows), as reply_markup JSON;
+// "" when there is none.
+func (r *Renderer) EventListKeyboard(posts []store.Post, turnouts map[int64]store.Turnout, l store.Lang, now time.Time) string {
+	var rows [][]Button
+	for _, p := range posts {
+		if row := r.EventListRow(p, turnouts[p.ID], l, now); row != nil && len(rows) < maxListRows {
+			rows = append(rows, row)
+		}
+	}
+	return KeyboardJSON(rows)
+}
+
 // CountLabel is the count of who is going and, with a capacity, the
 // places left or the waiting list: plain text for a button.
 func (r *Renderer) CountLabel(t store.Turnout, l store.Lang) string {
