@@ -158,3 +158,18 @@ func TestEventBodyShowsCapacity(t *testing.T) {
 		t.Errorf("capacity shown without one: %q", html)
 	}
 }
+
+func FuzzParseRSVPArg(f *testing.F) {
+	for _, s := range []string{"y-42-en", "ln-1-uk", "i-9007199254740991-nl", "y-42", "y--1-en", "y-042-de", "y-42-DE"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, arg string) {
+		op, id, l, ok := render.ParseRSVPArg(arg)
+		if !ok {
+			return
+		}
+		if data := render.RSVPData(op, id, l); data != render.RSVPAction+":"+arg || len(data) > 64 {
+			t.Fatalf("round trip %q -> %q", arg, data)
+		}
+	})
+}
