@@ -27,6 +27,11 @@ type Reply struct {
 	// MarkupOnly, with Edit, replaces only the message's keyboard
 	// (Part.Keyboard), leaving its text or caption as it is.
 	MarkupOnly bool `json:"markup_only,omitempty"`
+	// BestEffort marks a reply that is skipped rather than waited for or
+	// retried: a redraw of counts in a busy group or channel, where the
+	// next tap redraws them anyway and holding the chat's updates for it
+	// would slow everyone's sign-ups to the chat's sending limit.
+	BestEffort bool `json:"best_effort,omitempty"`
 	store.Part
 }
 
@@ -81,7 +86,7 @@ func (b *Bot) edit(_ context.Context, r *Request, text string, kb *tgbotapi.Inli
 // the button sits on; its text stays.
 func (b *Bot) editMarkup(r *Request, keyboard string) {
 	rp := b.newReply(r, store.Part{Keyboard: keyboard})
-	rp.Edit, rp.MarkupOnly = r.MessageID, true
+	rp.Edit, rp.MarkupOnly, rp.BestEffort = r.MessageID, true, !r.Private()
 	r.out = append(r.out, rp)
 }
 

@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partnerbot/partnerbot/bot"
 	"github.com/partnerbot/partnerbot/internal/telegramtest"
 	"github.com/partnerbot/partnerbot/store"
+	"github.com/partnerbot/partnerbot/store/pacing"
 )
 
 // editEvent opens the wizard on event id, changes one field (by its
@@ -182,4 +184,47 @@ func TestRSVPInTheChannel(t *testing.T) {
 	waitChannel(t, e, "edited with the counts", func(ms []telegramtest.Message) bool {
 		return len(ms) == 1 && strings.Contains(ms[0].Plain, "Riverside") && hasButton(ms[0], "в очікуванні: 1")
 	})
+}
+
+// A popular event in the channel: with the real inbound and sending
+// limits, fifteen people tapping at once are all signed up — the
+// channel's limit of 20 messages a minute only decides how often its
+// buttons are redrawn, never whether a tap counts.
+func TestRSVPChannelRush(t *testing.T) {
+	t.Parallel()
+	e := newOfficialEnv(t)
+	withChannel(e)
+	e.cfg.Inbound = bot.InboundLimits{}  // the documented defaults
+	e.cfg.GroupLimit = pacing.Bucket{}   // Telegram's: 20 a minute
+	e.cfg.PrivateLimit = pacing.Bucket{} // 1 a second
+	e.start()
+	st := e.store()
+	o := e.private(ownerID, "en")
+	id := publishEvent(t, o, "Rush evening", time.Now().Add(72*time.Hour), "")
+	var post telegramtest.Message
+	waitChannel(t, e, "has the event", func(ms []telegramtest.Message) bool {
+		if len(ms) == 1 && hasButton(ms[0], "Я піду") {
+			post = ms[0]
+			return true
+		}
+		return false
+	})
+	b, _ := findButton(post, "Я піду")
+	ch := telegramtest.PublicChannel(channelID, "Kropyvnytskyi partners", "city_partners")
+	var cbs []string
+	var ids []int
+	for i := range 15 {
+		id, cb := e.tg.SendCallback(ch, telegramtest.NewUser(int64(760+i), "en"), post.MessageID, b.CallbackData)
+		ids, cbs = append(ids, id), append(cbs, cb)
+	}
+	for i := range ids {
+		e.tg.WaitConfirmed(t, wait, ids[i])
+		if a := e.tg.WaitAnswer(t, wait, cbs[i]); !strings.Contains(a.Text, "You're going") {
+			t.Errorf("tap %d answered %q", i, a.Text)
+		}
+	}
+	going, _ := attendeeIDs(t, st, id)
+	if len(going) != 15 {
+		t.Errorf("%d going, want all 15", len(going))
+	}
 }
