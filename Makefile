@@ -36,4 +36,5 @@ run:
 fuzz:
 	go test -run=^$$ -fuzz=FuzzParseCommand -fuzztime=20s ./bot
 	go test -run=^$$ -fuzz=FuzzDecodeCallback -fuzztime=20s ./bot
+	go test -run=^$$ -fuzz=FuzzParseRSVPArg -fuzztime=20s ./bot/render
 	go test -run=^$$ -fuzz=FuzzParse -fuzztime=20s ./data

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/partnerbot/partnerbot/bot/render"
 )
 
 // Callback is the data behind an inline button: an action and one argument.
@@ -32,12 +34,16 @@ const (
 	cbReview      = "rv" // arg: a-<id> approve, r-<id> reject, e-<id> edit (approvers)
 	cbZone        = "z"  // arg: the slug of the city whose time zone to take
 	cbQuiet       = "q"  // arg: quiet hours "22-7" (store.ParseQuietHours), or "off"
+	// cbRSVP is the sign-up buttons under an event, made by the shared
+	// renderer (render.RSVPData: arg <op>-<event id>-<lang>), since the
+	// scheduler's reminders and channel posts carry them too.
+	cbRSVP = render.RSVPAction
 )
 
 var knownActions = map[string]bool{
 	cbMenu: true, cbCity: true, cbCityEvents: true, cbSubscribe: true, cbUnsubscribe: true,
 	cbToggleCity: true, cbToggleKind: true, cbToggleDone: true, cbLang: true, cbDigest: true,
-	cbWizard: true, cbDelete: true, cbPostSub: true, cbSchedule: true, cbReview: true, cbZone: true, cbQuiet: true,
+	cbWizard: true, cbDelete: true, cbPostSub: true, cbSchedule: true, cbReview: true, cbZone: true, cbQuiet: true, cbRSVP: true,
 }
 
 // maxCallbackData is Telegram's limit on callback_data, in bytes.
@@ -48,6 +54,10 @@ var ErrBadCallback = errors.New("invalid callback data")
 
 // Encode returns the callback_data string.
 func (c Callback) Encode() string { return c.Action + ":" + c.Arg }
+
+// cutCallback splits callback_data into action and argument, unchecked:
+// for reading a keyboard the bot made, not for acting on a tap.
+func cutCallback(data string) (action, arg string, ok bool) { return strings.Cut(data, ":") }
 
 // DecodeCallback parses callback_data made by Encode.
 func DecodeCallback(data string) (Callback, error) {

@@ -27,7 +27,7 @@ func TestDecodeCallbackRefuses(t *testing.T) {
 }
 
 func FuzzDecodeCallback(f *testing.F) {
-	for _, s := range []string{"c:krefeld", "td:", "l:uk", "tk:visit", "x:y", ":", "c:\x00"} {
+	for _, s := range []string{"c:krefeld", "td:", "l:uk", "tk:visit", "x:y", ":", "c:\x00", "at:y-42-en"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data string) {

@@ -89,6 +89,10 @@ func (b *Bot) deliver(ctx context.Context, r *Request, replies []Reply, resumed 
 	migrated := map[int64]bool{}
 	for i := 0; i < len(replies); i++ {
 		rp := replies[i]
+		if rp.BestEffort {
+			b.tryBestEffort(ctx, rp, log)
+			continue
+		}
 		wait, err := b.pace(ctx, rp)
 		if err != nil {
 			return b.keep(ctx, r, replies[i:], err)
@@ -151,11 +155,54 @@ func (b *Bot) deliver(ctx context.Context, r *Request, replies []Reply, resumed 
 
 // send sends (or edits) one reply.
 func (b *Bot) send(ctx context.Context, rp Reply) error {
+	if rp.MarkupOnly {
+		if rp.Edit == 0 {
+			return nil // its message is gone with a migrated group: nothing to redraw
+		}
+		return b.tg.EditMarkup(ctx, rp.ChatID, rp.Edit, rp.Keyboard)
+	}
 	if rp.Edit != 0 {
 		return b.tg.EditPart(ctx, rp.ChatID, rp.Edit, rp.Part, false)
 	}
 	_, err := b.tg.SendPart(ctx, rp.ChatID, rp.ThreadID, rp.Part, false)
 	return err
+}
+
+// maxBestEffortWait is the longest a best-effort reply waits for the
+// limiter: long enough for the bot's global pace, far shorter than a busy
+// chat's (3 seconds a message in a group).
+const maxBestEffortWait = 500 * time.Millisecond
+
+// tryBestEffort sends a reply only if its chat may be sent to soon, and
+// forgets it when Telegram does not take it (a 429 still holds the chat,
+// for everyone else's sake).
+func (b *Bot) tryBestEffort(ctx context.Context, rp Reply, log *slog.Logger) {
+	deadline := time.Now().Add(maxBestEffortWait)
+	for b.pacer != nil {
+		wait, err := b.pacer.Reserve(ctx, rp.ChatID, rp.Group, false)
+		if err == nil && wait <= 0 {
+			break
+		}
+		if err != nil || time.Now().Add(wait).After(deadline) {
+			log.Debug("best-effort reply skipped: the chat is busy", "wait", wait.String(), "err", err)
+			return
+		}
+		if !timing.Sleep(ctx, wait) {
+			return
+		}
+	}
+	err := b.send(ctx, rp)
+	res := tgerr.Classify(err)
+	b.observeSend(res.Outcome)
+	switch {
+	case res.Outcome == tgerr.OK:
+	case res.Outcome == tgerr.RateLimited && b.pacer != nil:
+		if _, ferr := b.pacer.Flood(ctx, rp.ChatID, res.RetryAfter); ferr != nil {
+			log.Warn("flood pause not shared", "err", ferr)
+		}
+	default:
+		log.Debug("best-effort reply not taken", "err", err)
+	}
 }
 
 // keep saves the replies still owed and returns why they wait.

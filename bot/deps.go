@@ -13,7 +13,7 @@ import (
 
 // Store is what the bot reads and writes: a chat's record, posts and
 // officials' changes to them, wizard drafts, officials and users, update
-// journals, and the figures of /stats. It holds store.PersonalData, what
+// journals, the figures of /stats and sign-ups for events. It holds store.PersonalData, what
 // /mydata exports and /stop deletes. Both storage backends provide it.
 type Store interface {
 	store.ChatRecords
@@ -33,6 +33,10 @@ type Store interface {
 	LastRun(ctx context.Context) (store.DigestRun, error)
 	EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...store.OutboxMessage) (int, error)
 	OutboxStats(ctx context.Context, now time.Time) (store.OutboxStats, error)
+	// Sign-ups for events: the taps on an event's buttons, the counts
+	// its buttons show, the office's list; /mydata and /stop read and
+	// delete a person's.
+	store.RSVPs
 }
 
 // Pacer paces every send within Telegram's limits; store/pacing's

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -135,7 +136,12 @@ func (b *Bot) admit(ctx context.Context, r *Request) bool {
 	if !b.costs(r) {
 		return true
 	}
-	ok, notify, reason := b.inbound.allow(r.UserID, r.ChatID, !r.Private())
+	// A tap on an event's sign-up buttons in a group or the channel costs
+	// the chat nothing it must wait for (a toast, and a redraw only when
+	// the chat can take one: BestEffort), so only the person's own pace
+	// bounds it: a popular event's sign-ups are not ten a minute.
+	group := !r.Private() && !strings.HasPrefix(r.Data, cbRSVP+":")
+	ok, notify, reason := b.inbound.allow(r.UserID, r.ChatID, group)
 	if ok {
 		return true
 	}

@@ -56,7 +56,8 @@ func TestFormProblemsHaveMessages(t *testing.T) {
 	}
 	for _, p := range []string{store.ProblemRequired, store.ProblemTooLong, store.ProblemInvalid, store.ProblemUnknownKind,
 		store.ProblemUnknownLang, store.ProblemUnknownCity, store.ProblemSameLang, store.ProblemEventOnly,
-		store.ProblemEndBeforeStart, store.ProblemOutOfRange, store.ProblemMultiline, store.ProblemControlChar, store.ProblemTooMany} {
+		store.ProblemEndBeforeStart, store.ProblemOutOfRange, store.ProblemMultiline, store.ProblemControlChar, store.ProblemTooMany,
+		store.ProblemNumber} {
 		fe, _ := asFormError(formError(&store.FieldError{Field: "title", Problem: p}))
 		if _, ok := keys["form_problem_"+fe.Problem]; !ok {
 			t.Errorf("rule problem %s becomes form_problem_%s, which no locale has", p, fe.Problem)

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/partnerbot/partnerbot/bot/render"
@@ -30,6 +31,7 @@ func diffPosts(old, p store.Post) []string {
 	add("start", ts(old.StartsAt), ts(p.StartsAt))
 	add("end", ts(old.EndsAt), ts(p.EndsAt))
 	add("place", old.Place, p.Place)
+	add("capacity", strconv.Itoa(old.Capacity), strconv.Itoa(p.Capacity))
 	return out
 }
 

@@ -27,7 +27,7 @@ func (b *Bot) fieldKeyboard(p store.Post, l store.Lang) *tgbotapi.InlineKeyboard
 func editableFields(k store.Kind) []string {
 	switch k {
 	case store.KindEvent:
-		return []string{stepCity, stepTitle, stepText, stepStart, stepEnd, stepPlace, stepPhotos}
+		return []string{stepCity, stepTitle, stepText, stepStart, stepEnd, stepPlace, stepCapacity, stepPhotos}
 	case store.KindVisit, store.KindAgreement:
 		return []string{stepCity, stepTitle, stepText, stepDate, stepPhotos}
 	}

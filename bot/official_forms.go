@@ -3,6 +3,7 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -173,6 +174,13 @@ func (b *Bot) parseForm(name, args string, author int64, now time.Time) (store.P
 			p.Title = v
 		case "text":
 			p.Text = v
+			if f.Kind == store.KindEvent {
+				text, capacity, err := cutCapacity(v)
+				if err != nil {
+					return p, err
+				}
+				p.Text, p.Capacity = text, capacity
+			}
 		}
 	}
 	// What the official typed is now a post: the one set of post rules
@@ -203,7 +211,7 @@ func formError(err error) error {
 	case store.ProblemRequired:
 		problem = "empty"
 	case store.ProblemTooLong, store.ProblemEndBeforeStart, store.ProblemUnknownCity, store.ProblemOutOfRange,
-		store.ProblemMultiline, store.ProblemControlChar, store.ProblemTooMany:
+		store.ProblemMultiline, store.ProblemControlChar, store.ProblemTooMany, store.ProblemNumber:
 	default:
 		problem = store.ProblemInvalid
 	}
@@ -217,4 +225,42 @@ func (b *Bot) citySlug(name string) (string, bool) {
 	}
 	c, ok := b.data.FindPartner(name)
 	return c.Slug, ok
+}
+
+// capacityKeyword starts the optional last field of /event: "| capacity
+// 40". A keyword after a "|" cannot be mistaken for a place or a title,
+// and a form without it reads as it always did.
+const capacityKeyword = "capacity"
+
+// cutCapacity takes an event's places off the end of its text: a last
+// "|"-separated part "capacity <N>" (any case, in both forms of the
+// command). A last part that starts with the keyword but holds no whole
+// number from 1 to store.MaxCapacity is an error, so a typo never ends up
+// in the text.
+func cutCapacity(text string) (string, int, error) {
+	i := strings.LastIndex(text, "|")
+	if i < 0 {
+		return text, 0, nil
+	}
+	last := strings.TrimSpace(text[i+1:])
+	word, rest, _ := strings.Cut(last, " ")
+	if !strings.EqualFold(word, capacityKeyword) {
+		return text, 0, nil
+	}
+	n, err := ParseCapacity(rest)
+	if err != nil {
+		return text, 0, err
+	}
+	return strings.TrimRight(text[:i], " \t\r\n"), n, nil
+}
+
+// ParseCapacity reads an event's number of places: a whole number from 1
+// to store.MaxCapacity.
+func ParseCapacity(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > store.MaxCapacity {
+		return 0, &FormError{Field: "capacity", Problem: store.ProblemNumber, Value: short(s), Limit: store.MaxCapacity}
+	}
+	return n, nil
 }

@@ -36,7 +36,7 @@ func (b *Bot) prompt(ctx context.Context, r *Request, d store.Draft) error {
 			keyboard([]tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_today"), Callback{cbWizard, "today"})}, cancel))
 	case stepStart:
 		return b.reply(ctx, r, b.tr.T(l, "wizard_start", "Zone", b.rd.Location(d.Post.City).String()), keyboard(cancel))
-	case stepEnd, stepPlace:
+	case stepEnd, stepPlace, stepCapacity:
 		skip := []tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_skip"), Callback{cbWizard, "skip"})}
 		return b.reply(ctx, r, b.tr.T(l, "wizard_"+d.Step, "Zone", b.rd.Location(d.Post.City).String()), keyboard(skip, cancel))
 	case stepPhotos:

@@ -15,16 +15,19 @@ const DraftTTL = time.Hour
 // Wizard steps, in order. Which of them a post passes through depends on
 // its kind (see nextStep).
 const (
-	stepKind    = "kind"
-	stepCity    = "city"
-	stepTitle   = "title"
-	stepText    = "text"
-	stepDate    = "date"  // visits and agreements
-	stepStart   = "start" // events
-	stepEnd     = "end"   // events, optional
-	stepPlace   = "place" // events, optional
-	stepPhotos  = "photos"
-	stepPreview = "preview"
+	stepKind  = "kind"
+	stepCity  = "city"
+	stepTitle = "title"
+	stepText  = "text"
+	stepDate  = "date"  // visits and agreements
+	stepStart = "start" // events
+	stepEnd   = "end"   // events, optional
+	stepPlace = "place" // events, optional
+	// stepCapacity is an event's number of places, optional; its name
+	// is the field's too (field_capacity).
+	stepCapacity = "capacity"
+	stepPhotos   = "photos"
+	stepPreview  = "preview"
 	// A translation's title and text, in Draft.TransLang; reached from
 	// the preview (Add a translation) or /translate.
 	stepTrTitle = "tr_title"
@@ -54,7 +57,9 @@ func nextStep(s string, k store.Kind) string {
 		return stepEnd
 	case stepEnd:
 		return stepPlace
-	case stepDate, stepPlace:
+	case stepPlace:
+		return stepCapacity
+	case stepDate, stepCapacity:
 		return stepPhotos
 	case stepTrTitle:
 		return stepTrText
@@ -168,6 +173,8 @@ func (b *Bot) takeText(ctx context.Context, r *Request, d store.Draft) error {
 	case stepPlace:
 		p.Place = text
 		ferr = formError(p.CheckField("place"))
+	case stepCapacity:
+		p.Capacity, ferr = ParseCapacity(text)
 	case stepTrTitle, stepTrText:
 		ferr = b.takeTranslation(&d, r)
 	case stepPublishAt:
@@ -240,12 +247,14 @@ func (b *Bot) onWizard(ctx context.Context, r *Request) error {
 			d.Post.Translations = map[store.Lang]store.PostText{}
 		}
 		d.Post.Translations[d.TransLang] = t
-	case arg == "skip" && (d.Step == stepEnd || d.Step == stepPlace || d.Step == stepPhotos):
+	case arg == "skip" && (d.Step == stepEnd || d.Step == stepPlace || d.Step == stepCapacity || d.Step == stepPhotos):
 		switch d.Step {
 		case stepEnd:
 			d.Post.EndsAt = nil
 		case stepPlace:
 			d.Post.Place = ""
+		case stepCapacity:
+			d.Post.Capacity = 0
 		case stepPhotos:
 			d.Post.Photos = nil
 		}

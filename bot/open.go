@@ -44,10 +44,23 @@ func (b *Bot) openPost(ctx context.Context, r *Request, id int64) error {
 		b.replyParts(r, b.rd.PostParts(p, r.Lang, ""))
 		return nil
 	}
-	var kb *tgbotapi.InlineKeyboardMarkup
+	var rows [][]tgbotapi.InlineKeyboardButton
+	if p.IsDatedEvent() {
+		turnouts, err := b.turnouts(ctx, []store.Post{p})
+		if err != nil {
+			return err
+		}
+		for _, row := range b.rd.EventRows(p, turnouts[p.ID], r.Lang, b.now()) {
+			rows = append(rows, tgRow(row))
+		}
+	}
 	if c, ok := b.data.Partner(p.City); ok && (r.Sub == nil || !r.Sub.Follows(c.Slug)) {
-		kb = keyboard([]tgbotapi.InlineKeyboardButton{
+		rows = append(rows, []tgbotapi.InlineKeyboardButton{
 			button(b.tr.T(r.Lang, "btn_subscribe_city", "City", c.Name.In(r.Lang)), Callback{cbPostSub, c.Slug})})
+	}
+	var kb *tgbotapi.InlineKeyboardMarkup
+	if len(rows) > 0 {
+		kb = keyboard(rows...)
 	}
 	b.replyParts(r, b.rd.PostParts(p, r.Lang, keyboardJSON(kb)))
 	return nil

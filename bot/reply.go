@@ -24,6 +24,14 @@ type Reply struct {
 	// ThreadID is the forum topic the update came from: the answer goes
 	// there too.
 	ThreadID int `json:"thread_id,omitempty"`
+	// MarkupOnly, with Edit, replaces only the message's keyboard
+	// (Part.Keyboard), leaving its text or caption as it is.
+	MarkupOnly bool `json:"markup_only,omitempty"`
+	// BestEffort marks a reply that is skipped rather than waited for or
+	// retried: a redraw of counts in a busy group or channel, where the
+	// next tap redraws them anyway and holding the chat's updates for it
+	// would slow everyone's sign-ups to the chat's sending limit.
+	BestEffort bool `json:"best_effort,omitempty"`
 	store.Part
 }
 
@@ -72,6 +80,14 @@ func (b *Bot) edit(_ context.Context, r *Request, text string, kb *tgbotapi.Inli
 	rp.Edit = r.MessageID
 	r.out = append(r.out, rp)
 	return nil
+}
+
+// editMarkup queues a new keyboard (reply_markup JSON) for the message
+// the button sits on; its text stays.
+func (b *Bot) editMarkup(r *Request, keyboard string) {
+	rp := b.newReply(r, store.Part{Keyboard: keyboard})
+	rp.Edit, rp.MarkupOnly, rp.BestEffort = r.MessageID, true, !r.Private()
+	r.out = append(r.out, rp)
 }
 
 // answer sets the toast a button tap is answered with; the last one set

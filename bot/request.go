@@ -2,6 +2,7 @@ package bot
 
 import (
 	"strconv"
+	"strings"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -35,6 +36,8 @@ type Request struct {
 	ChatType string // private, group, supergroup, channel
 	UserID   int64
 	Username string
+	// Name is the sender's first and last name as Telegram shows them.
+	Name string
 	// UserLang is Telegram's language_code of the sender, maybe empty.
 	UserLang string
 
@@ -53,6 +56,10 @@ type Request struct {
 	Data       string
 	Action     string
 	Arg        string
+	// Markup is the inline keyboard of the message the button sits on, as
+	// it is now (nil when Telegram did not send the message): a tap can
+	// redraw its own rows and leave the others as they are.
+	Markup [][]MarkupButton
 
 	// SenderChat is set when a message was sent on behalf of a chat (an
 	// anonymous group admin, a channel): no person can be held to it.
@@ -150,6 +157,7 @@ func newRequest(u telegram.Update, botUsername string) *Request {
 		r.fromUser(q.From)
 		if q.Message != nil && q.Message.Chat != nil {
 			r.ChatID, r.ChatType, r.MessageID = q.Message.Chat.ID, q.Message.Chat.Type, q.Message.MessageID
+			r.Markup = markupOf(q.Message.ReplyMarkup)
 		}
 	case u.InlineQuery != nil:
 		q := u.InlineQuery
@@ -199,4 +207,35 @@ func (r *Request) fromUser(u *tgbotapi.User) {
 		return
 	}
 	r.UserID, r.Username, r.UserLang = u.ID, u.UserName, u.LanguageCode
+	r.Name = strings.TrimSpace(u.FirstName + " " + u.LastName)
+}
+
+// MarkupButton is one button of an inline keyboard: callback data or a
+// link.
+type MarkupButton struct {
+	Text string
+	Data string
+	URL  string
+}
+
+func markupOf(kb *tgbotapi.InlineKeyboardMarkup) [][]MarkupButton {
+	if kb == nil {
+		return nil
+	}
+	rows := make([][]MarkupButton, 0, len(kb.InlineKeyboard))
+	for _, row := range kb.InlineKeyboard {
+		out := make([]MarkupButton, 0, len(row))
+		for _, b := range row {
+			mb := MarkupButton{Text: b.Text}
+			if b.CallbackData != nil {
+				mb.Data = *b.CallbackData
+			}
+			if b.URL != nil {
+				mb.URL = *b.URL
+			}
+			out = append(out, mb)
+		}
+		rows = append(rows, out)
+	}
+	return rows
 }

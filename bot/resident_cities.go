@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
 	"github.com/partnerbot/partnerbot/bot/render"
 	"github.com/partnerbot/partnerbot/store"
 )
@@ -52,19 +54,31 @@ func (b *Bot) onCity(ctx context.Context, r *Request) error {
 }
 
 func (b *Bot) sendCard(ctx context.Context, r *Request, c store.City) error {
-	text, err := b.cardText(ctx, c, r.Lang)
+	text, kb, err := b.card(ctx, c, r.Sub, r.Lang)
 	if err != nil {
 		return err
 	}
-	return b.reply(ctx, r, text, b.cardKeyboard(c, r.Sub, r.Lang))
+	return b.reply(ctx, r, text, kb)
+}
+
+// card renders a city card and its keyboard: subscribe or unsubscribe,
+// events, and a sign-up row for each event among its latest posts.
+func (b *Bot) card(ctx context.Context, c store.City, sub *store.Subscriber, l store.Lang) (string, *tgbotapi.InlineKeyboardMarkup, error) {
+	posts, err := b.store.LatestPosts(ctx, c.Slug, cardPostLimit)
+	if err != nil {
+		return "", nil, err
+	}
+	rows, err := b.eventListRows(ctx, posts, l)
+	if err != nil {
+		return "", nil, err
+	}
+	kb := b.cardKeyboard(c, sub, l)
+	kb.InlineKeyboard = append(kb.InlineKeyboard, rows...)
+	return b.cardText(c, posts, l), kb, nil
 }
 
 // cardText renders the city card: facts from the dataset and the latest posts.
-func (b *Bot) cardText(ctx context.Context, c store.City, l store.Lang) (string, error) {
-	posts, err := b.store.LatestPosts(ctx, c.Slug, cardPostLimit)
-	if err != nil {
-		return "", err
-	}
+func (b *Bot) cardText(c store.City, posts []store.Post, l store.Lang) string {
 	lines := []string{"<b>" + render.Esc(c.Flag+" "+c.Name.In(l)) + "</b>, " + render.Esc(c.Country.In(l))}
 	if c.PartnerSince != "" {
 		lines = append(lines, b.tr.T(l, "partner_since", "Since", c.PartnerSince))
@@ -90,7 +104,7 @@ func (b *Bot) cardText(ctx context.Context, c store.City, l store.Lang) (string,
 	for _, p := range posts {
 		lines = append(lines, b.rd.ShortItem(p, l))
 	}
-	return strings.Join(lines, "\n"), nil
+	return strings.Join(lines, "\n")
 }
 
 // cityArg resolves an optional city argument; ok is false when the
@@ -132,12 +146,20 @@ func (b *Bot) sendEvents(ctx context.Context, r *Request, slug string) error {
 	}
 	blocks := []string{"<b>" + b.tr.T(r.Lang, "events_title") + "</b>"}
 	for _, p := range events {
-		blocks = append(blocks, b.rd.EventItem(p, r.Lang))
+		blocks = append(blocks, b.rd.EventItem(p, r.Lang)+"\n"+render.OpenLink(p.ID))
 	}
 	if link := b.calendarLink(slug, r.Lang); link != "" {
 		blocks = append(blocks, link)
 	}
-	return b.replyBlocks(ctx, r, blocks, nil)
+	rows, err := b.eventListRows(ctx, events, r.Lang)
+	if err != nil {
+		return err
+	}
+	var kb *tgbotapi.InlineKeyboardMarkup
+	if len(rows) > 0 {
+		kb = keyboard(rows...)
+	}
+	return b.replyBlocks(ctx, r, blocks, kb)
 }
 
 // calendarLink points to the iCalendar feed of a city (or of all cities),

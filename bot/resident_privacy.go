@@ -80,7 +80,7 @@ func (b *Bot) handleMyData(ctx context.Context, r *Request) error {
 func (b *Bot) handleStop(ctx context.Context, r *Request) error {
 	l := r.Lang
 	r.forget = r.Private()
-	d, err := store.Forget(ctx, b.store, person(r))
+	d, err := store.Forget(ctx, b.store, person(r), b.now())
 	if err != nil {
 		return err
 	}
@@ -94,6 +94,9 @@ func (b *Bot) handleStop(ctx context.Context, r *Request) error {
 	}
 	if d.Draft != nil {
 		also = append(also, "• "+b.tr.T(l, "stop_item_draft"))
+	}
+	if n := len(d.SignUps); n > 0 {
+		also = append(also, "• "+b.tr.T(l, "stop_item_signups", "Count", n))
 	}
 	if d.Subscriber == nil {
 		return b.reply(ctx, r, b.tr.T(l, "stop_done_person", "Items", render.HTML(strings.Join(also, "\n"))), nil)

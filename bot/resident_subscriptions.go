@@ -217,9 +217,9 @@ func (b *Bot) cardToggle(ctx context.Context, r *Request, on bool) error {
 		key = "subscribed_short"
 	}
 	b.answer(ctx, r, render.PlainText(b.tr.T(r.Lang, key, "Cities", c.Name.In(r.Lang), "Frequency", "")))
-	text, err := b.cardText(ctx, c, r.Lang)
+	text, kb, err := b.card(ctx, c, r.Sub, r.Lang)
 	if err != nil {
 		return err
 	}
-	return b.edit(ctx, r, text, b.cardKeyboard(c, r.Sub, r.Lang))
+	return b.edit(ctx, r, text, kb)
 }

@@ -60,6 +60,7 @@ func (b *Bot) routes() []route {
 		{"schedule", b.handleSchedule, "cmd_schedule", Editor},
 		{"scheduled", b.handleScheduled, "cmd_scheduled", Editor},
 		{"pending", b.handlePending, "cmd_pending", Editor},
+		{"attendees", b.handleAttendees, "cmd_attendees", Editor},
 		{"audit", b.handleAudit, "cmd_audit", Editor},
 		{"stats", b.handleStats, "cmd_stats", Editor},
 		{"digest_preview", b.handleDigestPreview, "cmd_digest_preview", Editor},
@@ -89,6 +90,7 @@ func (b *Bot) callbackRoutes() map[string]callbackRoute {
 		cbReview:      {b.onReview, Editor},
 		cbZone:        {b.onZone, Resident},
 		cbQuiet:       {b.onQuiet, Resident},
+		cbRSVP:        {b.onRSVP, Resident},
 	}
 }
 

@@ -63,6 +63,9 @@ func (w *Workers) prepare(ctx context.Context, log *slog.Logger, m *store.Outbox
 	case store.MsgChannel, store.MsgChannelEdit:
 	case store.MsgChannelDelete:
 		return make([]store.Part, len(m.Targets)), post, true
+	case store.MsgAttendee:
+		parts, ok := w.prepareNotice(ctx, log, *m)
+		return parts, post, ok
 	default:
 		return m.AllParts(), post, true
 	}
@@ -97,7 +100,19 @@ func (w *Workers) prepare(ctx context.Context, log *slog.Logger, m *store.Outbox
 		w.settle(ctx, log, w.Store.Ack(ctx, m.ID))
 		return nil, post, false
 	}
-	parts = w.Renderer.ChannelParts(post, w.ChannelLang)
+	// An event's buttons show the counts as they are when it goes out
+	// (or is edited); a tap in the channel updates them there.
+	keyboard := ""
+	if post.IsDatedEvent() {
+		counts, err := w.Store.RSVPCounts(ctx, []int64{post.ID})
+		if err != nil {
+			log.Warn("outbox: counts of a channel event not read; retried", "post_id", m.PostID, "err", err)
+			w.settle(ctx, log, w.Store.Retry(ctx, m.ID, *m, w.Now().Add(w.BackoffMin)))
+			return nil, post, false
+		}
+		keyboard = w.Renderer.EventKeyboard(post, post.Turnout(counts[post.ID]), w.ChannelLang, w.Now())
+	}
+	parts = w.Renderer.ChannelParts(post, w.ChannelLang, keyboard)
 	if m.Kind == store.MsgChannel {
 		if post.Channel != nil && m.Step == 0 {
 			w.settle(ctx, log, w.Store.Ack(ctx, m.ID)) // posted already

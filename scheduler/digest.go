@@ -58,6 +58,10 @@ func (p *Planner) runDigest(ctx context.Context, run store.DigestRun, plan diges
 	if err != nil {
 		return run, err
 	}
+	turnouts, err := p.turnouts(ctx, recent)
+	if err != nil {
+		return run, err
+	}
 	for {
 		subs, err := plan.page(run.Cursor)
 		if err != nil {
@@ -91,7 +95,7 @@ func (p *Planner) runDigest(ctx context.Context, run store.DigestRun, plan diges
 			}
 			last, ok := cursors[s.ChatID]
 			since := store.DigestSince(freq, last, ok, slot)
-			planned, err := p.planOne(ctx, key, o, s, store.SelectDigest(s, recent, since, slot))
+			planned, err := p.planOne(ctx, key, o, s, store.SelectDigest(s, recent, since, slot), turnouts)
 			if err != nil {
 				return run, fmt.Errorf("planner: run %s: chat %d: %w", key, s.ChatID, err)
 			}
@@ -120,7 +124,8 @@ func (p *Planner) runDigest(ctx context.Context, run store.DigestRun, plan diges
 
 // planOne enqueues one subscriber's digest of posts, if there are any,
 // under once (its dedupe key, cursor and day).
-func (p *Planner) planOne(ctx context.Context, runKey string, once store.Once, s store.Subscriber, posts []store.Post) (bool, error) {
+func (p *Planner) planOne(ctx context.Context, runKey string, once store.Once, s store.Subscriber, posts []store.Post,
+	turnouts map[int64]store.Turnout) (bool, error) {
 	if len(posts) == 0 {
 		return false, nil
 	}
@@ -130,6 +135,7 @@ func (p *Planner) planOne(ctx context.Context, runKey string, once store.Once, s
 		msgs[i] = store.OutboxMessage{Kind: store.MsgDigest, ChatID: s.ChatID, Group: store.IsGroup(s.ChatType),
 			ThreadID: s.ThreadID, Text: t, CreatedAt: p.Now(), Ref: runKey}
 	}
+	p.signUpRows(msgs, posts, turnouts, s.Lang)
 	_, err := p.Store.EnqueueOnce(ctx, once, msgs...)
 	return err == nil, err
 }

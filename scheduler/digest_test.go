@@ -107,7 +107,7 @@ func TestDigestContent(t *testing.T) {
 	h := time.Hour
 	ps.post(store.KindVisit, "venlo", "Venlo old visit", slot1.Add(-30*h)) // before the 24 h a first digest looks back
 	ps.post(store.KindVisit, "venlo", "Venlo visit two", slot1.Add(-5*h))
-	ps.post(store.KindEvent, "venlo", "Venlo concert", slot1.Add(-3*h))
+	concert := ps.post(store.KindEvent, "venlo", "Venlo concert", slot1.Add(-3*h))
 	ps.post(store.KindVisit, "krefeld", "Krefeld visit four", slot1.Add(-4*h), func(p *store.Post) {
 		p.Translations = map[store.Lang]store.PostText{store.LangDE: {Title: "Besuch in Krefeld vier", Text: "Auf Deutsch"}}
 	})
@@ -144,6 +144,12 @@ func TestDigestContent(t *testing.T) {
 		krefeld, "Krefeld agreement five", "Krefeld visit four",
 		"🌍 all cities", "All cities visit six")
 	lacks(t, "1001", en, gone...)
+
+	// A digest with an event still to come ends with its sign-up row.
+	last := r.tg.SentTo(1001)[len(r.tg.SentTo(1001))-1]
+	if b, ok := last.ReplyMarkup.Find("✅ Venlo concert · 0"); !ok || b.CallbackData != fmt.Sprintf("at:ly-%d-en", concert.ID) {
+		t.Errorf("the digest's last message has buttons %+v, want the concert's sign-up row", last.ReplyMarkup.Buttons())
+	}
 
 	de, _ := r.plainSince(1002, 0)
 	inOrder(t, "1002", de, "Neues aus unseren Partnerstädten", krefeld, "Besuch in Krefeld vier", "Auf Deutsch",

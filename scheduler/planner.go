@@ -161,17 +161,9 @@ func (p *Planner) fanOut(ctx context.Context, post store.Post, kind store.Messag
 	if post.City == store.AllCities {
 		cities = p.Data.PartnerSlugs()
 	}
-	rendered := map[store.Lang][]store.Part{}
-	render := func(l store.Lang) []store.Part {
-		if parts, ok := rendered[l]; ok {
-			return parts
-		}
-		parts := p.Renderer.PostParts(post, l, "")
-		if kind == store.MsgReminder {
-			parts = p.Renderer.ReminderParts(post, l)
-		}
-		rendered[l] = parts
-		return parts
+	render, err := p.renderer(ctx, post, kind)
+	if err != nil {
+		return 0, err
 	}
 	// Keys outlive the time the fan-out can be repeated in: an update is
 	// retried for a day, a reminder planned until its event starts.
@@ -212,6 +204,14 @@ func (p *Planner) fanOut(ctx context.Context, post store.Post, kind store.Messag
 				return total, fmt.Errorf("planner: %s: enqueue: %w", ref, err)
 			}
 			total += len(msgs)
+		}
+	}
+	if kind == store.MsgReminder {
+		// People who signed up are reminded too, whatever they follow.
+		n, err := p.remindAttendees(ctx, post, seen, render, ttl, ref)
+		added += n
+		if err != nil {
+			return total, err
 		}
 	}
 	if added > 0 {

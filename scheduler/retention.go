@@ -90,7 +90,7 @@ func (r *Retention) Run(ctx context.Context) (store.RetentionRun, error) {
 			break
 		}
 		for _, s := range subs {
-			deleted, err := store.ForgetExpired(ctx, r.Store, s.ChatID, cutoff)
+			deleted, err := store.ForgetExpired(ctx, r.Store, s.ChatID, cutoff, now)
 			if err != nil {
 				return run, fmt.Errorf("retention: %w", err)
 			}

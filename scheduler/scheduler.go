@@ -30,8 +30,18 @@ type Renderer interface {
 	// the given keyboard (JSON, "" for none); ReminderParts an event's
 	// reminder so; ChannelParts the post as the city's channel shows it.
 	PostParts(p store.Post, l store.Lang, keyboard string) []store.Part
-	ReminderParts(p store.Post, l store.Lang) []store.Part
-	ChannelParts(p store.Post, l store.Lang) []store.Part
+	ReminderParts(p store.Post, l store.Lang, keyboard string) []store.Part
+	ChannelParts(p store.Post, l store.Lang, keyboard string) []store.Part
+	// EventKeyboard is the sign-up buttons of an event with its counts
+	// ("" for a post that is no dated event).
+	EventKeyboard(p store.Post, t store.Turnout, l store.Lang, now time.Time) string
+	// EventListKeyboard is a sign-up row for each event among posts that
+	// is still to come, for a message that lists several (a digest).
+	EventListKeyboard(posts []store.Post, turnouts map[int64]store.Turnout, l store.Lang, now time.Time) string
+	// AttendeeNotice is a notice to someone who signed up for an event
+	// (store.MsgAttendee); current is the event now, nil once deleted. No
+	// parts: nothing to tell any more.
+	AttendeeNotice(n store.AttendeeNotice, current *store.Post, keyboard string) []store.Part
 	// PublishedNotice tells an official that the clock published a
 	// scheduled post (and how late).
 	PublishedNotice(p store.Post, l store.Lang) string
@@ -71,6 +81,11 @@ type PlanStore interface {
 	SaveRun(ctx context.Context, r store.DigestRun) error
 	EnqueueOnce(ctx context.Context, once store.Once, msgs ...store.OutboxMessage) (bool, error)
 	EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...store.OutboxMessage) (int, error)
+	// Attendees is an event's sign-ups, whose reminders go to the people
+	// going whether or not they follow its city; RSVPCounts the counts a
+	// reminder's buttons show.
+	Attendees(ctx context.Context, eventID int64) (store.RSVPList, error)
+	RSVPCounts(ctx context.Context, eventIDs []int64) (map[int64]store.Turnout, error)
 }
 
 // OutboxStore is what the workers take messages from and settle them in,
@@ -89,6 +104,9 @@ type OutboxStore interface {
 	Post(ctx context.Context, id int64) (store.Post, error)
 	SetChannelRef(ctx context.Context, id int64, ref *store.ChannelRef) error
 	EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...store.OutboxMessage) (int, error)
+	// RSVPCounts gives an event's buttons their counts as they are when
+	// its channel post or a notice goes out.
+	RSVPCounts(ctx context.Context, eventIDs []int64) (map[int64]store.Turnout, error)
 }
 
 // Store is both, as one backend provides them.

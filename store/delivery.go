@@ -21,6 +21,10 @@ const (
 	// MsgNotice tells officials something about the bot itself (the
 	// channel's rights are missing).
 	MsgNotice MessageKind = "notice"
+	// MsgAttendee tells someone who signed up for an event that a place
+	// became theirs, or that the event changed or was cancelled
+	// (OutboxMessage.Notice); it is rendered when it goes out.
+	MsgAttendee MessageKind = "attendee"
 )
 
 // Part is one Telegram message: a text, one photo with the text as its
@@ -67,6 +71,8 @@ type OutboxMessage struct {
 	PostID  int64 `json:"post_id,omitempty"`
 	Targets []int `json:"targets,omitempty"`
 	Caption bool  `json:"caption,omitempty"`
+	// Notice, for MsgAttendee, is what to tell about the event PostID.
+	Notice *AttendeeNotice `json:"notice,omitempty"`
 	// Attempts counts failed sends so far.
 	Attempts  int       `json:"attempts,omitempty"`
 	CreatedAt time.Time `json:"created_at"`

@@ -1,9 +1,11 @@
 package store
 
+import "fmt"
+
 // CheckField checks one field of p by the same rules Validate applies to
 // the whole post, for the wizard, which asks for a post a field at a time
 // and must refuse a bad answer before the rest is known. field is a JSON
-// name: "title", "text", "place", "starts_at" or "ends_at" (which needs
+// name: "title", "text", "place", "capacity", "starts_at" or "ends_at" (which needs
 // StartsAt). Other names check nothing.
 func (p Post) CheckField(field string) error {
 	switch field {
@@ -15,6 +17,10 @@ func (p Post) CheckField(field string) error {
 		return checkString("place", p.Place, MaxPlaceLen, false)
 	case "photos":
 		return p.checkPhotos()
+	case "capacity":
+		if p.Capacity < 0 || p.Capacity > MaxCapacity {
+			return &FieldError{Field: field, Problem: ProblemNumber, Value: fmt.Sprint(p.Capacity), Limit: MaxCapacity}
+		}
 	case "starts_at", "ends_at":
 		if p.Kind != KindEvent {
 			return nil

@@ -41,6 +41,8 @@ type PersonalData interface {
 	DeleteDraft(ctx context.Context, userID int64) error
 	Official(ctx context.Context, userID int64) (Official, error)
 	UserAudit(ctx context.Context, userID int64, limit int) ([]AuditEntry, error)
+	UserRSVPs(ctx context.Context, userID int64) ([]Attendee, error)
+	ForgetRSVPs(ctx context.Context, userID int64, now time.Time) (int, error)
 }
 
 // MaxExportAudit bounds the audit entries in one export: every entry the
@@ -48,8 +50,9 @@ type PersonalData interface {
 const MaxExportAudit = 10_000
 
 // ChatData is everything stored about one chat and its person, as /mydata
-// sends it. Subscriber, User and Draft are the resident's: /stop deletes
-// them, and so does retention once the chat has been gone long enough.
+// sends it. Subscriber, User, Draft and SignUps are the resident's: /stop
+// deletes them, and so does retention once the chat has been gone long
+// enough.
 // Role, Grant and Audit are the office's records about an official: who
 // may publish and who changed which post. /stop keeps them; an owner
 // revokes a grant, and audit entries are pruned after AUDIT_RETENTION_DAYS.
@@ -63,6 +66,9 @@ type ChatData struct {
 	User *User `json:"user"`
 	// Draft is an official's unfinished /post wizard.
 	Draft *Draft `json:"draft"`
+	// SignUps are the events the person signed up for (or waits for a
+	// place at), with the name and @username the office's list shows.
+	SignUps []Attendee `json:"sign_ups"`
 	// Role is the person's role, if an official (owners come from the
 	// configuration and have no Grant).
 	Role  Role         `json:"role,omitempty"`
@@ -71,7 +77,9 @@ type ChatData struct {
 }
 
 // Personal reports whether anything /stop deletes is there.
-func (d ChatData) Personal() bool { return d.Subscriber != nil || d.User != nil || d.Draft != nil }
+func (d ChatData) Personal() bool {
+	return d.Subscriber != nil || d.User != nil || d.Draft != nil || len(d.SignUps) > 0
+}
 
 // JSON is the document /mydata sends: indented, so a resident can read it.
 func (d ChatData) JSON() ([]byte, error) {
@@ -113,12 +121,14 @@ func CollectChatData(ctx context.Context, st PersonalData, who Person, role Role
 // Forget deletes everything the resident may have deleted about who (the
 // personal part of ChatData) and returns it as it was. Every deletion is
 // idempotent, so running it again finishes what an interrupted run began.
-func Forget(ctx context.Context, st PersonalData, who Person) (ChatData, error) {
+// A place the person gives up goes to the waiting list, as when they
+// cancel (now is when).
+func Forget(ctx context.Context, st PersonalData, who Person, now time.Time) (ChatData, error) {
 	d, err := collectPersonal(ctx, st, who)
 	if err != nil {
 		return d, err
 	}
-	if err := forgetPerson(ctx, st, who); err != nil {
+	if err := forgetPerson(ctx, st, who, now); err != nil {
 		return d, err
 	}
 	if _, err := st.DeleteSubscriber(ctx, who.ChatID); err != nil && !errors.Is(err, ErrNotFound) {
@@ -139,7 +149,7 @@ type ExpiredData interface {
 // meanwhile: the record is checked again first, and deleted last and only
 // while still expired, so a crash in between leaves it for the next run to
 // finish. It reports whether the chat was deleted.
-func ForgetExpired(ctx context.Context, st ExpiredData, chatID int64, cutoff time.Time) (bool, error) {
+func ForgetExpired(ctx context.Context, st ExpiredData, chatID int64, cutoff, now time.Time) (bool, error) {
 	s, err := st.Subscriber(ctx, chatID)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -149,7 +159,7 @@ func ForgetExpired(ctx context.Context, st ExpiredData, chatID int64, cutoff tim
 	case !s.Expired(cutoff):
 		return false, nil
 	}
-	if err := forgetPerson(ctx, st, PersonOf(s)); err != nil {
+	if err := forgetPerson(ctx, st, PersonOf(s), now); err != nil {
 		return false, err
 	}
 	deleted, err := st.DeleteExpiredSubscriber(ctx, chatID, cutoff)
@@ -160,9 +170,12 @@ func ForgetExpired(ctx context.Context, st ExpiredData, chatID int64, cutoff tim
 }
 
 // forgetPerson deletes the records about the person of a private chat.
-func forgetPerson(ctx context.Context, st PersonalData, who Person) error {
+func forgetPerson(ctx context.Context, st PersonalData, who Person, now time.Time) error {
 	if who.UserID == 0 {
 		return nil
+	}
+	if _, err := st.ForgetRSVPs(ctx, who.UserID, now); err != nil {
+		return fmt.Errorf("forget %d: sign-ups: %w", who.ChatID, err)
 	}
 	if err := st.DeleteUser(ctx, who.UserID); err != nil {
 		return fmt.Errorf("forget %d: user: %w", who.ChatID, err)
@@ -190,6 +203,9 @@ func collectPersonal(ctx context.Context, st PersonalData, who Person) (ChatData
 	dr, err := st.Draft(ctx, who.UserID)
 	if d.Draft, err = found(dr, err); err != nil {
 		return d, fmt.Errorf("chat data of %d: draft: %w", who.ChatID, err)
+	}
+	if d.SignUps, err = st.UserRSVPs(ctx, who.UserID); err != nil {
+		return d, fmt.Errorf("chat data of %d: sign-ups: %w", who.ChatID, err)
 	}
 	return d, nil
 }

@@ -18,12 +18,13 @@ type memPersonal struct {
 	drafts    map[int64]store.Draft
 	officials map[int64]store.Official
 	audit     []store.AuditEntry
+	signUps   map[int64][]store.Attendee
 	fail      error
 }
 
 func newMemPersonal() *memPersonal {
 	return &memPersonal{subs: map[int64]store.Subscriber{}, users: map[int64]store.User{},
-		drafts: map[int64]store.Draft{}, officials: map[int64]store.Official{}}
+		drafts: map[int64]store.Draft{}, officials: map[int64]store.Official{}, signUps: map[int64][]store.Attendee{}}
 }
 
 func get[T any](m map[int64]T, id int64, fail error) (T, error) {
@@ -73,6 +74,18 @@ func (m *memPersonal) UserAudit(_ context.Context, id int64, limit int) ([]store
 	return out, m.fail
 }
 
+func (m *memPersonal) UserRSVPs(_ context.Context, id int64) ([]store.Attendee, error) {
+	return m.signUps[id], m.fail
+}
+func (m *memPersonal) ForgetRSVPs(_ context.Context, id int64, _ time.Time) (int, error) {
+	if m.fail != nil {
+		return 0, m.fail
+	}
+	n := len(m.signUps[id])
+	delete(m.signUps, id)
+	return n, nil
+}
+
 func TestCollectAndForgetAgree(t *testing.T) {
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	fill := func() *memPersonal {
@@ -84,6 +97,8 @@ func TestCollectAndForgetAgree(t *testing.T) {
 		m.users[6] = store.User{ID: 6, Username: "bob"}
 		m.drafts[5] = store.Draft{UserID: 5, ChatID: 5, Step: "text"}
 		m.officials[5] = store.Official{UserID: 5, Role: store.RoleEditor}
+		m.signUps[5] = []store.Attendee{{EventID: 3, UserID: 5, Name: "Anna"}}
+		m.signUps[6] = []store.Attendee{{EventID: 3, UserID: 6, Name: "Bob", Waiting: true}}
 		m.audit = []store.AuditEntry{{PostID: 1, UserID: 5, Action: "created"}, {PostID: 2, UserID: 6, Action: "created"}}
 		return m
 	}
@@ -113,6 +128,9 @@ func TestCollectAndForgetAgree(t *testing.T) {
 			if (d.User != nil) != (tc.who.UserID != 0) || (d.Draft != nil) != tc.wantPerson {
 				t.Errorf("User %+v Draft %+v; want user %t draft %t", d.User, d.Draft, tc.who.UserID != 0, tc.wantPerson)
 			}
+			if (len(d.SignUps) == 1) != (tc.who.UserID != 0) || len(d.SignUps) == 1 && d.SignUps[0].UserID != tc.who.UserID {
+				t.Errorf("SignUps %+v; want the person's own only", d.SignUps)
+			}
 			if d.Role != tc.wantRole || len(d.Audit) != tc.wantAudit {
 				t.Errorf("Role %q Audit %d; want %q %d", d.Role, len(d.Audit), tc.wantRole, tc.wantAudit)
 			}
@@ -121,7 +139,7 @@ func TestCollectAndForgetAgree(t *testing.T) {
 					t.Errorf("audit entry of user %d in the export of %d", e.UserID, tc.who.UserID)
 				}
 			}
-			gone, err := store.Forget(ctx, m, tc.who)
+			gone, err := store.Forget(ctx, m, tc.who, t0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -147,6 +165,9 @@ func TestCollectAndForgetAgree(t *testing.T) {
 			}
 			if _, ok := m.users[6]; !ok && tc.who.UserID != 6 {
 				t.Error("user 6 deleted")
+			}
+			if _, ok := m.signUps[6]; !ok && tc.who.UserID != 6 {
+				t.Error("user 6's sign-ups deleted")
 			}
 		})
 	}
@@ -180,13 +201,14 @@ func TestForgetExpired(t *testing.T) {
 	for _, id := range []int64{5, 6, 8} {
 		m.users[id] = store.User{ID: id}
 		m.drafts[id] = store.Draft{UserID: id}
+		m.signUps[id] = []store.Attendee{{EventID: 1, UserID: id}}
 	}
 	m.officials[5] = store.Official{UserID: 5, Role: store.RoleEditor}
 	for _, tc := range []struct {
 		id   int64
 		want bool
 	}{{5, true}, {-7, true}, {6, false}, {8, false}, {404, false}} {
-		got, err := store.ForgetExpired(context.Background(), m, tc.id, cutoff)
+		got, err := store.ForgetExpired(context.Background(), m, tc.id, cutoff, t0)
 		if err != nil || got != tc.want {
 			t.Errorf("ForgetExpired(%d) = %t, %v; want %t", tc.id, got, err, tc.want)
 		}
@@ -198,6 +220,9 @@ func TestForgetExpired(t *testing.T) {
 	for _, id := range []int64{6, 8} {
 		if _, ok := m.users[id]; !ok {
 			t.Errorf("user %d deleted although the chat is kept", id)
+		}
+		if _, ok := m.signUps[id]; !ok {
+			t.Errorf("sign-ups of %d deleted although the chat is kept", id)
 		}
 		if _, ok := m.subs[id]; !ok {
 			t.Errorf("chat %d deleted", id)
@@ -230,7 +255,7 @@ func TestChatDataJSON(t *testing.T) {
 func TestForgetStopsAtStorageErrors(t *testing.T) {
 	m := newMemPersonal()
 	m.fail = store.ErrUnavailable
-	if _, err := store.Forget(context.Background(), m, store.Person{ChatID: 1, UserID: 1}); !errors.Is(err, store.ErrUnavailable) {
+	if _, err := store.Forget(context.Background(), m, store.Person{ChatID: 1, UserID: 1}, time.Now()); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Forget with storage down = %v, want ErrUnavailable", err)
 	}
 	if _, err := store.CollectChatData(context.Background(), m, store.Person{ChatID: 1, UserID: 1}, "", time.Now()); !errors.Is(err, store.ErrUnavailable) {

@@ -134,6 +134,9 @@ type Post struct {
 	StartsAt *time.Time `json:"starts_at,omitempty"`
 	EndsAt   *time.Time `json:"ends_at,omitempty"`
 	Place    string     `json:"place,omitempty"`
+	// Capacity is how many places an event has (0: no limit); when they
+	// are taken, residents who sign up join a waiting list.
+	Capacity int `json:"capacity,omitempty"`
 	// Author is the Telegram user id of the official who wrote it; 0 for
 	// dataset posts.
 	Author      int64     `json:"author,omitempty"`

@@ -56,6 +56,7 @@ const (
 	ProblemMultiline      = "multiline"        // a line break where one line is shown
 	ProblemTooMany        = "too_many"         // more photos than MaxPhotos
 	ProblemControlChar    = "control_char"     // an invisible or broken character; Value names it
+	ProblemNumber         = "number"           // not a whole number from 1 to Limit (an event's capacity)
 )
 
 // FieldError is one field of a post that the bot refuses. Each caller (the
@@ -86,6 +87,8 @@ func (e *FieldError) Error() string {
 		return fmt.Sprintf("%s: %s is not after starts_at", e.Field, e.Value)
 	case ProblemEventOnly:
 		return fmt.Sprintf("%s: only events have one (%q)", e.Field, e.Value)
+	case ProblemNumber:
+		return fmt.Sprintf("%s: %s is not a whole number from 1 to %d", e.Field, e.Value, e.Limit)
 	case ProblemSameLang:
 		return fmt.Sprintf("%s: a translation into the post's own language %q", e.Field, e.Value)
 	}
@@ -219,8 +222,13 @@ func (p Post) checkEvent() error {
 			return &FieldError{Field: "ends_at", Problem: ProblemEventOnly, Value: p.EndsAt.Format(time.RFC3339)}
 		case p.Place != "":
 			return &FieldError{Field: "place", Problem: ProblemEventOnly, Value: short(p.Place)}
+		case p.Capacity != 0:
+			return &FieldError{Field: "capacity", Problem: ProblemEventOnly, Value: fmt.Sprint(p.Capacity)}
 		}
 		return nil
+	}
+	if p.Capacity < 0 || p.Capacity > MaxCapacity {
+		return &FieldError{Field: "capacity", Problem: ProblemNumber, Value: fmt.Sprint(p.Capacity), Limit: MaxCapacity}
 	}
 	switch {
 	case p.StartsAt == nil || p.StartsAt.IsZero():

@@ -55,8 +55,10 @@ func variants(r *render.Renderer) []variant {
 	return []variant{
 		{name: "post", keyboard: kb, link: true, html: r.PostHTML,
 			parts: func(p store.Post, l store.Lang) []store.Part { return r.PostParts(p, l, kb) }},
-		{name: "channel", html: r.ChannelHTML, parts: r.ChannelParts},
-		{name: "reminder", link: true, html: r.ReminderHTML, parts: r.ReminderParts},
+		{name: "channel", keyboard: kb, html: r.ChannelHTML,
+			parts: func(p store.Post, l store.Lang) []store.Part { return r.ChannelParts(p, l, kb) }},
+		{name: "reminder", keyboard: kb, link: true, html: r.ReminderHTML,
+			parts: func(p store.Post, l store.Lang) []store.Part { return r.ReminderParts(p, l, kb) }},
 	}
 }
 

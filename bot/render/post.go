@@ -91,6 +91,9 @@ func (r *Renderer) body(p store.Post, l store.Lang) string {
 		if p.Place != "" {
 			sb.WriteString("📍 " + Esc(p.Place) + "\n")
 		}
+		if p.Capacity > 0 {
+			sb.WriteString(r.tr.T(l, "event_capacity", "Count", p.Capacity) + "\n")
+		}
 	case p.Kind == store.KindVisit || p.Kind == store.KindAgreement:
 		sb.WriteString("🗓 " + p.Date.In(loc).Format(DateLayout) + "\n")
 	}
@@ -112,14 +115,16 @@ func (r *Renderer) PostParts(p store.Post, l store.Lang, keyboard string) []stor
 	return r.parts(p, l, r.PostHTML(p, l), keyboard)
 }
 
-// ChannelParts is the post as the city's channel shows it.
-func (r *Renderer) ChannelParts(p store.Post, l store.Lang) []store.Part {
-	return r.parts(p, l, r.ChannelHTML(p, l), "")
+// ChannelParts is the post as the city's channel shows it, with the
+// given keyboard (an event's sign-up buttons; "" for none).
+func (r *Renderer) ChannelParts(p store.Post, l store.Lang, keyboard string) []store.Part {
+	return r.parts(p, l, r.ChannelHTML(p, l), keyboard)
 }
 
-// ReminderParts is an event's reminder, with its photos.
-func (r *Renderer) ReminderParts(p store.Post, l store.Lang) []store.Part {
-	return r.parts(p, l, r.ReminderHTML(p, l), "")
+// ReminderParts is an event's reminder, with its photos and the given
+// keyboard.
+func (r *Renderer) ReminderParts(p store.Post, l store.Lang, keyboard string) []store.Part {
+	return r.parts(p, l, r.ReminderHTML(p, l), keyboard)
 }
 
 func (r *Renderer) parts(p store.Post, l store.Lang, html, keyboard string) []store.Part {

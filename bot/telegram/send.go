@@ -145,6 +145,21 @@ func (c *Client) EditPart(ctx context.Context, chatID int64, messageID int, p st
 	return nil
 }
 
+// EditMarkup replaces only the inline keyboard of a message the bot sent
+// (editMessageReplyMarkup): a text, a photo with a caption or a channel
+// post alike, its text untouched. An empty keyboard removes it.
+func (c *Client) EditMarkup(ctx context.Context, chatID int64, messageID int, keyboard string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	params := tgbotapi.Params{"chat_id": strconv.FormatInt(chatID, 10), "message_id": strconv.Itoa(messageID)}
+	params.AddNonEmpty("reply_markup", keyboard)
+	if _, err := c.withContext(ctx, c.sendHTTP).MakeRequest("editMessageReplyMarkup", params); err != nil {
+		return fmt.Errorf("telegram: editMessageReplyMarkup: %w", c.redact(err))
+	}
+	return nil
+}
+
 // DeleteMessage deletes a message the bot sent.
 func (c *Client) DeleteMessage(ctx context.Context, chatID int64, messageID int) error {
 	if err := ctx.Err(); err != nil {

@@ -72,8 +72,10 @@ type Config struct {
 	PrivateLimit, GroupLimit pacing.Bucket
 
 	// PublishEvery is how often the planner looks for scheduled posts
-	// whose time has come (0: every 5 s).
-	PublishEvery time.Duration
+	// whose time has come (0: every 5 s); ReminderEvery how often it plans
+	// reminders (0: every minute).
+	PublishEvery  time.Duration
+	ReminderEvery time.Duration
 	// LockTTL is how long a dead leader's lock blocks a takeover.
 	LockTTL time.Duration
 	// ClaimIdle is how long a dead worker's messages wait for another.

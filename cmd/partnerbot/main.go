@@ -186,9 +186,14 @@ func (m *Main) Run(ctx context.Context) error {
 		BackoffMin: cfg.BackoffMin, BackoffMax: cfg.BackoffMax, Remember: b.RememberHandled, GivenUp: mets.UpdateGivenUp}
 	workers := &scheduler.Workers{Store: st, Sender: client, Limiter: limiter, Log: log, Now: m.Now, Events: events,
 		Consumer: cfg.ReplicaID, BackoffMin: cfg.RetryMin, ClaimIdle: cfg.ClaimIdle, Renderer: rd, ChannelLang: cfg.ChannelLang}
+	reminderSpec := ""
+	if cfg.ReminderEvery > 0 {
+		reminderSpec = "@every " + cfg.ReminderEvery.String()
+	}
 	crons := &scheduler.Cron{Planner: planner, Log: log, Loc: cfg.TimeZone,
 		DailySpec: cfg.DigestSpec, WeeklySpec: cfg.WeeklyDigestSpec, PublishEvery: cfg.PublishEvery, Tick: cfg.PlanTick,
-		Retention: &scheduler.Retention{Store: st, Policy: cfg.Retention, Loc: cfg.TimeZone, Now: m.Now, Log: log}}
+		ReminderSpec: reminderSpec,
+		Retention:    &scheduler.Retention{Store: st, Policy: cfg.Retention, Loc: cfg.TimeZone, Now: m.Now, Log: log}}
 	lead := func(name string) *scheduler.Leader {
 		return &scheduler.Leader{Locks: st, Name: name, Owner: cfg.ReplicaID, TTL: cfg.LockTTL, Log: log}
 	}

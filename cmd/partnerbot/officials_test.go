@@ -61,8 +61,8 @@ func TestWizardEveryKind(t *testing.T) {
 	}{
 		{"Visit", "Venlo", []string{"tap:Today"}, []string{"Visit", "Venlo"}},
 		{"Agreement", "Krefeld", []string{"2023-09-11"}, []string{"Agreement", "11.09.2023"}},
-		{"Event", "Krefeld", []string{start, end, "Rathaus"}, []string{"Event", "18:30–21:00", "Rathaus", "Europe/Berlin"}},
-		{"Event", "Venlo", []string{start, "tap:Skip", "tap:Skip"}, []string{"18:30"}},
+		{"Event", "Krefeld", []string{start, end, "Rathaus", "40"}, []string{"Event", "18:30–21:00", "Rathaus", "Europe/Berlin", "Places: 40"}},
+		{"Event", "Venlo", []string{start, "tap:Skip", "tap:Skip", "tap:Skip"}, []string{"18:30"}},
 		{"Announcement", "all cities", nil, []string{"Announcement", "all cities"}},
 	}
 	for i, tt := range tests {

@@ -53,6 +53,13 @@ type Calendar struct {
 	// need, e.g. "https://example.org/posts/" or
 	// "https://t.me/partnerbot?start=post-".
 	URL string
+	// Turnouts, when set, are the events' sign-up counts by post id (with
+	// the capacity): each event listed gains X-PARTNERBOT-GOING (and, with
+	// a capacity, X-PARTNERBOT-CAPACITY and X-PARTNERBOT-WAITING), and,
+	// once someone is going or places are limited, its DESCRIPTION a last
+	// line "👥 12" or "👥 12/40" — numbers, which read the same in every
+	// language.
+	Turnouts map[int64]store.Turnout
 }
 
 // WriteICS writes cal as an iCalendar (RFC 5545) stream to w: one VEVENT per
@@ -111,8 +118,24 @@ func WriteICS(w io.Writer, cal Calendar) error {
 		line("DTSTART", start.Format(icsTime))
 		line("DTEND", end.Format(icsTime))
 		line("SUMMARY", escapeText(t.Title))
-		if t.Text != "" {
-			line("DESCRIPTION", escapeText(t.Text))
+		turnout, counted := cal.Turnouts[p.ID]
+		desc := t.Text
+		if counted && (turnout.Going > 0 || turnout.Capacity > 0) {
+			going := "👥 " + strconv.Itoa(turnout.Going)
+			if turnout.Capacity > 0 {
+				going += "/" + strconv.Itoa(turnout.Capacity)
+			}
+			desc = strings.TrimSpace(desc + "\n\n" + going)
+		}
+		if desc != "" {
+			line("DESCRIPTION", escapeText(desc))
+		}
+		if counted {
+			line("X-PARTNERBOT-GOING", strconv.Itoa(turnout.Going))
+			if turnout.Capacity > 0 {
+				line("X-PARTNERBOT-CAPACITY", strconv.Itoa(turnout.Capacity))
+				line("X-PARTNERBOT-WAITING", strconv.Itoa(turnout.Waiting))
+			}
 		}
 		if loc := location(p.Place, cityName(cal.Cities, p.City, cal.Lang)); loc != "" {
 			line("LOCATION", escapeText(loc))

@@ -356,6 +356,37 @@ func TestICSEventFields(t *testing.T) {
 	}
 }
 
+func TestICSTurnouts(t *testing.T) {
+	start := time.Date(2025, 9, 1, 10, 0, 0, 0, time.UTC)
+	ev := func(id int64, text string) store.Post {
+		return store.Post{ID: id, Kind: store.KindEvent, City: "krefeld", Title: "E", Text: text, StartsAt: &start}
+	}
+	_, cal := render(t, Calendar{Events: []store.Post{ev(1, "Text"), ev(2, ""), ev(3, "Quiet"), ev(4, "Not counted")},
+		Cities: testDataset(), Lang: store.LangEN, Host: testHost, Now: start,
+		Turnouts: map[int64]store.Turnout{1: {Going: 40, Waiting: 2, Capacity: 40}, 2: {Going: 5}, 3: {}}})
+	for i, tc := range []struct {
+		desc                     string
+		going, capacity, waiting string
+	}{
+		{"Text\n\n👥 40/40", "40", "40", "2"},
+		{"👥 5", "5", "", ""},
+		{"Quiet", "0", "", ""},
+		{"Not counted", "", "", ""},
+	} {
+		e := &cal.Events()[i].ComponentBase
+		got := map[string]string{}
+		for _, p := range e.Properties {
+			got[p.IANAToken] = p.Value
+		}
+		if d := strings.ReplaceAll(got["DESCRIPTION"], `\n`, "\n"); d != tc.desc {
+			t.Errorf("event %d: DESCRIPTION %q, want %q", i+1, d, tc.desc)
+		}
+		if got["X-PARTNERBOT-GOING"] != tc.going || got["X-PARTNERBOT-CAPACITY"] != tc.capacity || got["X-PARTNERBOT-WAITING"] != tc.waiting {
+			t.Errorf("event %d: X- properties %v, want going %q capacity %q waiting %q", i+1, got, tc.going, tc.capacity, tc.waiting)
+		}
+	}
+}
+
 func TestICSStableUID(t *testing.T) {
 	ber := berlin(t)
 	start := time.Date(2025, 7, 15, 18, 0, 0, 0, ber)

@@ -26,6 +26,8 @@ type Store interface {
 	Ping(ctx context.Context) error
 	LatestPosts(ctx context.Context, city string, limit int) ([]store.Post, error)
 	UpcomingEvents(ctx context.Context, city string, from time.Time, limit int) ([]store.Post, error)
+	// RSVPCounts gives the calendar the number going to each event.
+	RSVPCounts(ctx context.Context, eventIDs []int64) (map[int64]store.Turnout, error)
 }
 
 // Server serves the endpoints.
@@ -172,27 +174,6 @@ func (s *Server) feedRequest(w http.ResponseWriter, r *http.Request) (store.Lang
 		return l, nil, false
 	}
 	return l, st, true
-}
-
-func (s *Server) calendar(w http.ResponseWriter, r *http.Request, city string) {
-	l, st, ok := s.feedRequest(w, r)
-	if !ok {
-		return
-	}
-	events, err := st.UpcomingEvents(r.Context(), city, s.Now(), feedEvents)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	name := s.Data.Home.Name.In(l)
-	if c, ok := s.Data.Partner(city); ok {
-		name += " — " + c.Name.In(l)
-	}
-	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
-	err = feeds.WriteICS(w, feeds.Calendar{Name: name, Events: events, Cities: s.Data, Lang: l, Host: s.host(), Now: s.Now()})
-	if err != nil {
-		s.Log.Error("calendar feed", "err", err)
-	}
 }
 
 func (s *Server) atom(w http.ResponseWriter, r *http.Request, city string) {

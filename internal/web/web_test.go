@@ -22,8 +22,22 @@ import (
 )
 
 type fakeStore struct {
-	posts []store.Post
-	down  bool
+	posts  []store.Post
+	down   bool
+	counts map[int64]store.Turnout
+}
+
+func (f *fakeStore) RSVPCounts(_ context.Context, ids []int64) (map[int64]store.Turnout, error) {
+	if f.down {
+		return nil, store.ErrUnavailable
+	}
+	out := map[int64]store.Turnout{}
+	for _, id := range ids {
+		if t, ok := f.counts[id]; ok {
+			out[id] = t
+		}
+	}
+	return out, nil
 }
 
 func (f *fakeStore) Ping(context.Context) error {
@@ -190,6 +204,28 @@ func TestCalendarParsesAndKeepsText(t *testing.T) {
 	}
 	if ev.GetProperty(ics.ComponentPropertyDtstamp) == nil {
 		t.Error("no DTSTAMP")
+	}
+}
+
+// The calendar tells how many are going: in X- properties and, as numbers,
+// at the end of the description.
+func TestCalendarCountsGoing(t *testing.T) {
+	srv := newServer(t, &fakeStore{counts: map[int64]store.Turnout{7: {Going: 12, Waiting: 3}}})
+	_, body, _ := get(t, srv.URL+"/events/krefeld.ics")
+	cal, err := ics.ParseCalendar(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	ev := cal.Events()[0]
+	got := map[string]string{}
+	for _, p := range ev.Properties {
+		got[p.IANAToken] = p.Value
+	}
+	if got["X-PARTNERBOT-GOING"] != "12" || got["X-PARTNERBOT-CAPACITY"] != "" {
+		t.Errorf("X- properties %v, want GOING 12 and no capacity", got)
+	}
+	if d := unescape(got["DESCRIPTION"]); !strings.HasSuffix(d, "\n\n👥 12") {
+		t.Errorf("DESCRIPTION = %q, want the count last", d)
 	}
 }
 

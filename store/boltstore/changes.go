@@ -53,9 +53,9 @@ func (s *Store) EditPost(ctx context.Context, p store.Post, c store.Change) (boo
 	if p.ID <= 0 {
 		return false, notFound(op)
 	}
-	var applied bool
+	var applied, notices bool
 	err := s.update(ctx, op, func(tx *bolt.Tx) error {
-		applied = false
+		applied, notices = false, false
 		now := s.now()
 		if _, done, err := getCause(tx, c.Cause, now); err != nil || done {
 			return err
@@ -69,9 +69,18 @@ func (s *Store) EditPost(ctx context.Context, p store.Post, c store.Change) (boo
 		if _, err := putPost(tx, p.KeepWorkflow(old), true); err != nil {
 			return err
 		}
+		// An event's attendees hear of a new time or place, and new places
+		// go to its waiting list, in this same transaction.
+		var err error
+		if notices, err = s.editList(tx, old, p.KeepWorkflow(old), c.Audit.At); err != nil {
+			return err
+		}
 		applied = true
 		return s.applyChange(tx, c, p.ID, now)
 	})
+	if err == nil && notices {
+		s.ready.broadcast()
+	}
 	return applied, err
 }
 
@@ -82,9 +91,9 @@ func (s *Store) RemovePost(ctx context.Context, id int64, c store.Change) (store
 		return store.Post{}, false, fmt.Errorf("boltstore: %s: empty cause", op)
 	}
 	var old store.Post
-	var applied bool
+	var applied, notices bool
 	err := s.update(ctx, op, func(tx *bolt.Tx) error {
-		applied = false
+		applied, notices = false, false
 		now := s.now()
 		if _, done, err := getCause(tx, c.Cause, now); err != nil || done {
 			old = store.Post{ID: id}
@@ -94,11 +103,17 @@ func (s *Store) RemovePost(ctx context.Context, id int64, c store.Change) (store
 		if old, err = deletePost(tx, id); err != nil {
 			return err
 		}
+		if notices, err = s.deleteList(tx, old, c.Audit.At); err != nil {
+			return err
+		}
 		applied = true
 		return s.applyChange(tx, c, id, now)
 	})
 	if err != nil {
 		return store.Post{}, false, err
+	}
+	if notices {
+		s.ready.broadcast()
 	}
 	return old, applied, nil
 }
@@ -261,27 +276,4 @@ func (s *Store) EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...stor
 		s.ready.broadcast()
 	}
 	return n, nil
-}
-
-// DeleteUser implements store.Users.
-func (s *Store) DeleteUser(ctx context.Context, id int64) error {
-	op := fmt.Sprintf("delete user %d", id)
-	return s.update(ctx, op, func(tx *bolt.Tx) error {
-		users, names := tx.Bucket(bucketUsers), tx.Bucket(bucketUsernames)
-		var old store.User
-		found, err := getJSON(users, i64(id), &old)
-		if err != nil || !found {
-			return err
-		}
-		if name := store.UsernameKey(old.Username); name != "" {
-			if owner := names.Get([]byte(name)); owner != nil {
-				if oid, err := decodeI64(owner); err == nil && oid == id {
-					if err := names.Delete([]byte(name)); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		return users.Delete(i64(id))
-	})
 }

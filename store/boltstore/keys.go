@@ -66,6 +66,8 @@ import (
 //	runs              run key                      DigestRun
 //	runs_by_start     ms(StartedAt) run key        empty
 //	run_counts        run key                      runCounts (sent, failed)
+//	rsvps             i64(eventID)                 RSVPList: an event's sign-ups
+//	rsvps_by_user     i64(userID) i64(eventID)     empty: the lists a person is on
 //	meta              "layout"                     u64 layout version
 //	                  "dead_count"                 u64 dead letters ever buried
 var (
@@ -106,6 +108,8 @@ var (
 	bucketMeta          = []byte("meta")
 	bucketMemos         = []byte("memos")
 	bucketMemosByExpiry = []byte("memos_by_expiry")
+	bucketRSVPs         = []byte("rsvps")
+	bucketRSVPsByUser   = []byte("rsvps_by_user")
 
 	allBuckets = [][]byte{
 		bucketSubs, bucketActive, bucketInactive, bucketCitySubs, bucketZoneSubs, bucketZoneCounts, bucketDigestDays,
@@ -117,7 +121,7 @@ var (
 		bucketReady, bucketPending, bucketClaims, bucketDelayed, bucketDead,
 		bucketOnce, bucketOnceByExpiry, bucketCursors, bucketLocks,
 		bucketRuns, bucketRunsByStart, bucketRunCounts, bucketMeta,
-		bucketMemos, bucketMemosByExpiry,
+		bucketMemos, bucketMemosByExpiry, bucketRSVPs, bucketRSVPsByUser,
 	}
 
 	metaLayout    = []byte("layout")
@@ -220,6 +224,9 @@ func claimKey(claimedNS int64, seq uint64) []byte {
 func delayedKey(dueMS int64, n uint64) []byte {
 	return binary.BigEndian.AppendUint64(i64(dueMS), n)
 }
+
+// userEventKey is an rsvps_by_user key.
+func userEventKey(userID, eventID int64) []byte { return appendI64(i64(userID), eventID) }
 
 // memoKey and causeKey are memos keys; the prefixes keep the two apart.
 func memoKey(key string) []byte    { return []byte("m/" + key) }

@@ -83,3 +83,26 @@ func (s *Store) User(ctx context.Context, id int64) (store.User, error) {
 	}
 	return u, nil
 }
+
+// DeleteUser implements store.Users.
+func (s *Store) DeleteUser(ctx context.Context, id int64) error {
+	op := fmt.Sprintf("delete user %d", id)
+	return s.update(ctx, op, func(tx *bolt.Tx) error {
+		users, names := tx.Bucket(bucketUsers), tx.Bucket(bucketUsernames)
+		var old store.User
+		found, err := getJSON(users, i64(id), &old)
+		if err != nil || !found {
+			return err
+		}
+		if name := store.UsernameKey(old.Username); name != "" {
+			if owner := names.Get([]byte(name)); owner != nil {
+				if oid, err := decodeI64(owner); err == nil && oid == id {
+					if err := names.Delete([]byte(name)); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return users.Delete(i64(id))
+	})
+}

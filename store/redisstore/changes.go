@@ -71,11 +71,30 @@ func (s *Store) EditPost(ctx context.Context, p store.Post, c store.Change) (boo
 		if err != nil || done {
 			return err
 		}
+		// An event's attendees hear of a new time or place, and new places
+		// go to its waiting list, in this same transaction.
+		if err := tx.Watch(ctx, s.k.post(p.ID)).Err(); err != nil {
+			return err
+		}
+		old, found, err := getPost(ctx, tx, s.k.post(p.ID))
+		if err != nil {
+			return err
+		}
+		if !found {
+			return store.ErrNotFound
+		}
+		list, err := s.editedList(ctx, tx, old, p.KeepWorkflow(old), c.Audit.At)
+		if err != nil {
+			return err
+		}
 		entry := c.Audit
 		entry.PostID = p.ID
 		err = s.putPost(ctx, tx, p, putOptions{mustExist: true, keepWorkflow: true, extra: func(pipe redis.Pipeliner) {
 			pipe.Set(ctx, causeKey, p.ID, store.CauseTTL)
 			s.queueAudit(ctx, pipe, entry)
+			if list != nil {
+				list(pipe)
+			}
 		}})
 		applied = err == nil
 		return err
@@ -105,6 +124,10 @@ func (s *Store) RemovePost(ctx context.Context, id int64, c store.Change) (store
 		if !found {
 			return store.ErrNotFound
 		}
+		list, err := s.deletedList(ctx, tx, p, c.Audit.At)
+		if err != nil {
+			return err
+		}
 		entry := c.Audit
 		entry.PostID = id
 		_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
@@ -112,6 +135,9 @@ func (s *Store) RemovePost(ctx context.Context, id int64, c store.Change) (store
 			pipe.Del(ctx, key)
 			pipe.Set(ctx, causeKey, id, store.CauseTTL)
 			s.queueAudit(ctx, pipe, entry)
+			if list != nil {
+				list(pipe)
+			}
 			return nil
 		})
 		old, applied = p, err == nil

@@ -245,3 +245,23 @@ func (k keys) memo(key string) string { return k.prefix + "memo:" + key }
 //	                              shows any more leave Redis's memory
 
 func (k keys) media(uniqueID string) string { return k.prefix + "media:" + uniqueID }
+
+// Keys of event sign-ups (rsvps.go), after the prefix:
+//
+//	rsvp:{eventID}         string  store.RSVPList as JSON (absent: nobody)
+//	rsvp:{eventID}:counts  string  its store.Turnout counts as JSON, so lists
+//	                               of events read a few bytes per event
+//	rsvps:user:{userID}    set     ids of the events a person is on the list of
+//
+// A cause of a sign-up is a cause:{cause} key too, with "rsvp:" before the
+// update's cause, so it can never be mistaken for a post change's.
+
+func (k keys) rsvp(eventID int64) string { return k.prefix + "rsvp:" + strconv.FormatInt(eventID, 10) }
+
+func (k keys) rsvpCounts(eventID int64) string {
+	return k.prefix + "rsvp:" + strconv.FormatInt(eventID, 10) + ":counts"
+}
+
+func (k keys) userRSVPs(userID int64) string {
+	return k.prefix + "rsvps:user:" + strconv.FormatInt(userID, 10)
+}

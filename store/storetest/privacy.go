@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -62,6 +63,9 @@ func testPrivacy(t *testing.T, newStore func(t *testing.T) store.Store) {
 		saveUser(t, s, store.User{ID: 21, Username: "anna", SeenAt: t0})
 		saveDraft(t, s, store.Draft{ID: "w1", UserID: 21, ChatID: 21, Step: "title"}, time.Hour)
 		saveOfficial(t, s, store.Official{UserID: 21, Role: store.RoleEditor, GrantedBy: 1, GrantedAt: t0})
+		ev := createEvent(t, s, 1)
+		rsvp(t, s, ev, store.RSVPGoing, 21, "g21")
+		rsvp(t, s, ev, store.RSVPGoing, 22, "g22")
 		if err := s.AppendAudit(ctx, store.AuditEntry{PostID: 5, UserID: 21, At: t0, Action: "created"}); err != nil {
 			t.Fatal(err)
 		}
@@ -70,14 +74,15 @@ func testPrivacy(t *testing.T, newStore func(t *testing.T) store.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.Subscriber == nil || d.User == nil || d.Draft == nil || d.Grant == nil || d.Role != store.RoleEditor || len(d.Audit) != 1 {
+		if d.Subscriber == nil || d.User == nil || d.Draft == nil || d.Grant == nil || d.Role != store.RoleEditor || len(d.Audit) != 1 ||
+			len(d.SignUps) != 1 || d.SignUps[0].UserID != 21 {
 			t.Fatalf("CollectChatData = %+v, want every record", d)
 		}
-		gone, err := store.Forget(ctx, s, who)
+		gone, err := store.Forget(ctx, s, who, t0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !equalSub(*gone.Subscriber, *d.Subscriber) || gone.User == nil || gone.Draft == nil {
+		if !equalSub(*gone.Subscriber, *d.Subscriber) || gone.User == nil || gone.Draft == nil || len(gone.SignUps) != 1 {
 			t.Errorf("Forget returned %+v, want what was collected", gone)
 		}
 		after, err := store.CollectChatData(ctx, s, who, "", t0)
@@ -90,7 +95,14 @@ func testPrivacy(t *testing.T, newStore func(t *testing.T) store.Store) {
 		if _, err := s.Subscriber(ctx, 22); err != nil {
 			t.Errorf("another chat's record after Forget: %v", err)
 		}
-		if _, err := store.Forget(ctx, s, who); err != nil {
+		// The place given up went to the one waiting, who is told.
+		if l := attendees(t, s, ev); !slices.Equal(people(l.Going), []int64{22}) {
+			t.Errorf("after Forget going %v, want [22]", people(l.Going))
+		}
+		if got := attendeeNotices(t, s); len(got) != 1 || got[0].ChatID != 22 {
+			t.Errorf("notices %+v, want 22 told of the place", got)
+		}
+		if _, err := store.Forget(ctx, s, who, t0); err != nil {
 			t.Errorf("Forget again = %v, want nil", err)
 		}
 		if _, err := s.User(ctx, 21); !errors.Is(err, store.ErrNotFound) {
