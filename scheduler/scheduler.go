@@ -39,8 +39,8 @@ type Renderer interface {
 type Limiter interface {
 	// Reserve asks to send one message to chatID now. It returns 0 when
 	// the message may go, else how long to wait before asking again. Bulk
-	// messages (outbox) get only part of the global rate, so replies to
-	// residents always find room.
+	// messages (outbox) use whatever of the global rate replies to
+	// residents leave: replies always go first.
 	Reserve(ctx context.Context, chatID int64, group, bulk bool) (time.Duration, error)
 	// Flood records Telegram's 429 (retry after d) for a chat: that chat
 	// waits, or every sender when the bot's global limit was hit.
