@@ -69,10 +69,10 @@ type PlanStore interface {
 type OutboxStore interface {
 	Claim(ctx context.Context, consumer string, max int, block, minIdle time.Duration) ([]store.OutboxMessage, error)
 	Ack(ctx context.Context, id string) error
+	AckMany(ctx context.Context, settled []store.Settled) error
 	Retry(ctx context.Context, id string, m store.OutboxMessage, at time.Time) error
 	Bury(ctx context.Context, id string, d store.DeadLetter) error
 	PromoteDue(ctx context.Context, now time.Time) (int, error)
-	CountDelivery(ctx context.Context, runKey string, sent bool) error
 	store.ChatRecords
 	// For channel messages: the post as it is now, where it stands in the
 	// channel, and the follow-up messages an edit or a deletion needs.

@@ -92,6 +92,17 @@ type DeadLetter struct {
 	At      time.Time     `json:"at"`
 }
 
+// Settled is one message the outbox is done with, for Outbox.AckMany.
+type Settled struct {
+	// ID is the claimed message to remove; "" for one settled otherwise
+	// (buried as a dead letter), which is only counted.
+	ID string
+	// RunKey is the digest run whose figures count the message ("" for
+	// none): sent, or failed for good.
+	RunKey string
+	Sent   bool
+}
+
 // OutboxStats describes the outbox for /stats and metrics.
 type OutboxStats struct {
 	Ready   int64 // waiting to be claimed
@@ -123,6 +134,13 @@ type Outbox interface {
 	Claim(ctx context.Context, consumer string, max int, block, minIdle time.Duration) ([]OutboxMessage, error)
 	// Ack removes a sent message.
 	Ack(ctx context.Context, id string) error
+	// AckMany settles several messages in one step (one round trip, one
+	// commit): it removes each one with an ID, and counts each one with
+	// a RunKey in that run's figures (see Digests.CountDelivery); a run
+	// that does not exist is not counted, and that is no error. The
+	// outbox workers gather what they settle within a few milliseconds
+	// into one call.
+	AckMany(ctx context.Context, settled []Settled) error
 	// Retry acknowledges the claimed message and schedules m (with its
 	// updated Attempts) again at the given time.
 	Retry(ctx context.Context, id string, m OutboxMessage, at time.Time) error

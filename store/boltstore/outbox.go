@@ -288,6 +288,40 @@ func (s *Store) Ack(ctx context.Context, id string) error {
 	})
 }
 
+// AckMany implements store.Outbox in one transaction: one commit (two
+// fsyncs) for a whole batch of acknowledgements.
+func (s *Store) AckMany(ctx context.Context, settled []store.Settled) error {
+	if len(settled) == 0 {
+		return nil
+	}
+	return s.update(ctx, fmt.Sprintf("ack %d messages", len(settled)), func(tx *bolt.Tx) error {
+		counts := map[string]runCounts{}
+		for _, x := range settled {
+			if x.ID != "" {
+				if _, _, err := settle(tx, x.ID); err != nil {
+					return err
+				}
+			}
+			if x.RunKey == "" {
+				continue
+			}
+			c := counts[x.RunKey]
+			if x.Sent {
+				c.Sent++
+			} else {
+				c.Failed++
+			}
+			counts[x.RunKey] = c
+		}
+		for run, c := range counts {
+			if _, err := countRun(tx, run, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // Retry settles the claimed message id and schedules m at at (whole
 // milliseconds, rounded down); it does nothing when id is not pending.
 func (s *Store) Retry(ctx context.Context, id string, m store.OutboxMessage, at time.Time) error {
