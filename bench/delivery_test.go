@@ -389,6 +389,9 @@ type scaleResult struct {
 	// same messages again through the fake Bot API (Redis only: on bolt
 	// it would add minutes of fsyncs and tell nothing new).
 	lean, fake drainResult
+	// publish is scenario 7 (Redis only: the embedded store cannot send
+	// 1000 a second, its commits are fsynced).
+	publish publishResult
 }
 
 func benchScale(b *testing.B, kind string, n int) scaleResult {
@@ -437,6 +440,8 @@ func benchScale(b *testing.B, kind string, n int) scaleResult {
 		r.fake = e.drainAll(b, e.client, e.fakePort, n)
 		fmt.Printf("[%s N=%d] drain via fake Bot API (no limit, %d workers): %d sent in %s (%.0f msg/s), failures: %s, TIME_WAIT: %d\n",
 			kind, n, rawWorkers, r.fake.sent, r.fake.dur.Round(time.Millisecond), r.fake.rate(), r.fake.fails, r.fake.timeWait)
+		// 7. An official's announcement to all n at 1000/s.
+		r.publish = e.benchPublish(b, n)
 	}
 	return r
 }

@@ -273,6 +273,18 @@ func summary(results []*backendResult, total time.Duration) {
 	fmt.Println("    stub row is the bot's own delivery memory. bbolt's file is mmapped: its pages are not heap)")
 	fmt.Println()
 
+	fmt.Printf("7. an official's announcement to every subscriber at SEND_RATE %d (real limiter, 8 workers, lean stub API):\n", publishRate)
+	fmt.Println("   from the publish (Planner.Announce called; workers already running) to the first and the last send,")
+	fmt.Println("   against the limit's lower bound N / SEND_RATE (target: last <= 1.1 x bound, first within 1 s)")
+	for _, br := range ran {
+		for _, r := range br.scales {
+			if r.publish.n > 0 {
+				fmt.Printf("   %-17s N=%-7d %s\n", backendName(br.kind), r.n, r.publish.line())
+			}
+		}
+	}
+	fmt.Println()
+
 	sideBySide(results)
 	fmt.Println()
 	for _, r := range ran {
@@ -416,6 +428,20 @@ func sideBySide(results []*backendResult) {
 		add(fmt.Sprintf("  %s: reply p50 / p99 / max", rr.label()), func(r *backendResult) string {
 			if x := res(r); x != nil && len(x.rep.lat) > 0 {
 				return fmt.Sprintf("%s / %s / %s", dur(x.rep.pct(0.5)), dur(x.rep.pct(0.99)), dur(x.rep.pct(1)))
+			}
+			return ""
+		})
+	}
+	sep(fmt.Sprintf("an official's announcement at SEND_RATE %d: publish to first / last subscriber (last / lower bound)", publishRate))
+	for _, n := range ns {
+		add(fmt.Sprintf("  N=%d", n), func(r *backendResult) string {
+			if s := r.scale(n); s != nil && s.publish.n > 0 {
+				p := s.publish
+				cut := ""
+				if p.timedOut {
+					cut = " cut off"
+				}
+				return fmt.Sprintf("%s / %s (%.3f)%s", dur(p.first), dur(p.last), p.last.Seconds()/p.bound().Seconds(), cut)
 			}
 			return ""
 		})
