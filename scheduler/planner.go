@@ -92,20 +92,25 @@ func (p *Planner) RunDigest(ctx context.Context, freq store.Frequency, slot time
 		if err != nil {
 			return run, fmt.Errorf("planner: run %s: cursors: %w", key, err)
 		}
+		// The page's digests go to the store in one call (one round trip,
+		// one commit), each under its own key as before.
+		var page []store.OnceMessages
 		for _, s := range subs {
 			if !s.GetsDigest(freq) {
 				continue
 			}
 			last, ok := cursors[s.ChatID]
 			since := store.DigestSince(freq, last, ok, slot)
-			planned, err := p.planOne(ctx, key, slot, s, store.SelectDigest(s, recent, since, slot))
-			if err != nil {
-				return run, fmt.Errorf("planner: run %s: chat %d: %w", key, s.ChatID, err)
-			}
-			if planned {
+			if it, ok := p.digestOf(key, slot, s, store.SelectDigest(s, recent, since, slot)); ok {
+				page = append(page, it)
 				run.Planned++
 			} else {
 				run.Skipped++
+			}
+		}
+		if len(page) > 0 {
+			if _, err := p.Store.EnqueueOnceMany(ctx, page); err != nil {
+				return run, fmt.Errorf("planner: run %s: %d digests after %d: %w", key, len(page), run.Cursor, err)
 			}
 		}
 		run.Cursor = subs[len(subs)-1].ChatID
@@ -125,10 +130,11 @@ func (p *Planner) RunDigest(ctx context.Context, freq store.Frequency, slot time
 	return run, nil
 }
 
-// planOne enqueues one subscriber's digest of posts, if there are any.
-func (p *Planner) planOne(ctx context.Context, runKey string, slot time.Time, s store.Subscriber, posts []store.Post) (bool, error) {
+// digestOf is one subscriber's digest of posts under its dedupe key, if
+// there are any posts.
+func (p *Planner) digestOf(runKey string, slot time.Time, s store.Subscriber, posts []store.Post) (store.OnceMessages, bool) {
 	if len(posts) == 0 {
-		return false, nil
+		return store.OnceMessages{}, false
 	}
 	texts := p.Renderer.DigestMessages(s, posts)
 	msgs := make([]store.OutboxMessage, len(texts))
@@ -138,8 +144,7 @@ func (p *Planner) planOne(ctx context.Context, runKey string, slot time.Time, s 
 	}
 	once := store.Once{Key: "digest:" + runKey + ":" + strconv.FormatInt(s.ChatID, 10), TTL: p.DedupeTTL,
 		CursorChat: s.ChatID, Cursor: slot}
-	_, err := p.Store.EnqueueOnce(ctx, once, msgs...)
-	return err == nil, err
+	return store.OnceMessages{Once: once, Msgs: msgs}, true
 }
 
 // recentPosts reads the latest posts of the given cities (each with the

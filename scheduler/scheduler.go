@@ -59,7 +59,7 @@ type PlanStore interface {
 	EventsStartingBetween(ctx context.Context, from, to time.Time) ([]store.Post, error)
 	StartRun(ctx context.Context, r store.DigestRun) (store.DigestRun, error)
 	SaveRun(ctx context.Context, r store.DigestRun) error
-	EnqueueOnce(ctx context.Context, once store.Once, msgs ...store.OutboxMessage) (bool, error)
+	EnqueueOnceMany(ctx context.Context, items []store.OnceMessages) ([]bool, error)
 	EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...store.OutboxMessage) (int, error)
 }
 

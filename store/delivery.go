@@ -85,6 +85,13 @@ type Once struct {
 	Cursor     time.Time
 }
 
+// OnceMessages is one item of Outbox.EnqueueOnceMany: messages enqueued
+// under a dedupe key, as EnqueueOnce does.
+type OnceMessages struct {
+	Once Once
+	Msgs []OutboxMessage
+}
+
 // DeadLetter is a message that failed for good.
 type DeadLetter struct {
 	Message OutboxMessage `json:"message"`
@@ -122,6 +129,11 @@ type Outbox interface {
 	// is already set; it reports whether it enqueued. This makes planning
 	// exactly-once across replicas and restarts.
 	EnqueueOnce(ctx context.Context, once Once, msgs ...OutboxMessage) (bool, error)
+	// EnqueueOnceMany is EnqueueOnce for each item, in order, in one round
+	// trip (one commit on the embedded store); each item is atomic as
+	// EnqueueOnce is, and it reports for each whether it enqueued. The
+	// digest planner plans a page of subscribers with one call.
+	EnqueueOnceMany(ctx context.Context, items []OnceMessages) ([]bool, error)
 	// EnqueueEach adds each message unless its Dedupe key was set before,
 	// setting the keys (kept for ttl), in one atomic step, and reports how
 	// many it added. Fan-outs use it: one key per recipient keeps a

@@ -111,6 +111,52 @@ func (s *Store) EnqueueOnce(ctx context.Context, once store.Once, msgs ...store.
 	return enqueued, nil
 }
 
+// EnqueueOnceMany is EnqueueOnce for each item, in one transaction: one
+// commit for a page of subscribers instead of one each.
+func (s *Store) EnqueueOnceMany(ctx context.Context, items []store.OnceMessages) ([]bool, error) {
+	op := fmt.Sprintf("enqueue once %d items", len(items))
+	if len(items) == 0 {
+		return nil, nil
+	}
+	for i, it := range items {
+		if it.Once.Key == "" {
+			return nil, fmt.Errorf("boltstore: %s: item %d has an empty key", op, i)
+		}
+	}
+	out := make([]bool, len(items))
+	added := false
+	err := s.update(ctx, op, func(tx *bolt.Tx) error {
+		now := s.now()
+		for i, it := range items {
+			set, err := setOnce(tx, it.Once.Key, it.Once.TTL, now)
+			if err != nil {
+				return err
+			}
+			out[i] = set
+			if !set {
+				continue
+			}
+			if err := s.enqueue(tx, it.Msgs); err != nil {
+				return err
+			}
+			if it.Once.CursorChat != 0 {
+				if err := setCursor(tx, it.Once.CursorChat, it.Once.Cursor); err != nil {
+					return err
+				}
+			}
+			added = added || len(it.Msgs) > 0
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if added {
+		s.ready.broadcast()
+	}
+	return out, nil
+}
+
 // Claim takes over up to max messages that other consumers (or this one)
 // claimed at least minIdle ago and never settled, then claims ready ones
 // for the rest, in enqueue order. With nothing to claim it waits up to

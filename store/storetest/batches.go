@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -51,5 +52,44 @@ func testAckMany(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}
 	if st := outboxStats(t, s, time.Now()); st.Pending != 1 {
 		t.Errorf("outbox after a repeated AckMany = %+v, want the 1 pending", st)
+	}
+}
+
+// testEnqueueOnceMany: each item behaves as EnqueueOnce, in order, and a
+// key set before (or earlier in the same call) skips its item.
+func testEnqueueOnceMany(t *testing.T, newStore func(t *testing.T) store.Store) {
+	s := newStore(t)
+	ctx := t.Context()
+	if got, err := s.EnqueueOnceMany(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("EnqueueOnceMany(nothing) = %v, %v", got, err)
+	}
+	if ok, err := s.EnqueueOnce(ctx, store.Once{Key: "digest:r:2", TTL: time.Hour, CursorChat: 2, Cursor: t0}, msg(2, "earlier")); err != nil || !ok {
+		t.Fatalf("EnqueueOnce = %t, %v", ok, err)
+	}
+	later := t0.Add(24 * time.Hour)
+	item := func(chat int64, texts ...string) store.OnceMessages {
+		it := store.OnceMessages{Once: store.Once{Key: fmt.Sprintf("digest:r:%d", chat), TTL: time.Hour, CursorChat: chat, Cursor: later}}
+		for _, x := range texts {
+			it.Msgs = append(it.Msgs, msg(chat, x))
+		}
+		return it
+	}
+	noCursor := store.OnceMessages{Once: store.Once{Key: "announce:9:chat:4", TTL: time.Hour}, Msgs: []store.OutboxMessage{msg(4, "news")}}
+	items := []store.OnceMessages{item(1, "one 1/2", "one 2/2"), item(2, "two again"), item(3, "three"), noCursor, item(3, "three twice")}
+	got, err := s.EnqueueOnceMany(ctx, items)
+	if err != nil {
+		t.Fatalf("EnqueueOnceMany = %v", err)
+	}
+	if want := []bool{true, false, true, true, false}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("EnqueueOnceMany = %v, want %v", got, want)
+	}
+	wantMsgs(t, claim(t, s, "c1", 10, time.Hour), []store.OutboxMessage{msg(2, "earlier"),
+		msg(1, "one 1/2"), msg(1, "one 2/2"), msg(3, "three"), msg(4, "news")})
+	wantCursors(t, s, []int64{1, 2, 3, 4}, map[int64]time.Time{1: later, 2: t0, 3: later})
+	if again, err := s.EnqueueOnceMany(ctx, items[:1]); err != nil || len(again) != 1 || again[0] {
+		t.Errorf("EnqueueOnceMany repeated = %v, %v; want [false]", again, err)
+	}
+	if _, err := s.EnqueueOnceMany(ctx, []store.OnceMessages{{Msgs: []store.OutboxMessage{msg(5, "x")}}}); err == nil {
+		t.Error("EnqueueOnceMany with an empty key succeeded")
 	}
 }
