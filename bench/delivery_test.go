@@ -1,6 +1,6 @@
 package bench
 
-// The delivery benchmark of issues #4 and #6, on Redis and on the embedded
+// The delivery benchmark of issues #4, #6 and #14, on Redis and on the embedded
 // store (bbolt). It prints figures and asserts none of them: a slow
 // machine must not fail a build. Run it with
 //

@@ -15,7 +15,7 @@ import (
 )
 
 func header() {
-	fmt.Println("=== partnerbot delivery benchmark (issues #4, #6): Redis and the embedded store ===")
+	fmt.Println("=== partnerbot delivery benchmark (issues #4, #6, #14): Redis and the embedded store ===")
 	fmt.Printf("command:    %s\n", benchCommand)
 	fmt.Printf("machine:    GOMAXPROCS=%d NumCPU=%d %s/%s %s, %s\n", runtime.GOMAXPROCS(0), runtime.NumCPU(),
 		runtime.GOOS, runtime.GOARCH, runtime.Version(), cpuModel())
