@@ -1,6 +1,6 @@
 package bench
 
-// The delivery benchmark of issues #4 and #6, on Redis and on the embedded
+// The delivery benchmark of issues #4, #6 and #14, on Redis and on the embedded
 // store (bbolt). It prints figures and asserts none of them: a slow
 // machine must not fail a build. Run it with
 //
@@ -57,14 +57,7 @@ const (
 	rawWorkers = 16
 	// seedWorkers save subscribers concurrently during setup.
 	seedWorkers = 32
-	// replies is how many direct replies scenario 4 times, one every
-	// replyEvery while the digest drains.
-	replies    = 50
-	replyEvery = 100 * time.Millisecond
-	// maxReplyWait mirrors bot.maxReplyWait (bot/reply.go): a reply that
-	// would wait longer is given up.
-	maxReplyWait = 5 * time.Second
-	sampleEvery  = 50 * time.Millisecond
+	sampleEvery = 50 * time.Millisecond
 )
 
 // backendResult is everything measured on one backend.
@@ -73,7 +66,6 @@ type backendResult struct {
 	ran    bool
 	scales []scaleResult
 	rates  []rateResult
-	rep    replyResult
 	zones  []zoneResult
 	note   string // how the scales were chosen (bolt)
 	wall   time.Duration
@@ -128,7 +120,7 @@ func BenchmarkDelivery(b *testing.B) {
 				}
 			}
 			b.Run("rates", func(b *testing.B) {
-				br.rates, br.rep = benchRates(b, kind)
+				br.rates = benchRates(b, kind)
 			})
 			b.Run("zones", func(b *testing.B) {
 				zs := zoneScales
@@ -409,6 +401,9 @@ type scaleResult struct {
 	// same messages again through the fake Bot API (Redis only: on bolt
 	// it would add minutes of fsyncs and tell nothing new).
 	lean, fake drainResult
+	// publish is scenario 7 (Redis only: the embedded store cannot send
+	// 1000 a second, its commits are fsynced).
+	publish publishResult
 }
 
 func benchScale(b *testing.B, kind string, n int) scaleResult {
@@ -457,218 +452,8 @@ func benchScale(b *testing.B, kind string, n int) scaleResult {
 		r.fake = e.drainAll(b, e.client, e.fakePort, n)
 		fmt.Printf("[%s N=%d] drain via fake Bot API (no limit, %d workers): %d sent in %s (%.0f msg/s), failures: %s, TIME_WAIT: %d\n",
 			kind, n, rawWorkers, r.fake.sent, r.fake.dur.Round(time.Millisecond), r.fake.rate(), r.fake.fails, r.fake.timeWait)
-	}
-	return r
-}
-
-// ---------------------------------------------------------------- scenarios 3, 4
-
-type rateRun struct {
-	rate    int
-	share   float64 // 0: the default (0.8)
-	k       int     // messages to time
-	replies bool
-	// photo sends an announcement with a photo (sendPhoto, the post as
-	// its caption) instead of a text digest.
-	photo bool
-}
-
-func (r rateRun) shareOrDefault() float64 {
-	if r.share <= 0 || r.share > 1 {
-		return 0.8
-	}
-	return r.share
-}
-
-// rateRuns are the scenario 3 runs, the same on both backends.
-// benchPhoto is the file id of the photo posts' photo, known to the fake.
-const benchPhoto = "AgACAgIAAxkBAAEbenchphoto"
-
-var rateRuns = []rateRun{
-	{rate: 30, k: 600},
-	{rate: 30, share: 1, k: 600},
-	{rate: 1000, k: 10_000, replies: true},
-	{rate: 1000, share: 1, k: 10_000},
-	{rate: 30, k: 600, photo: true},
-}
-
-type rateResult struct {
-	rateRun
-	bulk    int
-	sent    int
-	overall float64 // (K-1)/(t[K-1]-t[0]), messages/s
-	tail    float64 // the same over the second half of the K sends
-	// maxSecond is the most sends in any one-second window.
-	maxSecond int
-	// used is K over what the limiter allows in the span: burst + bulk*span.
-	used     float64
-	span     time.Duration
-	ctr      counters
-	fails    string
-	timedOut bool
-}
-
-type replyResult struct {
-	lat             []time.Duration
-	denied, givenUp int
-	errs            int
-	rate            int
-}
-
-func (r replyResult) pct(p float64) time.Duration {
-	if len(r.lat) == 0 {
-		return 0
-	}
-	l := slices.Clone(r.lat)
-	slices.Sort(l)
-	if p >= 1 {
-		return l[len(l)-1]
-	}
-	return l[min(len(l)-1, int(p*float64(len(l))))]
-}
-
-func benchRates(b *testing.B, kind string) ([]rateResult, replyResult) {
-	ctx := context.Background()
-	e := newEnv(b, kind, false)
-	// One real digest text per language, rendered by the bot.
-	texts := map[store.Lang]string{}
-	for i, l := range store.Langs() {
-		s := subscriber(int64(i), e.city, time.Now())
-		s.Lang = l
-		texts[l] = e.rd.DigestMessages(s, e.posts)[0]
-	}
-	// One real photo announcement per language, as the planner queues it.
-	photoPost := e.posts[0]
-	photoPost.Kind, photoPost.Photos = store.KindAnnouncement, []store.Photo{{FileID: benchPhoto, UniqueID: "AQADbenchphoto"}}
-	e.fake.RegisterPhoto(benchPhoto, nil)
-	photoParts := map[store.Lang][]store.Part{}
-	for _, l := range store.Langs() {
-		photoParts[l] = e.rd.PostParts(photoPost, l, "")
-	}
-	var out []rateResult
-	var rep replyResult
-	for i, rr := range rateRuns {
-		rr.k /= rateScale
-		// A fresh outbox and fresh limiter buckets for every run.
-		e.resetOutbox(b)
-		runKey := fmt.Sprintf("bench-rate-%d", i)
-		if _, err := e.st.StartRun(ctx, store.DigestRun{Key: runKey, Frequency: store.FreqDaily, Slot: e.slot,
-			StartedAt: time.Now()}); err != nil {
-			b.Fatal(err)
-		}
-		queue := rr.k + rr.k/5 // never runs dry while timed
-		base := int64(i+1) * 10_000_000
-		for start := 0; start < queue; start += 1000 {
-			var msgs []store.OutboxMessage
-			for j := start; j < min(queue, start+1000); j++ {
-				l := store.Langs()[j%len(store.Langs())]
-				m := store.OutboxMessage{Kind: store.MsgDigest, ChatID: base + int64(j), Text: texts[l],
-					CreatedAt: time.Now(), Ref: runKey}
-				if rr.photo {
-					m.Kind, m.Text, m.Parts = store.MsgAnnouncement, "", photoParts[l]
-				}
-				msgs = append(msgs, m)
-			}
-			if err := e.st.Enqueue(ctx, msgs...); err != nil {
-				b.Fatal(err)
-			}
-		}
-		lim := e.limiter(rr.rate, rr.share)
-		share := rr.shareOrDefault()
-		res := rateResult{rateRun: rr, bulk: max(1, int(float64(rr.rate)*share))}
-		m := e.mark(b)
-		rs := newRecSender(e.client, rr.k)
-		var f failures
-		// Count 0: the production default (8 senders per replica).
-		stop := e.runWorkers(lim, 0, rs, &f)
-		var repWG sync.WaitGroup
-		if rr.replies {
-			repWG.Go(func() {
-				rep = e.replyLatency(lim, rs, min(2*res.bulk, rr.k/5))
-				rep.rate = rr.rate
-			})
-		}
-		// 1.5 times the time the limiter needs, plus 10 s: a backend that
-		// cannot keep up is cut off rather than waited for; the figures
-		// then cover what it sent.
-		expect := time.Duration(float64(rr.k) / float64(res.bulk) * float64(time.Second))
-		select {
-		case <-rs.reached:
-		case <-time.After(expect*3/2 + 10*time.Second):
-			res.timedOut = true
-		}
-		repWG.Wait()
-		stop()
-		res.ctr = e.since(b, m)
-		res.fails = f.String()
-		rs.mu.Lock()
-		res.sent = len(rs.starts)
-		ts := slices.Clone(rs.starts)
-		rs.mu.Unlock()
-		slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
-		ts = ts[:min(len(ts), rr.k)]
-		if k := len(ts); k > 1 {
-			res.span = ts[k-1].Sub(ts[0])
-			res.overall = float64(k-1) / res.span.Seconds()
-			h := k / 2
-			res.tail = float64(k-1-h) / ts[k-1].Sub(ts[h]).Seconds()
-			res.used = float64(k) / (float64(max(1, res.bulk/10)) + float64(res.bulk)*res.span.Seconds())
-			for i, j := 0, 0; j < k; j++ {
-				for ts[j].Sub(ts[i]) >= time.Second {
-					i++
-				}
-				res.maxSecond = max(res.maxSecond, j-i+1)
-			}
-		}
-		to := ""
-		if res.timedOut {
-			to = " (cut off: the backend could not keep up)"
-		}
-		what := "messages"
-		if rr.photo {
-			what = "photo posts"
-		}
-		fmt.Printf("[%s rates] SEND_RATE=%d share=%.1f (bulk %d/s): %d %s over %s: overall %.1f/s, second half %.1f/s, max in 1 s %d, failures: %s%s\n",
-			kind, rr.rate, share, res.bulk, len(ts), what, res.span.Round(time.Millisecond), res.overall, res.tail, res.maxSecond, res.fails, to)
-		out = append(out, res)
-	}
-	return out, rep
-}
-
-// replyLatency times direct replies the way the bot sends them (bot.pace
-// then Client.SendHTML): Reserve as non-bulk until it says go, sleeping
-// what it asks, then send. It starts once the digest drain is past its
-// initial burst (after warm messages).
-func (e *env) replyLatency(lim scheduler.Limiter, rs *recSender, warm int) replyResult {
-	ctx := context.Background()
-	var r replyResult
-	for deadline := time.Now().Add(time.Minute); rs.sent() < warm && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-	}
-	for i := range replies {
-		chat := int64(90_000_000 + i)
-		next := time.Now().Add(replyEvery)
-		t0 := time.Now()
-		given := false
-		for {
-			wait, err := lim.Reserve(ctx, chat, false, false)
-			if err != nil || wait <= 0 {
-				break // the bot sends anyway when the pacer is unavailable
-			}
-			r.denied++
-			if time.Since(t0)+wait > maxReplyWait {
-				given = true
-				break
-			}
-			time.Sleep(wait)
-		}
-		if given {
-			r.givenUp++
-		} else if err := e.client.SendHTML(ctx, chat, "<b>Krefeld</b>: you follow this city now."); err != nil {
-			r.errs++
-		}
-		r.lat = append(r.lat, time.Since(t0))
-		time.Sleep(time.Until(next))
+		// 7. An official's announcement to all n at 1000/s.
+		r.publish = e.benchPublish(b, n)
 	}
 	return r
 }

@@ -15,7 +15,7 @@ import (
 )
 
 func header() {
-	fmt.Println("=== partnerbot delivery benchmark (issues #4, #6): Redis and the embedded store ===")
+	fmt.Println("=== partnerbot delivery benchmark (issues #4, #6, #14): Redis and the embedded store ===")
 	fmt.Printf("command:    %s\n", benchCommand)
 	fmt.Printf("machine:    GOMAXPROCS=%d NumCPU=%d %s/%s %s, %s\n", runtime.GOMAXPROCS(0), runtime.NumCPU(),
 		runtime.GOOS, runtime.GOARCH, runtime.Version(), cpuModel())
@@ -157,39 +157,49 @@ func summary(results []*backendResult, total time.Duration) {
 	fmt.Println("    it; the fake drain runs on Redis only, as on bolt it would only add minutes of fsyncs)")
 	fmt.Println()
 
-	fmt.Println("3. achieved rate with the backend's real limiter (Workers.Count default 8)")
-	fmt.Println("   overall  = (K-1)/(last send - first send) over the first K sends (K-1 intervals); includes the")
-	fmt.Println("              initial burst (a tenth of a second's worth, both backends)")
+	fmt.Println("3. achieved rate with the backend's real limiter (Workers.Count default 8; bulk = the outbox)")
+	fmt.Println("   overall  = (K-1)/(last send - first send) over the first K bulk sends (K-1 intervals); includes the")
+	fmt.Println("              initial burst (a tenth of a second's worth, less the replies' reserve)")
 	fmt.Println("   2nd half = the same over the second half of the K sends, once the burst is spent")
-	fmt.Println("   max/1s   = most sends within any one-second window")
-	fmt.Println("   used     = K / (bulk burst + bulk rate * span): the share of what the limiter allows that was sent")
-	fmt.Printf("   %-17s %-9s %-5s %-6s %6s %7s %8s %8s %6s | %9s %9s | %9s %9s | %5s\n", "backend", "SEND_RATE", "share", "bulk/s", "K",
-		"span s", "overall", "2nd half", "max/1s", "ovr/SEND", "2nd/SEND", "ovr/bulk", "2nd/bulk", "used")
+	fmt.Println("   max/1s   = most bulk sends within any one-second window")
+	fmt.Println("   with replies, bulk gets what they leave: see 4 for bulk + replies together")
+	fmt.Printf("   %-17s %-9s %-9s %6s %7s %8s %8s %6s | %9s %9s\n", "backend", "SEND_RATE", "replies/s", "K",
+		"span s", "overall", "2nd half", "max/1s", "ovr/SEND", "2nd/SEND")
 	for _, br := range ran {
 		for _, r := range br.rates {
 			to := ""
 			if r.timedOut {
 				to = " (CUT OFF)"
 			}
+			if r.photo {
+				to += " (photo posts)"
+			}
 			k := min(r.sent, r.k)
-			fmt.Printf("   %-17s %-9d %-5.1f %-6d %6d %7.2f %8.1f %8.1f %6d | %9.3f %9.3f | %9.3f %9.3f | %5.3f%s\n",
-				backendName(br.kind), r.rate, r.shareOrDefault(), r.bulk, k, r.span.Seconds(), r.overall, r.tail, r.maxSecond,
-				r.overall/float64(r.rate), r.tail/float64(r.rate), r.overall/float64(r.bulk), r.tail/float64(r.bulk), r.used, to)
+			fmt.Printf("   %-17s %-9d %-9d %6d %7.2f %8.1f %8.1f %6d | %9.3f %9.3f%s\n",
+				backendName(br.kind), r.rate, r.replyRate, k, r.span.Seconds(), r.overall, r.tail, r.maxSecond,
+				r.overall/float64(r.rate), r.tail/float64(r.rate), to)
 		}
 	}
 	fmt.Println("   (CUT OFF: K sends did not happen within 1.5x the time the limiter needs + 10 s; the figures")
 	fmt.Println("    cover the sends that did)")
 	fmt.Println()
 
-	fmt.Printf("4. direct reply latency while a digest drains at SEND_RATE=1000 (share 0.8): %d replies, one per %s\n",
-		replies, replyEvery)
+	fmt.Println("4. residents writing while the outbox drains: a command every 1/replies-per-second, each answered the")
+	fmt.Println("   way the bot does (Reserve as a reply until it says go, then sendMessage); latency from the command's")
+	fmt.Printf("   arrival to the reply sent (requirement p99 < %s); bulk + replies = every message the limiter let go\n", replyTarget)
+	fmt.Println("   from the first command to the last timed bulk send, against SEND_RATE (target >= 0.97)")
+	fmt.Printf("   %-17s %-9s %-9s %7s %9s %9s %9s %6s %7s | %7s %7s %9s %9s\n", "backend", "SEND_RATE", "replies/s", "replies",
+		"p50", "p99", "max", "over1s", "denied", "bulk", "replies", "msg/s", "/SEND")
 	for _, br := range ran {
-		rep := br.rep
-		if len(rep.lat) == 0 {
-			continue
+		for _, r := range br.rates {
+			rep := r.rep
+			if len(rep.lat) == 0 {
+				continue
+			}
+			fmt.Printf("   %-17s %-9d %-9d %7d %9s %9s %9s %6d %7d | %7d %7d %9.1f %9.3f  (given up %d, send errors %d)\n",
+				backendName(br.kind), r.rate, r.replyRate, len(rep.lat), dur(rep.pct(0.5)), dur(rep.pct(0.99)), dur(rep.pct(1)),
+				rep.over(replyTarget), rep.denied, rep.bulk, rep.replies, rep.combined, rep.combined/float64(r.rate), rep.givenUp, rep.errs)
 		}
-		fmt.Printf("   %-17s p50 %-9s p99 %-9s max %-9s (limiter denials %d, given up %d, send errors %d; requirement < 2s)\n",
-			backendName(br.kind), dur(rep.pct(0.50)), dur(rep.pct(0.99)), dur(rep.pct(1)), rep.denied, rep.givenUp, rep.errs)
 	}
 	fmt.Println()
 
@@ -214,7 +224,7 @@ func summary(results []*backendResult, total time.Duration) {
 			}
 			fmt.Println("   with the Redis limiter (scenario 3 runs, 8 workers; denied Reserve calls included):")
 			for _, r := range br.rates {
-				fmt.Printf("     SEND_RATE=%-4d share %.1f: %.2f cmds/message: %s\n", r.rate, r.shareOrDefault(),
+				fmt.Printf("     %-31s %.2f cmds/message: %s\n", r.label()+":",
 					float64(r.ctr.cmds.total())/float64(max(1, r.sent)), r.ctr.cmds.perItem(int64(max(1, r.sent))))
 			}
 		case backendBolt:
@@ -228,7 +238,7 @@ func summary(results []*backendResult, total time.Duration) {
 			}
 			fmt.Println("   with the in-process limiter (scenario 3 runs, 8 workers):")
 			for _, r := range br.rates {
-				fmt.Printf("     SEND_RATE=%-4d share %.1f: %s\n", r.rate, r.shareOrDefault(), storeWork(br.kind, r.ctr, max(1, r.sent)))
+				fmt.Printf("     %-31s %s\n", r.label()+":", storeWork(br.kind, r.ctr, max(1, r.sent)))
 			}
 		}
 	}
@@ -264,6 +274,17 @@ func summary(results []*backendResult, total time.Duration) {
 	fmt.Println()
 
 	zonesReport(ran)
+	fmt.Printf("8. an official's announcement to every subscriber at SEND_RATE %d (real limiter, 8 workers, lean stub API):\n", publishRate)
+	fmt.Println("   from the publish (Planner.Announce called; workers already running) to the first and the last send,")
+	fmt.Println("   against the limit's lower bound N / SEND_RATE (target: last <= 1.1 x bound, first within 1 s)")
+	for _, br := range ran {
+		for _, r := range br.scales {
+			if r.publish.n > 0 {
+				fmt.Printf("   %-17s N=%-7d %s\n", backendName(br.kind), r.n, r.publish.line())
+			}
+		}
+	}
+	fmt.Println()
 
 	sideBySide(results)
 	fmt.Println()
@@ -366,14 +387,8 @@ func sideBySide(results []*backendResult) {
 		return fmt.Sprintf("%.2f commits, ≈%.1f fsyncs", float64(s.lean.ctr.commits)/float64(max(1, s.lean.sent)),
 			2*float64(s.lean.ctr.commits)/float64(max(1, s.lean.sent)))
 	})
-	sep("achieved / configured rate, real limiter, 8 workers (2nd half = after the burst)")
+	sep("achieved rate / SEND_RATE, real limiter, 8 workers (2nd half = after the burst)")
 	for i, rr := range rateRuns {
-		share := rr.shareOrDefault()
-		bulk := max(1, int(float64(rr.rate)*share))
-		against := fmt.Sprintf("bulk %d/s", bulk)
-		if share == 1 {
-			against = fmt.Sprintf("%d/s", rr.rate)
-		}
 		res := func(r *backendResult) *rateResult {
 			if i < len(r.rates) {
 				return &r.rates[i]
@@ -386,33 +401,50 @@ func sideBySide(results []*backendResult) {
 			}
 			return ""
 		}
-		label := fmt.Sprintf("SEND_RATE %d, share %.1f", rr.rate, share)
-		if rr.photo {
-			label += ", photo posts"
+		bulk := "bulk"
+		if rr.replyRate > 0 {
+			bulk = "bulk alone"
 		}
-		add(fmt.Sprintf("  %s: 2nd half / %s", label, against), func(r *backendResult) string {
+		add(fmt.Sprintf("  %s: %s, 2nd half", rr.label(), bulk), func(r *backendResult) string {
 			if x := res(r); x != nil {
-				return fmt.Sprintf("%.3f (%.1f/s)%s", x.tail/float64(x.bulk), x.tail, cut(x))
+				return fmt.Sprintf("%.3f (%.1f/s)%s", x.tail/float64(x.rate), x.tail, cut(x))
 			}
 			return ""
 		})
-		add(fmt.Sprintf("  %s: overall  / %s", label, against), func(r *backendResult) string {
-			if x := res(r); x != nil {
-				return fmt.Sprintf("%.3f (%.1f/s)%s", x.overall/float64(x.bulk), x.overall, cut(x))
+		if rr.replyRate == 0 {
+			add(fmt.Sprintf("  %s: bulk, overall", rr.label()), func(r *backendResult) string {
+				if x := res(r); x != nil {
+					return fmt.Sprintf("%.3f (%.1f/s)%s", x.overall/float64(x.rate), x.overall, cut(x))
+				}
+				return ""
+			})
+			continue
+		}
+		add(fmt.Sprintf("  %s: bulk + replies", rr.label()), func(r *backendResult) string {
+			if x := res(r); x != nil && len(x.rep.lat) > 0 {
+				return fmt.Sprintf("%.3f (%.1f/s)%s", x.rep.combined/float64(x.rate), x.rep.combined, cut(x))
+			}
+			return ""
+		})
+		add(fmt.Sprintf("  %s: reply p50 / p99 / max", rr.label()), func(r *backendResult) string {
+			if x := res(r); x != nil && len(x.rep.lat) > 0 {
+				return fmt.Sprintf("%s / %s / %s", dur(x.rep.pct(0.5)), dur(x.rep.pct(0.99)), dur(x.rep.pct(1)))
 			}
 			return ""
 		})
 	}
-	sep(fmt.Sprintf("reply latency while the digest drains at SEND_RATE 1000 (%d replies)", replies))
-	for _, p := range []struct {
-		name string
-		p    float64
-	}{{"p50", 0.5}, {"p99", 0.99}, {"max", 1}} {
-		add("  "+p.name, func(r *backendResult) string {
-			if len(r.rep.lat) == 0 {
-				return ""
+	sep(fmt.Sprintf("an official's announcement at SEND_RATE %d: publish to first / last subscriber (last / lower bound)", publishRate))
+	for _, n := range ns {
+		add(fmt.Sprintf("  N=%d", n), func(r *backendResult) string {
+			if s := r.scale(n); s != nil && s.publish.n > 0 {
+				p := s.publish
+				cut := ""
+				if p.timedOut {
+					cut = " cut off"
+				}
+				return fmt.Sprintf("%s / %s (%.3f)%s", dur(p.first), dur(p.last), p.last.Seconds()/p.bound().Seconds(), cut)
 			}
-			return dur(r.rep.pct(p.p))
+			return ""
 		})
 	}
 	sep("peak heap growth (HeapInuse peak - base after GC)")
@@ -462,5 +494,5 @@ func sideBySide(results []*backendResult) {
 		}
 	}
 	fmt.Println("(— = not measured on that backend/scale; \"cut off\" = the backend could not send K messages in time,")
-	fmt.Println(" the figure covers what it sent; configured = the bulk rate the limiter gives the outbox)")
+	fmt.Println(" the figure covers what it sent)")
 }

@@ -40,9 +40,9 @@ type Store interface {
 }
 
 // Pacer paces every send within Telegram's limits; store/pacing's
-// limiter implements it. Replies ask as non-bulk, so they keep a share of
-// the rate that bulk delivery cannot take, and they count against their
-// chat's limit like everything else sent there.
+// limiter implements it. Replies ask as non-bulk, so they go before any
+// bulk delivery (which only takes what replies leave of the rate), and
+// they count against their chat's limit like everything else sent there.
 type Pacer interface {
 	Reserve(ctx context.Context, chatID int64, group, bulk bool) (time.Duration, error)
 	Flood(ctx context.Context, chatID int64, d time.Duration) (global bool, err error)

@@ -48,8 +48,8 @@ func (w *Workers) deliver(ctx, sctx context.Context, m store.OutboxMessage, hand
 		m.Step++
 	}
 	w.finish(sctx, log, m, parts, post)
-	w.settle(sctx, log, w.Store.Ack(sctx, m.ID))
-	w.sent(sctx, m)
+	w.done(sctx, m, m.ID, true)
+	w.sent(m)
 }
 
 // pace waits until the limiter lets the next part go. A long wait is not
@@ -102,7 +102,7 @@ func (w *Workers) failedPart(sctx context.Context, log *slog.Logger, m store.Out
 		}
 		log.Warn("outbox: flood control", "retry_after", res.RetryAfter.String(), "all_senders", global)
 		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now.Add(res.RetryAfter)))
-		w.failed(sctx, m, "rate_limited")
+		w.failed(m, "rate_limited")
 	case tgerr.NoRights:
 		// Only channel messages meet this: they wait until an
 		// administrator grants the bot its rights, and are never dropped.
@@ -110,25 +110,25 @@ func (w *Workers) failedPart(sctx context.Context, log *slog.Logger, m store.Out
 		m.Attempts = min(m.Attempts+1, 16) // the backoff's exponent, not a count towards giving up
 		log.Warn("outbox: the bot lacks rights in this chat; waiting for an administrator", "retry_in", d.String(), "err", err)
 		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now.Add(d)))
-		w.failed(sctx, m, "no_rights")
+		w.failed(m, "no_rights")
 	case tgerr.Gone:
 		w.chatGone(sctx, log, m.ChatID, res.Deactivated)
-		w.settle(sctx, log, w.Store.Ack(sctx, m.ID))
-		w.failed(sctx, m, "gone")
+		w.done(sctx, m, m.ID, false)
+		w.failed(m, "gone")
 	case tgerr.Migrated:
 		w.migrate(sctx, log, m.ChatID, res.MigrateTo)
 		old := m.ChatID
 		m.ChatID = res.MigrateTo
 		log.Info("outbox: group migrated, resending", "old_chat_id", old, "new_chat_id", m.ChatID)
 		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now))
-		w.failed(sctx, m, "migrated")
+		w.failed(m, "migrated")
 	case tgerr.ThreadGone:
 		// The group deleted the topic it subscribed from: its messages go
 		// to the general topic from now on, this one at once.
 		w.topicGone(sctx, log, m.ChatID)
 		m.ThreadID = 0
 		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now))
-		w.failed(sctx, m, "thread_gone")
+		w.failed(m, "thread_gone")
 	case tgerr.BadMarkup, tgerr.Permanent:
 		if m.Kind == store.MsgChannelDelete || m.Kind == store.MsgChannelEdit {
 			// Deleted or edited by hand in the channel meanwhile: nothing
@@ -140,19 +140,21 @@ func (w *Workers) failedPart(sctx context.Context, log *slog.Logger, m store.Out
 		}
 		log.Error("outbox: message refused by Telegram, dead-lettered", "err", err)
 		w.settle(sctx, log, w.Store.Bury(sctx, m.ID, store.DeadLetter{Message: m, Reason: err.Error(), At: now}))
-		w.failed(sctx, m, "dead_lettered")
+		w.done(sctx, m, "", false)
+		w.failed(m, "dead_lettered")
 	default:
 		m.Attempts++
 		if m.Attempts >= w.MaxAttempts {
 			log.Error("outbox: giving up after retries, dead-lettered", "attempts", m.Attempts, "err", err)
 			w.settle(sctx, log, w.Store.Bury(sctx, m.ID, store.DeadLetter{Message: m, Reason: err.Error(), At: now}))
-			w.failed(sctx, m, "dead_lettered")
+			w.done(sctx, m, "", false)
+			w.failed(m, "dead_lettered")
 			return
 		}
 		d := timing.Backoff(w.BackoffMin, w.BackoffMax, m.Attempts)
 		log.Warn("outbox: send failed, will retry", "attempts", m.Attempts, "retry_in", d.String(), "err", err)
 		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now.Add(d)))
-		w.failed(sctx, m, "transient")
+		w.failed(m, "transient")
 	}
 }
 

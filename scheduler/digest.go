@@ -84,6 +84,9 @@ func (p *Planner) runDigest(ctx context.Context, run store.DigestRun, plan diges
 				return run, fmt.Errorf("planner: run %s: days: %w", key, err)
 			}
 		}
+		// The page's digests go to the store in one call (one round trip,
+		// one commit), each under its own key as before.
+		var page []store.OnceMessages
 		for _, s := range subs {
 			if !s.GetsDigest(freq) {
 				continue
@@ -95,14 +98,16 @@ func (p *Planner) runDigest(ctx context.Context, run store.DigestRun, plan diges
 			}
 			last, ok := cursors[s.ChatID]
 			since := store.DigestSince(freq, last, ok, slot)
-			planned, err := p.planOne(ctx, key, o, s, store.SelectDigest(s, recent, since, slot), turnouts)
-			if err != nil {
-				return run, fmt.Errorf("planner: run %s: chat %d: %w", key, s.ChatID, err)
-			}
-			if planned {
+			if it, ok := p.digestOf(key, o, s, store.SelectDigest(s, recent, since, slot), turnouts); ok {
+				page = append(page, it)
 				run.Planned++
 			} else {
 				run.Skipped++
+			}
+		}
+		if len(page) > 0 {
+			if _, err := p.Store.EnqueueOnceMany(ctx, page); err != nil {
+				return run, fmt.Errorf("planner: run %s: %d digests after %d: %w", key, len(page), run.Cursor, err)
 			}
 		}
 		run.Cursor = subs[len(subs)-1].ChatID
@@ -122,12 +127,12 @@ func (p *Planner) runDigest(ctx context.Context, run store.DigestRun, plan diges
 	return run, nil
 }
 
-// planOne enqueues one subscriber's digest of posts, if there are any,
-// under once (its dedupe key, cursor and day).
-func (p *Planner) planOne(ctx context.Context, runKey string, once store.Once, s store.Subscriber, posts []store.Post,
-	turnouts map[int64]store.Turnout) (bool, error) {
+// digestOf is one subscriber's digest of posts under once (its dedupe
+// key, cursor and day), if there are any posts.
+func (p *Planner) digestOf(runKey string, once store.Once, s store.Subscriber, posts []store.Post,
+	turnouts map[int64]store.Turnout) (store.OnceMessages, bool) {
 	if len(posts) == 0 {
-		return false, nil
+		return store.OnceMessages{}, false
 	}
 	texts := p.Renderer.DigestMessages(s, posts)
 	msgs := make([]store.OutboxMessage, len(texts))
@@ -136,6 +141,5 @@ func (p *Planner) planOne(ctx context.Context, runKey string, once store.Once, s
 			ThreadID: s.ThreadID, Text: t, CreatedAt: p.Now(), Ref: runKey}
 	}
 	p.signUpRows(msgs, posts, turnouts, s.Lang)
-	_, err := p.Store.EnqueueOnce(ctx, once, msgs...)
-	return err == nil, err
+	return store.OnceMessages{Once: once, Msgs: msgs}, true
 }

@@ -45,8 +45,8 @@ func TestFloodWaitPausesEveryReplica(t *testing.T) {
 	for id := int64(1); id <= chats; id++ {
 		r.enqueue(id, "Flood test message")
 	}
-	// Sends take a little while and the shared rate is 80 bulk messages a
-	// second, so both replicas have sends in flight when the storms hit.
+	// Sends take a little while and the shared rate is 100 messages a
+	// second (all of it bulk's, as nobody writes), so both replicas have sends in flight when the storms hit.
 	r.tg.SetDelay("sendMessage", 10*time.Millisecond)
 	r.tg.FloodWait("sendMessage", 3, retryAfterSecs)
 

@@ -21,16 +21,17 @@ import (
 // after a number of enqueues, or fails saving the run's progress.
 type faultyStore struct {
 	*redisstore.Store
-	cancelAfter int32 // cancel after this many EnqueueOnce calls
+	cancelAfter int32 // cancel once this many digests were enqueued
 	cancel      context.CancelFunc
 	failSaveAt  int32 // fail the SaveRun call with this number (1-based)
 	enqueues    atomic.Int32
 	saves       atomic.Int32
 }
 
-func (f *faultyStore) EnqueueOnce(ctx context.Context, once store.Once, msgs ...store.OutboxMessage) (bool, error) {
-	ok, err := f.Store.EnqueueOnce(ctx, once, msgs...)
-	if n := f.enqueues.Add(1); f.cancel != nil && n == f.cancelAfter {
+func (f *faultyStore) EnqueueOnceMany(ctx context.Context, items []store.OnceMessages) ([]bool, error) {
+	ok, err := f.Store.EnqueueOnceMany(ctx, items)
+	before := f.enqueues.Load()
+	if n := f.enqueues.Add(int32(len(items))); f.cancel != nil && before < f.cancelAfter && n >= f.cancelAfter {
 		f.cancel()
 	}
 	return ok, err

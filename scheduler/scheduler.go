@@ -52,8 +52,8 @@ type Renderer interface {
 type Limiter interface {
 	// Reserve asks to send one message to chatID now. It returns 0 when
 	// the message may go, else how long to wait before asking again. Bulk
-	// messages (outbox) get only part of the global rate, so replies to
-	// residents always find room.
+	// messages (outbox) use whatever of the global rate replies to
+	// residents leave: replies always go first.
 	Reserve(ctx context.Context, chatID int64, group, bulk bool) (time.Duration, error)
 	// Flood records Telegram's 429 (retry after d) for a chat: that chat
 	// waits, or every sender when the bot's global limit was hit.
@@ -79,7 +79,7 @@ type PlanStore interface {
 	TransitionPost(ctx context.Context, id int64, t store.Transition, c store.Change) (store.Post, bool, error)
 	StartRun(ctx context.Context, r store.DigestRun) (store.DigestRun, error)
 	SaveRun(ctx context.Context, r store.DigestRun) error
-	EnqueueOnce(ctx context.Context, once store.Once, msgs ...store.OutboxMessage) (bool, error)
+	EnqueueOnceMany(ctx context.Context, items []store.OnceMessages) ([]bool, error)
 	EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...store.OutboxMessage) (int, error)
 	// Attendees is an event's sign-ups, whose reminders go to the people
 	// going whether or not they follow its city; RSVPCounts the counts a
@@ -94,10 +94,10 @@ type PlanStore interface {
 type OutboxStore interface {
 	Claim(ctx context.Context, consumer string, max int, block, minIdle time.Duration) ([]store.OutboxMessage, error)
 	Ack(ctx context.Context, id string) error
+	AckMany(ctx context.Context, settled []store.Settled) error
 	Retry(ctx context.Context, id string, m store.OutboxMessage, at time.Time) error
 	Bury(ctx context.Context, id string, d store.DeadLetter) error
 	PromoteDue(ctx context.Context, now time.Time) (int, error)
-	CountDelivery(ctx context.Context, runKey string, sent bool) error
 	store.ChatRecords
 	// For channel messages: the post as it is now, where it stands in the
 	// channel, and the follow-up messages an edit or a deletion needs.

@@ -52,6 +52,9 @@ type Workers struct {
 	Grace time.Duration
 	// SendTimeout bounds one send.
 	SendTimeout time.Duration
+
+	// acks gathers settled messages for AckMany while Run runs.
+	acks *acks
 }
 
 func (w *Workers) defaults() {
@@ -100,6 +103,12 @@ func (w *Workers) Run(ctx context.Context) error {
 	sctx, scancel := timing.Outlive(ctx, w.Grace)
 	defer scancel()
 
+	w.acks = newAcks(w.Store, w.Log)
+	w.acks.start()
+	stopAcks := make(chan struct{})
+	var acking sync.WaitGroup
+	acking.Go(func() { w.acks.run(sctx, stopAcks) })
+
 	var wg sync.WaitGroup
 	wg.Go(func() { w.promote(ctx) })
 	for i := range w.Count {
@@ -107,6 +116,9 @@ func (w *Workers) Run(ctx context.Context) error {
 		wg.Go(func() { w.loop(ctx, sctx, consumer) })
 	}
 	wg.Wait()
+	// The last acknowledgements go out once no worker can add any.
+	close(stopAcks)
+	acking.Wait()
 	return nil
 }
 
@@ -185,29 +197,35 @@ func (w *Workers) migrate(ctx context.Context, log *slog.Logger, from, to int64)
 	}
 }
 
-func (w *Workers) sent(ctx context.Context, m store.OutboxMessage) {
-	w.count(ctx, m, true)
+// done settles m: removed from the outbox unless buried already (then
+// its ID is ""), and a digest counted in its run's figures (for /stats),
+// sent or failed for good. It goes into the batch of acknowledgements.
+func (w *Workers) done(ctx context.Context, m store.OutboxMessage, id string, sent bool) {
+	s := store.Settled{ID: id, Sent: sent}
+	if m.Kind == store.MsgDigest {
+		s.RunKey = m.Ref
+	}
+	if s.ID == "" && s.RunKey == "" {
+		return
+	}
+	if w.acks == nil { // not under Run: settle it at once
+		if err := w.Store.AckMany(ctx, []store.Settled{s}); err != nil {
+			w.Log.Warn("outbox: could not settle message; it will be retried", "err", err)
+		}
+		return
+	}
+	w.acks.add(ctx, s)
+}
+
+func (w *Workers) sent(m store.OutboxMessage) {
 	if w.Events.Sent != nil {
 		w.Events.Sent(m.Kind)
 	}
 }
 
-// failed records a failure; final failures count against the digest run.
-func (w *Workers) failed(ctx context.Context, m store.OutboxMessage, reason string) {
-	if reason == "gone" || reason == "dead_lettered" {
-		w.count(ctx, m, false)
-	}
+// failed records a failure for the metrics.
+func (w *Workers) failed(m store.OutboxMessage, reason string) {
 	if w.Events.Failed != nil {
 		w.Events.Failed(m.Kind, reason)
-	}
-}
-
-// count adds a settled digest message to its run's figures (for /stats).
-func (w *Workers) count(ctx context.Context, m store.OutboxMessage, ok bool) {
-	if m.Kind != store.MsgDigest || m.Ref == "" {
-		return
-	}
-	if err := w.Store.CountDelivery(ctx, m.Ref, ok); err != nil {
-		w.Log.Debug("outbox: run figures not updated", "ref", m.Ref, "err", err)
 	}
 }

@@ -118,11 +118,29 @@ type Once struct {
 	Day        string
 }
 
+// OnceMessages is one item of Outbox.EnqueueOnceMany: messages enqueued
+// under a dedupe key, as EnqueueOnce does.
+type OnceMessages struct {
+	Once Once
+	Msgs []OutboxMessage
+}
+
 // DeadLetter is a message that failed for good.
 type DeadLetter struct {
 	Message OutboxMessage `json:"message"`
 	Reason  string        `json:"reason"`
 	At      time.Time     `json:"at"`
+}
+
+// Settled is one message the outbox is done with, for Outbox.AckMany.
+type Settled struct {
+	// ID is the claimed message to remove; "" for one settled otherwise
+	// (buried as a dead letter), which is only counted.
+	ID string
+	// RunKey is the digest run whose figures count the message ("" for
+	// none): sent, or failed for good.
+	RunKey string
+	Sent   bool
 }
 
 // OutboxStats describes the outbox for /stats and metrics.
@@ -144,6 +162,11 @@ type Outbox interface {
 	// is already set; it reports whether it enqueued. This makes planning
 	// exactly-once across replicas and restarts.
 	EnqueueOnce(ctx context.Context, once Once, msgs ...OutboxMessage) (bool, error)
+	// EnqueueOnceMany is EnqueueOnce for each item, in order, in one round
+	// trip (one commit on the embedded store); each item is atomic as
+	// EnqueueOnce is, and it reports for each whether it enqueued. The
+	// digest planner plans a page of subscribers with one call.
+	EnqueueOnceMany(ctx context.Context, items []OnceMessages) ([]bool, error)
 	// EnqueueEach adds each message unless its Dedupe key was set before,
 	// setting the keys (kept for ttl), in one atomic step, and reports how
 	// many it added. Fan-outs use it: one key per recipient keeps a
@@ -156,6 +179,13 @@ type Outbox interface {
 	Claim(ctx context.Context, consumer string, max int, block, minIdle time.Duration) ([]OutboxMessage, error)
 	// Ack removes a sent message.
 	Ack(ctx context.Context, id string) error
+	// AckMany settles several messages in one step (one round trip, one
+	// commit): it removes each one with an ID, and counts each one with
+	// a RunKey in that run's figures (see Digests.CountDelivery); a run
+	// that does not exist is not counted, and that is no error. The
+	// outbox workers gather what they settle within a few milliseconds
+	// into one call.
+	AckMany(ctx context.Context, settled []Settled) error
 	// Retry acknowledges the claimed message and schedules m (with its
 	// updated Attempts) again at the given time.
 	Retry(ctx context.Context, id string, m OutboxMessage, at time.Time) error

@@ -107,7 +107,7 @@ var envVars = []envVar{
 	{"DIGEST_SCHEDULE", "0 9 * * *", "cron spec (robfig/cron) of the daily digest, read in each subscriber's own time zone (TIMEZONE for those who chose none); @every 30s fires for everyone at once."},
 	{"WEEKLY_DIGEST_SCHEDULE", "0 9 * * 1", "cron spec of the weekly digest, read in each subscriber's own time zone like DIGEST_SCHEDULE."},
 	{"REMINDER_BEFORE", "24h", "how long before an event its reminder goes out (Go duration)."},
-	{"SEND_RATE", "25", "messages per second for all replicas together; at most 30, or 1000 with ALLOW_PAID_BROADCAST."},
+	{"SEND_RATE", strconv.Itoa(pacing.DefaultRate), "messages per second for all replicas together, replies and bulk delivery: replies go first, bulk uses the rest; at most 30, or 1000 with ALLOW_PAID_BROADCAST."},
 	{"ALLOW_PAID_BROADCAST", "false", "true sends bulk messages with allow_paid_broadcast (Telegram charges per message)."},
 	{"REPLICA_ID", "", "name of this replica in the outbox consumer group; default host name and process id."},
 	{"LEADER_TTL", "5s", "lease of the poller and planner locks: a dead replica's role is taken over after this."},

@@ -111,21 +111,31 @@ func (s *Store) Run(ctx context.Context, key string) (store.DigestRun, error) {
 func (s *Store) CountDelivery(ctx context.Context, runKey string, sent bool) error {
 	op := fmt.Sprintf("count delivery of run %q sent=%t", runKey, sent)
 	return s.update(ctx, op, func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketRuns).Get([]byte(runKey)) == nil {
+		d := runCounts{Failed: 1}
+		if sent {
+			d = runCounts{Sent: 1}
+		}
+		found, err := countRun(tx, runKey, d)
+		if err == nil && !found {
 			return store.ErrNotFound
 		}
-		b := tx.Bucket(bucketRunCounts)
-		var c runCounts
-		if _, err := getJSON(b, []byte(runKey), &c); err != nil {
-			return err
-		}
-		if sent {
-			c.Sent++
-		} else {
-			c.Failed++
-		}
-		return putJSON(b, []byte(runKey), c)
+		return err
 	})
+}
+
+// countRun adds d to the counts of the run runKey, when it exists.
+func countRun(tx *bolt.Tx, runKey string, d runCounts) (found bool, err error) {
+	if tx.Bucket(bucketRuns).Get([]byte(runKey)) == nil {
+		return false, nil
+	}
+	b := tx.Bucket(bucketRunCounts)
+	var c runCounts
+	if _, err := getJSON(b, []byte(runKey), &c); err != nil {
+		return true, err
+	}
+	c.Sent += d.Sent
+	c.Failed += d.Failed
+	return true, putJSON(b, []byte(runKey), c)
 }
 
 // LastRun returns the run with the latest StartedAt (at millisecond

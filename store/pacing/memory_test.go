@@ -15,20 +15,20 @@ func TestMemoryContract(t *testing.T) {
 func TestMemoryForgetsIdleChats(t *testing.T) {
 	m := pacing.NewMemory()
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	l := pacing.New(m, pacing.Config{Rate: 1000, BulkShare: 1}).WithClock(func() time.Time { return now })
+	l := pacing.New(m, pacing.Config{Rate: 1000}).WithClock(func() time.Time { return now })
 	for chat := range int64(500) {
 		if _, err := l.Reserve(t.Context(), chat, chat%2 == 0, true); err != nil {
 			t.Fatal(err)
 		}
 		now = now.Add(time.Millisecond)
 	}
-	if n := m.Len(); n != 502 { // 500 chats, global, bulk
-		t.Fatalf("buckets tracked = %d, want 502", n)
+	if n := m.Len(); n != 501 { // 500 chats, global
+		t.Fatalf("buckets tracked = %d, want 501", n)
 	}
 	now = now.Add(3 * time.Minute)
 	l.Reserve(t.Context(), 9999, false, true)
-	if n := m.Len(); n != 3 {
-		t.Errorf("buckets tracked after 3 idle minutes = %d, want 3", n)
+	if n := m.Len(); n != 2 {
+		t.Errorf("buckets tracked after 3 idle minutes = %d, want 2", n)
 	}
 }
 

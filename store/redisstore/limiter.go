@@ -28,26 +28,33 @@ func (s *Store) Limiter(cfg pacing.Config) *pacing.Limiter { return pacing.New(s
 
 // takeScript is pacing.Allow for several buckets at once, all or none, in
 // microseconds: KEYS are ARGV[1] pause keys (holding when the pause ends),
-// then one key per bucket;
-// ARGV[2] is now, then every and burst of each bucket. It returns 0 when
-// it took a token from each, else the wait in microseconds: the longest
-// pause left, or the time until every bucket has a token.
+// then one key per bucket; ARGV[2] is now, then every, burst and keep of
+// each bucket. It returns 0 when it took a token from each, else the wait
+// in microseconds: the longest pause left, or the time until every bucket
+// has a token to spare beyond its keep. One script, so a bulk message's
+// check of the replies' reserve and its take are one step for all
+// replicas.
+//
+// The keys are read with one MGET: outbox workers ask again and again
+// while the rate is used up, and a denied call then costs two commands
+// (EVALSHA, MGET) rather than one GET per key besides.
 var takeScript = redis.NewScript(`
 local np = tonumber(ARGV[1])
 local now = tonumber(ARGV[2])
+local vals = redis.call('MGET', unpack(KEYS))
 local wait = 0
 for i = 1, np do
-  local until_us = tonumber(redis.call('GET', KEYS[i]) or '0')
+  local until_us = tonumber(vals[i] or '0')
   if until_us > now then wait = math.max(wait, until_us - now) end
 end
 if wait > 0 then return wait end
 local next = {}
 for i = np + 1, #KEYS do
-  local j = 3 + (i - np - 1) * 2
-  local every, burst = tonumber(ARGV[j]), tonumber(ARGV[j + 1])
-  local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+  local j = 3 + (i - np - 1) * 3
+  local every, burst, keep = tonumber(ARGV[j]), tonumber(ARGV[j + 1]), tonumber(ARGV[j + 2])
+  local tat = tonumber(vals[i] or '0')
   if tat < now then tat = now end
-  local allow_at = tat + every - burst * every
+  local allow_at = tat + every - (burst - keep) * every
   if now < allow_at then wait = math.max(wait, allow_at - now) end
   next[i] = tat + every
 end
@@ -63,11 +70,11 @@ func (b *Buckets) Take(ctx context.Context, now time.Time, pauses []string, buck
 	for _, p := range pauses {
 		keys = append(keys, b.k.pacing(p))
 	}
-	args := make([]any, 0, 2+2*len(buckets))
+	args := make([]any, 0, 2+3*len(buckets))
 	args = append(args, len(pauses), now.UnixMicro())
 	for _, bk := range buckets {
 		keys = append(keys, b.k.pacing(bk.Key))
-		args = append(args, bk.Every.Microseconds(), bk.Burst)
+		args = append(args, bk.Every.Microseconds(), bk.Burst, bk.Keep)
 	}
 	us, err := takeScript.Run(ctx, b.rdb, keys, args...).Int64()
 	if err != nil {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"maps"
 	"math"
 	"slices"
@@ -152,6 +153,17 @@ func testDigestDays(t *testing.T, newStore func(t *testing.T) store.Store) {
 		t.Errorf("DigestDays = %v, want only chat 1's second day", got)
 	}
 	wantCursors(t, s, []int64{1, 2}, map[int64]time.Time{1: t0, 2: t0})
+	// A page of digests sets each one's day just the same.
+	many, err := s.EnqueueOnceMany(ctx, []store.OnceMessages{
+		{Once: store.Once{Key: "d:2:b", TTL: time.Hour, CursorChat: 2, Cursor: t0, Day: "daily:2030-05-03"}, Msgs: []store.OutboxMessage{msg(2, "b")}},
+		{Once: store.Once{Key: "d:1:b", TTL: time.Hour, CursorChat: 1, Cursor: t0, Day: "daily:2030-05-10"}, Msgs: []store.OutboxMessage{msg(1, "b")}},
+	})
+	if err != nil || fmt.Sprint(many) != "[true false]" {
+		t.Fatalf("EnqueueOnceMany = %v, %v; want [true false]", many, err)
+	}
+	if got := days(1, 2); !maps.Equal(got, map[int64]string{1: "daily:2030-05-02", 2: "daily:2030-05-03"}) {
+		t.Errorf("DigestDays after EnqueueOnceMany = %v", got)
+	}
 	if _, err := s.DeleteSubscriber(ctx, 1); err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 // Run runs the suite; newBuckets returns empty buckets for each subtest.
 func Run(t *testing.T, newBuckets func(t *testing.T) pacing.Buckets) {
-	for _, tc := range cases {
+	for _, tc := range append(cases, priorityCases...) {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, &rig{t: t, b: newBuckets(t), now: t0}) })
 	}
 }
@@ -27,8 +27,8 @@ type rig struct {
 	now time.Time
 }
 
-func (r *rig) limiter(rate int, share float64) *pacing.Limiter {
-	return pacing.New(r.b, pacing.Config{Rate: rate, BulkShare: share}).WithClock(func() time.Time { return r.now })
+func (r *rig) limiter(rate int) *pacing.Limiter {
+	return pacing.New(r.b, pacing.Config{Rate: rate}).WithClock(func() time.Time { return r.now })
 }
 
 func (r *rig) advance(d time.Duration) { r.now = r.now.Add(d) }
@@ -55,12 +55,14 @@ func (r *rig) allowed(l *pacing.Limiter, first int64, n int, bulk bool) int {
 	return ok
 }
 
-var cases = []struct {
+type testCase struct {
 	name string
 	run  func(t *testing.T, r *rig)
-}{
+}
+
+var cases = []testCase{
 	{"PrivateChatBurstThenOneASecond", func(t *testing.T, r *rig) {
-		l := r.limiter(300, 0.8)
+		l := r.limiter(300)
 		for _, bulk := range []bool{true, false} { // replies and bulk share the chat's limit
 			if d := r.reserve(l, 7, false, bulk); d != 0 {
 				t.Fatalf("message to chat 7 within its burst of 2 = %s, want 0", d)
@@ -79,7 +81,7 @@ var cases = []struct {
 		}
 	}},
 	{"GroupTwentyAMinute", func(t *testing.T, r *rig) {
-		l := r.limiter(300, 0.8)
+		l := r.limiter(300)
 		for i := range 2 {
 			if d := r.reserve(l, -100, true, i == 1); d != 0 {
 				t.Fatalf("group message %d = %s, want 0 (burst of 2)", i, d)
@@ -94,25 +96,25 @@ var cases = []struct {
 			t.Errorf("group message after waiting = %s, want 0", d)
 		}
 	}},
-	{"BulkShareLeavesRoomForReplies", func(t *testing.T, r *rig) {
-		// Rate 100, bulk 50: bursts of a tenth of a second, 10 and 5.
-		l := r.limiter(100, 0.5)
-		if n := r.allowed(l, 0, 100, true); n != 5 {
-			t.Errorf("bulk messages allowed at once = %d, want 5 (the bulk burst)", n)
+	{"BulkLeavesTheRepliesReserve", func(t *testing.T, r *rig) {
+		// Rate 100: a burst of 10, of which bulk leaves 1 for replies.
+		l := r.limiter(100)
+		if n := r.allowed(l, 0, 100, true); n != 9 {
+			t.Errorf("bulk messages allowed at once = %d, want 9 (the burst less the reserve)", n)
 		}
-		if n := r.allowed(l, 1000, 100, false); n != 5 {
-			t.Errorf("replies allowed after the bulk share ran out = %d, want the other 5", n)
+		if n := r.allowed(l, 1000, 100, false); n != 1 {
+			t.Errorf("replies allowed after bulk took what it may = %d, want the reserve of 1", n)
 		}
-		if d := r.reserve(l, 5000, false, false); d <= 0 {
-			t.Errorf("reply beyond the global rate = %s, want a wait", d)
+		if d := r.reserve(l, 5000, false, false); d <= 0 || d > 10*time.Millisecond {
+			t.Errorf("reply beyond the global rate = %s, want a wait of one token (10ms)", d)
 		}
 		r.advance(100 * time.Millisecond)
-		if n := r.allowed(l, 2000, 100, true); n != 5 {
-			t.Errorf("bulk after a tenth of a second = %d, want 5 more", n)
+		if n := r.allowed(l, 2000, 100, true); n != 9 {
+			t.Errorf("bulk after a tenth of a second = %d, want 9 more", n)
 		}
 	}},
 	{"ReplicasShareBuckets", func(t *testing.T, r *rig) {
-		a, b := r.limiter(100, 0.5), r.limiter(100, 0.5)
+		a, b := r.limiter(100), r.limiter(100)
 		n := 0
 		for chat := range int64(50) {
 			l := a
@@ -123,13 +125,19 @@ var cases = []struct {
 				n++
 			}
 		}
-		if n != 5 {
-			t.Errorf("bulk messages allowed across two replicas = %d, want the one burst of 5", n)
+		if n != 9 {
+			t.Errorf("bulk messages allowed across two replicas = %d, want the one bulk burst of 9", n)
+		}
+		if d := r.reserve(b, 100, false, false); d != 0 {
+			t.Errorf("reply on replica b after replica a's bulk = %s, want the shared reserve at once", d)
+		}
+		if d := r.reserve(a, 101, false, false); d <= 0 {
+			t.Errorf("second reply on replica a = %s, want a wait: the reserve is one token for both", d)
 		}
 	}},
 	{"WaitingTakesNothing", func(t *testing.T, r *rig) {
 		// A message held by its chat's limit must not eat the global rate.
-		l := r.limiter(100, 1) // bursts of 10
+		l := r.limiter(100) // bursts of 10, 9 for bulk
 		for range 2 {
 			r.reserve(l, 7, false, true)
 		}
@@ -138,12 +146,12 @@ var cases = []struct {
 				t.Fatalf("repeat to chat 7 = %s, want a wait", d)
 			}
 		}
-		if n := r.allowed(l, 100, 20, true); n != 8 {
-			t.Errorf("other chats allowed = %d, want the 8 tokens left", n)
+		if n := r.allowed(l, 100, 20, true); n != 7 {
+			t.Errorf("other chats allowed = %d, want the 7 bulk tokens left", n)
 		}
 	}},
 	{"PauseOnlyExtends", func(t *testing.T, r *rig) {
-		l := r.limiter(25, 0.8)
+		l := r.limiter(25)
 		ctx := t.Context()
 		if err := l.Pause(ctx, 10*time.Second); err != nil {
 			t.Fatal(err)
@@ -169,7 +177,7 @@ var cases = []struct {
 		}
 	}},
 	{"FloodOfOneChatHoldsThatChat", func(t *testing.T, r *rig) {
-		l := r.limiter(25, 0.8)
+		l := r.limiter(25)
 		global, err := l.Flood(t.Context(), -100, 43*time.Second)
 		if err != nil || global {
 			t.Fatalf("Flood(-100) = %t, %v; want a chat pause", global, err)
@@ -191,7 +199,7 @@ var cases = []struct {
 		}
 	}},
 	{"FloodOfTwoChatsHoldsEveryone", func(t *testing.T, r *rig) {
-		l := r.limiter(25, 0.8)
+		l := r.limiter(25)
 		if global, _ := l.Flood(t.Context(), 7, 3*time.Second); global {
 			t.Fatal("first 429 paused everyone")
 		}
@@ -205,7 +213,7 @@ var cases = []struct {
 		}
 	}},
 	{"FloodsFarApartStayPerChat", func(t *testing.T, r *rig) {
-		l := r.limiter(25, 0.8)
+		l := r.limiter(25)
 		l.Flood(t.Context(), 7, time.Second)
 		r.advance(3 * time.Second)
 		if global, _ := l.Flood(t.Context(), 8, time.Second); global {
