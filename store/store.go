@@ -91,6 +91,7 @@ type Store interface {
 	Digests
 	MediaCache
 	Retention
+	Office
 	// Ping reports whether the backend answers.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

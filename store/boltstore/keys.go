@@ -60,6 +60,11 @@ import (
 //	runs              run key                      DigestRun
 //	runs_by_start     ms(StartedAt) run key        empty
 //	run_counts        run key                      runCounts (sent, failed)
+//	office_convs      i64(resident)                Conversation
+//	office_topics     i64(office) i64(topic)       i64(resident): whose topic it is
+//	office_open       i64(resident)                empty: open conversations
+//	office_waiting    i64(resident)                empty: waiting for an answer
+//	office_answered   i64(resident)                i64(first answer time, ms)
 //	meta              "layout"                     u64 layout version
 //	                  "dead_count"                 u64 dead letters ever buried
 var (
@@ -97,6 +102,11 @@ var (
 	bucketMeta          = []byte("meta")
 	bucketMemos         = []byte("memos")
 	bucketMemosByExpiry = []byte("memos_by_expiry")
+	bucketConversations = []byte("office_convs")
+	bucketOfficeTopics  = []byte("office_topics")
+	bucketOfficeOpen    = []byte("office_open")
+	bucketOfficeWaiting = []byte("office_waiting")
+	bucketOfficeAnswers = []byte("office_answered")
 
 	allBuckets = [][]byte{
 		bucketSubs, bucketActive, bucketInactive, bucketCitySubs,
@@ -109,6 +119,7 @@ var (
 		bucketOnce, bucketOnceByExpiry, bucketCursors, bucketLocks,
 		bucketRuns, bucketRunsByStart, bucketRunCounts, bucketMeta,
 		bucketMemos, bucketMemosByExpiry,
+		bucketConversations, bucketOfficeTopics, bucketOfficeOpen, bucketOfficeWaiting, bucketOfficeAnswers,
 	}
 
 	metaLayout    = []byte("layout")
@@ -190,6 +201,9 @@ func cityTimeKey(city string, t, id int64) []byte { return timeIDKey(strPrefix(c
 
 // kindTimeKey is a posts_by_kind key.
 func kindTimeKey(kind string, t, id int64) []byte { return timeIDKey(strPrefix(kind), t, id) }
+
+// topicKey is an office_topics key.
+func topicKey(office int64, topic int) []byte { return appendI64(i64(office), int64(topic)) }
 
 // postAuditKey is an audit_by_post key.
 func postAuditKey(postID int64, seq uint64) []byte {

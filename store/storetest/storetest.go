@@ -87,6 +87,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Retention", func(t *testing.T) { testRetention(t, newStore) })
 	t.Run("Privacy", func(t *testing.T) { testPrivacy(t, newStore) })
 	t.Run("Workflow", func(t *testing.T) { testWorkflow(t, newStore) })
+	t.Run("Office", func(t *testing.T) { testOffice(t, newStore) })
 	runDelivery(t, newStore)
 }
 
