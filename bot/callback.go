@@ -30,12 +30,14 @@ const (
 	cbPostSub     = "ps" // arg: city slug; under a post shown in full
 	cbSchedule    = "sc" // arg: n-<id> publish now, t-<id> change the time, c-<id> cancel (officials)
 	cbReview      = "rv" // arg: a-<id> approve, r-<id> reject, e-<id> edit (approvers)
+	cbContact     = "of" // arg: o opens the conversation with the office, d closes it
 )
 
 var knownActions = map[string]bool{
 	cbMenu: true, cbCity: true, cbCityEvents: true, cbSubscribe: true, cbUnsubscribe: true,
 	cbToggleCity: true, cbToggleKind: true, cbToggleDone: true, cbLang: true, cbDigest: true,
 	cbWizard: true, cbDelete: true, cbPostSub: true, cbSchedule: true, cbReview: true,
+	cbContact: true,
 }
 
 // maxCallbackData is Telegram's limit on callback_data, in bytes.

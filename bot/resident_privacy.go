@@ -95,6 +95,9 @@ func (b *Bot) handleStop(ctx context.Context, r *Request) error {
 	if d.Draft != nil {
 		also = append(also, "• "+b.tr.T(l, "stop_item_draft"))
 	}
+	if d.Conversation != nil {
+		also = append(also, "• "+b.tr.T(l, "stop_item_conversation"))
+	}
 	if d.Subscriber == nil {
 		return b.reply(ctx, r, b.tr.T(l, "stop_done_person", "Items", render.HTML(strings.Join(also, "\n"))), nil)
 	}

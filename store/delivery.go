@@ -67,6 +67,9 @@ type OutboxMessage struct {
 	PostID  int64 `json:"post_id,omitempty"`
 	Targets []int `json:"targets,omitempty"`
 	Caption bool  `json:"caption,omitempty"`
+	// Office is set for messages between residents and the partnership
+	// office (MsgOfficeIn, MsgOfficeOut).
+	Office *OfficeCopy `json:"office,omitempty"`
 	// Attempts counts failed sends so far.
 	Attempts  int       `json:"attempts,omitempty"`
 	CreatedAt time.Time `json:"created_at"`

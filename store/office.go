@@ -37,6 +37,12 @@ type Conversation struct {
 	Office int64 `json:"office,omitempty"`
 	Topic  int   `json:"topic,omitempty"`
 	Ready  bool  `json:"ready,omitempty"`
+	// Claim names the outbox message that creates the topic (or gives it
+	// its card) and goes first in it, until ClaimUntil: of two messages
+	// that find no topic at once, only one creates it, and the other waits
+	// until the first is in.
+	Claim      string    `json:"claim,omitempty"`
+	ClaimUntil time.Time `json:"claim_until,omitzero"`
 
 	// Blocked residents' messages no longer reach the office; BlockTold
 	// tells that they were told so (once).
@@ -46,9 +52,20 @@ type Conversation struct {
 	BlockTold bool      `json:"block_told,omitempty"`
 
 	// Recent are the messages counted against the contact rate, oldest
-	// first, by the update that brought them: the same update delivered
-	// again is not counted twice.
+	// first, by their message id: the same message delivered again (its
+	// update's confirmation was lost) is not counted twice.
 	Recent []Stamp `json:"recent,omitempty"`
+
+	// Messages go in order, each direction on its own: InSeq numbers the
+	// resident's messages to the office and InSent is the last one the
+	// office got; OutSeq and OutSent do the same for the office's answers,
+	// and Answers keeps the latest answers' numbers by message, so an
+	// answer handled again keeps its number.
+	InSeq   int     `json:"in_seq,omitempty"`
+	InSent  int     `json:"in_sent,omitempty"`
+	OutSeq  int     `json:"out_seq,omitempty"`
+	OutSent int     `json:"out_sent,omitempty"`
+	Answers []Stamp `json:"answers,omitempty"`
 
 	// StartedAt is the resident's first message of the conversation (since
 	// /contact opened it), FirstAnsweredAt the office's first answer to
@@ -62,10 +79,13 @@ type Conversation struct {
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
-// Stamp is one counted message: the update that brought it and when.
+// Stamp is one message: its chat (0: the resident's) and id there, when
+// it came, and its number in the conversation's order.
 type Stamp struct {
-	Update int       `json:"u"`
-	At     time.Time `json:"at"`
+	Chat    int64     `json:"c,omitempty"`
+	Message int       `json:"m"`
+	At      time.Time `json:"at"`
+	Seq     int       `json:"s,omitempty"`
 }
 
 // ErrUnchanged, returned by UpdateConversation's fn, means there is
@@ -108,14 +128,14 @@ type Office interface {
 	OfficeStats(ctx context.Context) (OfficeStats, error)
 }
 
-// Admission is what becomes of a resident's message to the office.
-type Admission int
+// Verdict is what becomes of a resident's message to the office.
+type Verdict int
 
-// The outcomes of Conversation.Admit.
+// The verdicts of Conversation.Admit.
 const (
 	// Admitted: counted now, it goes to the office.
-	Admitted Admission = iota
-	// AdmittedBefore: this very update was admitted before (Telegram
+	Admitted Verdict = iota
+	// AdmittedBefore: this very message was admitted before (Telegram
 	// delivered it again): it goes again, and the outbox's dedupe key
 	// keeps the office from getting it twice.
 	AdmittedBefore
@@ -127,34 +147,90 @@ const (
 	BlockedQuiet
 )
 
-// Admit decides about the resident's message brought by update at now,
-// under rate, and records it: counted, waiting for an answer, and the
-// conversation's start. first reports that the message starts a wait for
-// an answer (nothing was waiting), retryAt when an over-limit resident may
-// write again.
-func (c *Conversation) Admit(update int, now time.Time, rate ContactRate) (a Admission, first bool, retryAt time.Time) {
+// Clone returns a copy of c that shares no slice with it, for a store to
+// hand fn while it keeps c as read.
+func (c Conversation) Clone() Conversation {
+	c.Recent, c.Answers = slices.Clone(c.Recent), slices.Clone(c.Answers)
+	return c
+}
+
+// Admission is Admit's answer.
+type Admission struct {
+	Verdict
+	// First tells that the message starts a wait for an answer (nothing
+	// was waiting); RetryAt is when an over-limit resident may write
+	// again; Seq is the message's number in the conversation's order.
+	First   bool
+	RetryAt time.Time
+	Seq     int
+}
+
+// Admit decides about the resident's message (its id in their chat) at
+// now, under rate, and records it: counted, numbered, waiting for an
+// answer, and the conversation's start.
+func (c *Conversation) Admit(message int, now time.Time, rate ContactRate) Admission {
 	if c.Blocked {
 		if c.BlockTold {
-			return BlockedQuiet, false, time.Time{}
+			return Admission{Verdict: BlockedQuiet}
 		}
 		c.BlockTold = true
-		return BlockedTell, false, time.Time{}
+		return Admission{Verdict: BlockedTell}
 	}
 	c.Recent = slices.DeleteFunc(c.Recent, func(s Stamp) bool { return !s.At.Add(rate.Per).After(now) })
-	if slices.ContainsFunc(c.Recent, func(s Stamp) bool { return s.Update == update }) {
-		return AdmittedBefore, false, time.Time{}
+	if i := slices.IndexFunc(c.Recent, func(s Stamp) bool { return s.Message == message }); i >= 0 {
+		return Admission{Verdict: AdmittedBefore, Seq: c.Recent[i].Seq}
 	}
 	if len(c.Recent) >= rate.N {
-		return OverLimit, false, c.Recent[len(c.Recent)-rate.N].At.Add(rate.Per)
+		return Admission{Verdict: OverLimit, RetryAt: c.Recent[len(c.Recent)-rate.N].At.Add(rate.Per)}
 	}
-	c.Recent = append(c.Recent, Stamp{Update: update, At: now})
+	c.InSeq++
+	c.Recent = append(c.Recent, Stamp{Message: message, At: now, Seq: c.InSeq})
+	a := Admission{Verdict: Admitted, Seq: c.InSeq}
 	if c.StartedAt.IsZero() {
 		c.StartedAt = now
 	}
 	if c.WaitingSince.IsZero() {
-		c.WaitingSince, first = now, true
+		c.WaitingSince, a.First = now, true
 	}
-	return Admitted, first, time.Time{}
+	return a
+}
+
+// maxAnswers is how many answers' numbers a conversation keeps: enough for
+// any answer still to be handled again.
+const maxAnswers = 50
+
+// AnswerSeq numbers the office's answer, message in chat, in the order of
+// answers to the resident; the same answer again keeps its number.
+func (c *Conversation) AnswerSeq(chat int64, message int, now time.Time) int {
+	if i := slices.IndexFunc(c.Answers, func(s Stamp) bool { return s.Chat == chat && s.Message == message }); i >= 0 {
+		return c.Answers[i].Seq
+	}
+	c.OutSeq++
+	c.Answers = append(c.Answers, Stamp{Chat: chat, Message: message, At: now, Seq: c.OutSeq})
+	if n := len(c.Answers); n > maxAnswers {
+		c.Answers = slices.Delete(c.Answers, 0, n-maxAnswers)
+	}
+	return c.OutSeq
+}
+
+// Turn reports whether the message numbered seq (toResident: an answer)
+// may go now: the one before it went. Unnumbered messages always may.
+func (c Conversation) Turn(toResident bool, seq int) bool {
+	sent := c.InSent
+	if toResident {
+		sent = c.OutSent
+	}
+	return seq <= sent+1
+}
+
+// Went records that the message numbered seq went (or was given up), so
+// the next may follow.
+func (c *Conversation) Went(toResident bool, seq int) {
+	if toResident {
+		c.OutSent = max(c.OutSent, seq)
+	} else {
+		c.InSent = max(c.InSent, seq)
+	}
 }
 
 // OpenAt opens the conversation for the resident (/contact). Opening a
@@ -192,14 +268,14 @@ func (c *Conversation) Answered(now time.Time) {
 	}
 }
 
-// Block stops the resident's messages from reaching the office; false when
-// they were blocked already.
+// Block stops the resident's messages from reaching the office (they are
+// told so once, when they next write); false when they were blocked
+// already.
 func (c *Conversation) Block(by int64, now time.Time) bool {
 	if c.Blocked {
 		return false
 	}
 	c.Blocked, c.BlockedBy, c.BlockedAt, c.BlockTold = true, by, now, false
-	c.Open = false
 	return true
 }
 
@@ -232,6 +308,36 @@ func (c Conversation) TopicIn(office int64) (topic int, ready bool) {
 		return 0, false
 	}
 	return c.Topic, c.Ready
+}
+
+// ClaimTopic lets owner (an outbox message) create the topic and go first
+// in it, until now+ttl; false while another owner's claim runs. The owner
+// renews its own claim.
+func (c *Conversation) ClaimTopic(owner string, now time.Time, ttl time.Duration) bool {
+	if c.Claim != "" && c.Claim != owner && now.Before(c.ClaimUntil) {
+		return false
+	}
+	c.Claim, c.ClaimUntil = owner, now.Add(ttl)
+	return true
+}
+
+// ReleaseTopic ends owner's claim; false when it holds none.
+func (c *Conversation) ReleaseTopic(owner string) bool {
+	if c.Claim != owner {
+		return false
+	}
+	c.Claim, c.ClaimUntil = "", time.Time{}
+	return true
+}
+
+// Deliverable returns the topic in office that a message (owner) may go to
+// now: the topic is ready, and nobody else's claim runs (a message that is
+// creating it goes first). ok is false when the message must claim the
+// topic, or wait for the claim of another.
+func (c Conversation) Deliverable(office int64, owner string, now time.Time) (topic int, ok bool) {
+	topic, ready := c.TopicIn(office)
+	claimed := c.Claim != "" && c.Claim != owner && now.Before(c.ClaimUntil)
+	return topic, ready && !claimed
 }
 
 // SetTopic records a topic just created for the resident in office; its
@@ -300,6 +406,57 @@ func Median(ds []time.Duration) time.Duration {
 	return s[n/2-1] + (s[n/2]-s[n/2-1])/2
 }
 
+// Kinds of the office's outbox messages: a resident's message copied to
+// the office, an official's answer copied to the resident.
+const (
+	MsgOfficeIn  MessageKind = "office_in"
+	MsgOfficeOut MessageKind = "office_out"
+)
+
+// OfficeCopy is what an office outbox message carries: messages copied
+// (copyMessage) from one chat to another, with what goes around them.
+type OfficeCopy struct {
+	Resident int64 `json:"resident"`
+	// From is the chat the messages are copied from, Messages their ids,
+	// in order (an album's several).
+	From     int64 `json:"from"`
+	Messages []int `json:"messages"`
+	// Header (HTML) goes before the copies: the resident's card in an
+	// owner's private chat, "the partnership office answers" to a
+	// resident.
+	Header string `json:"header,omitempty"`
+	// TopicName and Card are for the office's forum: the name of the
+	// resident's topic and its first message, should it have to be made.
+	// Claimed tells that this message claimed the topic (Conversation.Claim).
+	TopicName string `json:"topic_name,omitempty"`
+	Card      string `json:"card,omitempty"`
+	Claimed   bool   `json:"claimed,omitempty"`
+	// Seq is the message's number in its direction's order (0: none);
+	// Waits counts the tries it waited for the one before it.
+	Seq   int `json:"seq,omitempty"`
+	Waits int `json:"waits,omitempty"`
+	// Link records what is sent as the resident's (LinkOfficeMessage), so
+	// an owner's reply to it reaches them.
+	Link bool `json:"link,omitempty"`
+	// NoteChat and NoteThread are where the office is told, in Lang, that
+	// an answer waits because the resident blocked the bot; Told that it
+	// was told.
+	NoteChat   int64 `json:"note_chat,omitempty"`
+	NoteThread int   `json:"note_thread,omitempty"`
+	Lang       Lang  `json:"lang,omitempty"`
+	Told       bool  `json:"told,omitempty"`
+}
+
+// Steps is how many sends the message takes: the header, then a copy of
+// each message.
+func (o OfficeCopy) Steps() int {
+	n := len(o.Messages)
+	if o.Header != "" {
+		n++
+	}
+	return n
+}
+
 // Messages copied to the office's owners in their private chats (when
 // there is no office group) are linked to the resident they came from, so
 // an owner's reply to one reaches that resident. The links are memos.
@@ -330,18 +487,3 @@ func LinkedResident(ctx context.Context, m Memos, chat int64, message int) (int6
 	}
 	return id, nil
 }
-
-// ClaimTopic claims the creation of the resident's topic for owner (an
-// outbox message) for ttl, through the store's locks: of two messages that
-// find no topic at once, only one creates it. It renews a claim owner
-// holds.
-func ClaimTopic(ctx context.Context, l Locks, resident int64, owner string, ttl time.Duration) (bool, error) {
-	return l.TryLock(ctx, topicClaim(resident), owner, ttl)
-}
-
-// ReleaseTopic gives a claim up once the topic is ready.
-func ReleaseTopic(ctx context.Context, l Locks, resident int64, owner string) error {
-	return l.Unlock(ctx, topicClaim(resident), owner)
-}
-
-func topicClaim(resident int64) string { return "office-topic:" + strconv.FormatInt(resident, 10) }

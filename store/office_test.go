@@ -11,9 +11,9 @@ func TestConversationAdmit(t *testing.T) {
 	t0 := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 	rate := ContactRate{N: 3, Per: time.Hour}
 	type step struct {
-		update    int
+		message   int
 		at        time.Duration // after t0
-		want      Admission
+		want      Verdict
 		wantFirst bool
 		retryAt   time.Duration
 	}
@@ -31,7 +31,7 @@ func TestConversationAdmit(t *testing.T) {
 			{6, time.Hour, Admitted, false, 0},
 			{7, time.Hour + time.Second, OverLimit, false, time.Hour + time.Minute},
 		}},
-		{"the same update again is admitted before, not counted", Conversation{Open: true}, []step{
+		{"the same message again is admitted before, not counted", Conversation{Open: true}, []step{
 			{1, 0, Admitted, true, 0},
 			{1, time.Second, AdmittedBefore, false, 0},
 			{2, 2 * time.Second, Admitted, false, 0},
@@ -52,12 +52,15 @@ func TestConversationAdmit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := tt.start
 			for i, s := range tt.steps {
-				got, first, retryAt := c.Admit(s.update, t0.Add(s.at), rate)
-				if got != s.want || first != s.wantFirst {
-					t.Fatalf("step %d (update %d): Admit = %v, first %v; want %v, %v", i, s.update, got, first, s.want, s.wantFirst)
+				a := c.Admit(s.message, t0.Add(s.at), rate)
+				if a.Verdict != s.want || a.First != s.wantFirst {
+					t.Fatalf("step %d (message %d): Admit = %v, first %v; want %v, %v", i, s.message, a.Verdict, a.First, s.want, s.wantFirst)
 				}
-				if s.want == OverLimit && !retryAt.Equal(t0.Add(s.retryAt)) {
-					t.Errorf("step %d: retry at %v, want %v", i, retryAt.Sub(t0), s.retryAt)
+				if s.want == OverLimit && !a.RetryAt.Equal(t0.Add(s.retryAt)) {
+					t.Errorf("step %d: retry at %v, want %v", i, a.RetryAt.Sub(t0), s.retryAt)
+				}
+				if (s.want == Admitted || s.want == AdmittedBefore) != (a.Seq > 0) {
+					t.Errorf("step %d: numbered %d", i, a.Seq)
 				}
 				if len(c.Recent) > rate.N {
 					t.Errorf("step %d: %d stamps kept, more than the rate's %d", i, len(c.Recent), rate.N)
@@ -104,9 +107,11 @@ func TestConversationLifecycle(t *testing.T) {
 	if _, ok := c.FirstAnswer(); ok || !c.StartedAt.IsZero() {
 		t.Error("a reopened conversation kept the old first answer")
 	}
-	// Blocking closes it; an answer does not reopen it; unblocking forgets the count.
-	if !c.Block(7, t0) || c.Block(7, t0) || c.Open {
-		t.Error("Block: want a change once, the conversation closed")
+	// A blocked resident's closed conversation is not reopened by an
+	// answer; unblocking forgets the count.
+	c.Close()
+	if !c.Block(7, t0) || c.Block(7, t0) {
+		t.Error("Block: want a change once")
 	}
 	c.Answered(t0.Add(3 * time.Hour))
 	if c.Open {
@@ -190,5 +195,91 @@ func TestMedian(t *testing.T) {
 		if got := Median(tt.in); got != tt.want {
 			t.Errorf("Median(%v) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestConversationTopicClaim(t *testing.T) {
+	const office = -1001
+	t0 := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+	var c Conversation
+	if _, ok := c.Deliverable(office, "a", t0); ok {
+		t.Fatal("a message may go to a topic that does not exist")
+	}
+	if !c.ClaimTopic("a", t0, time.Minute) {
+		t.Fatal("the first claim failed")
+	}
+	if c.ClaimTopic("b", t0.Add(time.Second), time.Minute) {
+		t.Error("a second message claimed the topic while the first's claim runs")
+	}
+	if !c.ClaimTopic("a", t0.Add(30*time.Second), time.Minute) || !c.ClaimUntil.Equal(t0.Add(90*time.Second)) {
+		t.Error("the owner could not renew its claim")
+	}
+	c.SetTopic(office, 5)
+	c.TopicReady(office, 5)
+	if topic, ok := c.Deliverable(office, "a", t0.Add(time.Minute)); !ok || topic != 5 {
+		t.Error("the claimer may not go to its ready topic")
+	}
+	if _, ok := c.Deliverable(office, "b", t0.Add(time.Minute)); ok {
+		t.Error("another message overtook the claimer")
+	}
+	if _, ok := c.Deliverable(office, "b", t0.Add(2*time.Minute)); !ok {
+		t.Error("an expired claim (its holder died) still holds others back")
+	}
+	if c.ReleaseTopic("b") || !c.ReleaseTopic("a") {
+		t.Error("ReleaseTopic must end only the owner's claim")
+	}
+	if topic, ok := c.Deliverable(office, "b", t0.Add(time.Minute)); !ok || topic != 5 {
+		t.Error("after the release the topic is not deliverable")
+	}
+	if c.ClaimTopic("c", t0, time.Minute); c.Claim != "c" {
+		t.Error("a released topic cannot be claimed")
+	}
+}
+
+func TestConversationOrder(t *testing.T) {
+	t0 := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+	rate := DefaultContactRate()
+	var c Conversation
+	seqs := []int{c.Admit(10, t0, rate).Seq, c.Admit(11, t0, rate).Seq, c.Admit(12, t0, rate).Seq}
+	if seqs[0] != 1 || seqs[1] != 2 || seqs[2] != 3 {
+		t.Fatalf("messages numbered %v, want 1 2 3", seqs)
+	}
+	if again := c.Admit(11, t0, rate); again.Verdict != AdmittedBefore || again.Seq != 2 {
+		t.Errorf("the same message again: %+v, want its number 2 kept", again)
+	}
+	if !c.Turn(false, 1) || c.Turn(false, 2) || c.Turn(false, 3) {
+		t.Error("only the first message may go first")
+	}
+	c.Went(false, 1)
+	if !c.Turn(false, 2) || c.Turn(false, 3) {
+		t.Error("the second goes after the first")
+	}
+	c.Went(false, 3) // given up out of turn: never goes back
+	c.Went(false, 2)
+	if c.InSent != 3 || !c.Turn(false, 4) {
+		t.Errorf("InSent = %d", c.InSent)
+	}
+	// Answers have an order of their own.
+	if !c.Turn(true, 1) {
+		t.Error("answers wait for the resident's messages")
+	}
+	a := c.AnswerSeq(-100, 7, t0)
+	b := c.AnswerSeq(-100, 8, t0)
+	if a != 1 || b != 2 || c.AnswerSeq(-100, 7, t0) != 1 || c.AnswerSeq(55, 7, t0) != 3 {
+		t.Errorf("answer numbers: %d %d, the same answer again %d", a, b, c.AnswerSeq(-100, 7, t0))
+	}
+	for i := range 2 * maxAnswers {
+		c.AnswerSeq(-100, 100+i, t0)
+	}
+	if len(c.Answers) != maxAnswers {
+		t.Errorf("%d answers kept, want %d", len(c.Answers), maxAnswers)
+	}
+	if !c.Turn(true, 0) {
+		t.Error("an unnumbered message must always go")
+	}
+	cp := c.Clone()
+	cp.Recent[0].Message, cp.Answers[0].Message = -1, -1
+	if c.Recent[0].Message == -1 || c.Answers[0].Message == -1 {
+		t.Error("Clone shares slices")
 	}
 }

@@ -41,6 +41,8 @@ type PersonalData interface {
 	DeleteDraft(ctx context.Context, userID int64) error
 	Official(ctx context.Context, userID int64) (Official, error)
 	UserAudit(ctx context.Context, userID int64, limit int) ([]AuditEntry, error)
+	Conversation(ctx context.Context, resident int64) (Conversation, error)
+	DeleteConversation(ctx context.Context, resident int64) error
 }
 
 // MaxExportAudit bounds the audit entries in one export: every entry the
@@ -63,6 +65,9 @@ type ChatData struct {
 	User *User `json:"user"`
 	// Draft is an official's unfinished /post wizard.
 	Draft *Draft `json:"draft"`
+	// Conversation is the resident's conversation with the partnership
+	// office: where it stands, never the messages.
+	Conversation *Conversation `json:"conversation,omitempty"`
 	// Role is the person's role, if an official (owners come from the
 	// configuration and have no Grant).
 	Role  Role         `json:"role,omitempty"`
@@ -71,7 +76,9 @@ type ChatData struct {
 }
 
 // Personal reports whether anything /stop deletes is there.
-func (d ChatData) Personal() bool { return d.Subscriber != nil || d.User != nil || d.Draft != nil }
+func (d ChatData) Personal() bool {
+	return d.Subscriber != nil || d.User != nil || d.Draft != nil || d.Conversation != nil
+}
 
 // JSON is the document /mydata sends: indented, so a resident can read it.
 func (d ChatData) JSON() ([]byte, error) {
@@ -170,6 +177,9 @@ func forgetPerson(ctx context.Context, st PersonalData, who Person) error {
 	if err := st.DeleteDraft(ctx, who.UserID); err != nil {
 		return fmt.Errorf("forget %d: draft: %w", who.ChatID, err)
 	}
+	if err := st.DeleteConversation(ctx, who.UserID); err != nil {
+		return fmt.Errorf("forget %d: conversation: %w", who.ChatID, err)
+	}
 	return nil
 }
 
@@ -190,6 +200,10 @@ func collectPersonal(ctx context.Context, st PersonalData, who Person) (ChatData
 	dr, err := st.Draft(ctx, who.UserID)
 	if d.Draft, err = found(dr, err); err != nil {
 		return d, fmt.Errorf("chat data of %d: draft: %w", who.ChatID, err)
+	}
+	c, err := st.Conversation(ctx, who.UserID)
+	if d.Conversation, err = found(c, err); err != nil {
+		return d, fmt.Errorf("chat data of %d: conversation: %w", who.ChatID, err)
 	}
 	return d, nil
 }

@@ -17,13 +17,14 @@ type memPersonal struct {
 	users     map[int64]store.User
 	drafts    map[int64]store.Draft
 	officials map[int64]store.Official
+	convs     map[int64]store.Conversation
 	audit     []store.AuditEntry
 	fail      error
 }
 
 func newMemPersonal() *memPersonal {
 	return &memPersonal{subs: map[int64]store.Subscriber{}, users: map[int64]store.User{},
-		drafts: map[int64]store.Draft{}, officials: map[int64]store.Official{}}
+		drafts: map[int64]store.Draft{}, officials: map[int64]store.Official{}, convs: map[int64]store.Conversation{}}
 }
 
 func get[T any](m map[int64]T, id int64, fail error) (T, error) {
@@ -60,6 +61,13 @@ func (m *memPersonal) DeleteDraft(_ context.Context, id int64) error {
 	delete(m.drafts, id)
 	return m.fail
 }
+func (m *memPersonal) Conversation(_ context.Context, id int64) (store.Conversation, error) {
+	return get(m.convs, id, m.fail)
+}
+func (m *memPersonal) DeleteConversation(_ context.Context, id int64) error {
+	delete(m.convs, id)
+	return m.fail
+}
 func (m *memPersonal) Official(_ context.Context, id int64) (store.Official, error) {
 	return get(m.officials, id, m.fail)
 }
@@ -83,6 +91,8 @@ func TestCollectAndForgetAgree(t *testing.T) {
 		m.users[5] = store.User{ID: 5, Username: "anna"}
 		m.users[6] = store.User{ID: 6, Username: "bob"}
 		m.drafts[5] = store.Draft{UserID: 5, ChatID: 5, Step: "text"}
+		m.convs[5] = store.Conversation{Resident: 5, Open: true, Topic: 12}
+		m.convs[6] = store.Conversation{Resident: 6}
 		m.officials[5] = store.Official{UserID: 5, Role: store.RoleEditor}
 		m.audit = []store.AuditEntry{{PostID: 1, UserID: 5, Action: "created"}, {PostID: 2, UserID: 6, Action: "created"}}
 		return m
@@ -112,6 +122,9 @@ func TestCollectAndForgetAgree(t *testing.T) {
 			}
 			if (d.User != nil) != (tc.who.UserID != 0) || (d.Draft != nil) != tc.wantPerson {
 				t.Errorf("User %+v Draft %+v; want user %t draft %t", d.User, d.Draft, tc.who.UserID != 0, tc.wantPerson)
+			}
+			if (d.Conversation != nil) != (tc.who.UserID != 0) {
+				t.Errorf("Conversation %+v; want one %t", d.Conversation, tc.who.UserID != 0)
 			}
 			if d.Role != tc.wantRole || len(d.Audit) != tc.wantAudit {
 				t.Errorf("Role %q Audit %d; want %q %d", d.Role, len(d.Audit), tc.wantRole, tc.wantAudit)

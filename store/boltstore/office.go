@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -30,8 +29,7 @@ func (s *Store) UpdateConversation(ctx context.Context, resident int64, fn func(
 		if _, err := getJSON(tx.Bucket(bucketConversations), i64(resident), &old); err != nil {
 			return err
 		}
-		c := old
-		c.Recent = slices.Clone(old.Recent)
+		c := old.Clone()
 		if err := fn(&c); errors.Is(err, store.ErrUnchanged) {
 			out = old
 			return nil

@@ -38,8 +38,7 @@ func (s *Store) UpdateConversation(ctx context.Context, resident int64, fn func(
 		if _, err := getJSON(ctx, tx, key, &old); err != nil {
 			return err
 		}
-		c := old
-		c.Recent = append([]store.Stamp(nil), old.Recent...)
+		c := old.Clone()
 		if err := fn(&c); errors.Is(err, store.ErrUnchanged) {
 			out = old
 			return nil
