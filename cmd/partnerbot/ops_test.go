@@ -49,8 +49,8 @@ func TestStartupTalksToTelegramCorrectly(t *testing.T) {
 	}
 	for _, lang := range []string{"", "uk", "en", "de", "nl"} {
 		cmds := e.tg.Commands("default", 0, lang)
-		if len(cmds) != 14 {
-			t.Errorf("menu %q has %d commands, want 14", lang, len(cmds))
+		if len(cmds) != 16 {
+			t.Errorf("menu %q has %d commands, want 16", lang, len(cmds))
 			continue
 		}
 		if cmds[0].Command != "start" {
