@@ -63,18 +63,23 @@ func (c *Client) CopyMessage(ctx context.Context, chatID int64, threadID int, fr
 
 // What the bot needs in the office group, as MissingTopicRights names it.
 const (
+	RightInGroup      = "in_group"      // the bot is in the group (Telegram shows it the group)
 	RightForum        = "forum"         // the group has topics turned on
 	RightAdmin        = "admin"         // the bot is an administrator
 	RightManageTopics = "manage_topics" // ... allowed to manage topics
 )
 
 // MissingTopicRights asks Telegram whether the bot can keep a topic per
-// resident in the group chatID: that it is a forum, and that the bot is an
-// administrator with can_manage_topics. It returns what is missing, none
-// when nothing is.
+// resident in the group chatID: that the bot is in it, that it is a forum,
+// and that the bot is an administrator with can_manage_topics. It returns
+// what is missing, none when nothing is; an error only when Telegram could
+// not be asked.
 func (c *Client) MissingTopicRights(ctx context.Context, chatID int64) ([]string, error) {
 	id := strconv.FormatInt(chatID, 10)
 	resp, err := c.withContext(ctx, c.sendHTTP).MakeRequest("getChat", tgbotapi.Params{"chat_id": id})
+	if e, ok := APIError(err); ok && (e.Code == 400 || e.Code == 403) {
+		return []string{RightInGroup}, nil // "chat not found", "bot was kicked": it is not there
+	}
 	if err != nil {
 		return nil, fmt.Errorf("telegram: getChat: %w", c.redact(err))
 	}

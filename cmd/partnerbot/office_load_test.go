@@ -89,9 +89,18 @@ func TestOfficeLoad(t *testing.T) {
 			t.Errorf("resident %d's message went to topic %d, want %d", r.chat.ID, m.ThreadID, c.Topic)
 		}
 	}
-	inOffice := len(e.tg.SentTo(forum.ID))
-	if inOffice != groupMsgs {
-		t.Errorf("the office got %d messages, want %d (a card and a copy each)", inOffice, groupMsgs)
+	inOffice := e.tg.SentTo(forum.ID)
+	if len(inOffice) != groupMsgs {
+		t.Errorf("the office got %d messages, want %d (a card and a copy each)", len(inOffice), groupMsgs)
+	}
+	byTopic := map[int][]telegramtest.Message{}
+	for _, m := range inOffice {
+		byTopic[m.ThreadID] = append(byTopic[m.ThreadID], m)
+	}
+	for thread, ms := range byTopic {
+		if len(ms) != 2 || ms[0].CopyOf.ChatID != 0 || ms[1].CopyOf.ChatID != topics[thread] {
+			t.Errorf("topic %d holds %q, want its resident's card, then their message", thread, plains(ms))
+		}
 	}
 	real := func(d time.Duration) string { return (time.Duration(float64(d) * k)).Round(time.Second).String() }
 	report := fmt.Sprintf(`office load: %d residents writing at once, one office group (backend %s), Telegram's clock ×%d
