@@ -156,3 +156,37 @@ func TestOfficeMenusAndStop(t *testing.T) {
 	g := e.group(-5902, r)
 	mustContain(t, g.ask("/contact@"+e.tg.BotUsername()).Plain, "private chat")
 }
+
+// An official with an open conversation who starts the /post wizard gives
+// the wizard its answers; once it is done, their texts go to the office.
+// Without an office (no group, no owners) /contact says so and /start
+// offers no button.
+func TestOfficeWizardWinsAndNoOffice(t *testing.T) {
+	t.Parallel()
+	e, forum := newOfficeEnv(t)
+	e.start()
+	o := e.private(ownerID, "en")
+	o.ask("/contact")
+	_, got := o.tap(o.ask("/post"), "Visit")
+	_, got = o.tap(got[0], "Krefeld")
+	mustContain(t, got[0].Plain, "title")
+	mustContain(t, o.ask("A title, not for the office").Plain, "text")
+	mustContain(t, o.ask("/cancel").Plain, "")
+	_, receipt := o.write("now for the office")
+	mustContain(t, receipt.Plain, "Received")
+	e.waitOutboxEmpty()
+	for _, m := range e.tg.SentTo(forum.ID) {
+		if strings.Contains(m.Plain, "A title") {
+			t.Error("the wizard's answer went to the office")
+		}
+	}
+
+	none := newEnv(t)
+	none.start()
+	r := none.private(6001, "en")
+	mustContain(t, r.ask("/contact").Plain, "not available")
+	if _, ok := findButton(r.ask("/start"), "Write to the office"); ok {
+		t.Error("/start offers writing to an office there is none of")
+	}
+	mustContain(t, r.ask("just text").Plain, "I answer commands")
+}
