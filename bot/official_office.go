@@ -76,6 +76,9 @@ func (b *Bot) answerResident(ctx context.Context, r *Request, resident int64) er
 	now := b.now()
 	seq := 0
 	c, err := b.store.UpdateConversation(ctx, resident, func(c *store.Conversation) error {
+		if !c.Stored() {
+			return store.ErrUnchanged // deleted (/stop) meanwhile
+		}
 		c.Answered(now)
 		seq = c.AnswerSeq(r.ChatID, r.MessageID, now)
 		c.UpdatedAt = now
@@ -83,6 +86,9 @@ func (b *Bot) answerResident(ctx context.Context, r *Request, resident int64) er
 	})
 	if err != nil {
 		return err
+	}
+	if !c.Stored() {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "office_resident_gone"), nil)
 	}
 	l := c.Lang
 	if l == "" {
@@ -135,7 +141,10 @@ func (b *Bot) setBlocked(ctx context.Context, r *Request, block bool) error {
 	}
 	changed := false
 	now := b.now()
-	_, err = b.store.UpdateConversation(ctx, resident, func(c *store.Conversation) error {
+	c, err := b.store.UpdateConversation(ctx, resident, func(c *store.Conversation) error {
+		if !c.Stored() {
+			return store.ErrUnchanged // deleted (/stop) meanwhile
+		}
 		if block {
 			changed = c.Block(r.UserID, now)
 		} else {
@@ -149,6 +158,9 @@ func (b *Bot) setBlocked(ctx context.Context, r *Request, block bool) error {
 	})
 	if err != nil {
 		return err
+	}
+	if !c.Stored() {
+		return b.reply(ctx, r, b.tr.T(r.Lang, "office_resident_gone"), nil)
 	}
 	b.log.Info("office: resident blocked or unblocked", "resident", resident, "blocked", block, "by", r.UserID, "changed", changed)
 	key := map[[2]bool]string{{true, true}: "office_blocked", {true, false}: "office_already_blocked",

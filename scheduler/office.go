@@ -80,7 +80,15 @@ func (w *Workers) deliverOffice(ctx, sctx context.Context, log *slog.Logger, m s
 			return
 		}
 		toResident := m.Kind == store.MsgOfficeOut
-		if !conv.Turn(toResident, o.Seq) && w.Now().Sub(m.CreatedAt) < orderMaxWait {
+		if !conv.Stored() && !toResident {
+			// The resident deleted their data (/stop) since they wrote:
+			// nothing of theirs is made again, not even a topic.
+			log.Info("outbox: the resident deleted their data; their message is not passed on", "resident", o.Resident)
+			w.settle(sctx, log, w.Store.Ack(sctx, m.ID))
+			w.failed(sctx, m, "resident_gone")
+			return
+		}
+		if conv.Stored() && !conv.Turn(toResident, o.Seq) && w.Now().Sub(m.CreatedAt) < orderMaxWait {
 			d := min(orderWait<<min(o.Waits, 8), orderWaitMax)
 			o.Waits++
 			w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, w.Now().Add(d)))
@@ -138,7 +146,7 @@ func (w *Workers) officeTopic(ctx, sctx context.Context, log *slog.Logger, m *st
 	}
 	now := w.Now()
 	conv, err = w.Office.Store.UpdateConversation(sctx, o.Resident, func(c *store.Conversation) error {
-		if !c.ClaimTopic(m.Ref, now, topicClaimTTL) {
+		if !c.Stored() || !c.ClaimTopic(m.Ref, now, topicClaimTTL) {
 			return store.ErrUnchanged
 		}
 		return nil
@@ -168,6 +176,9 @@ func (w *Workers) officeTopic(ctx, sctx context.Context, log *slog.Logger, m *st
 		}
 		log.Info("outbox: office topic created", "resident", o.Resident, "topic", topic)
 		if _, err := w.Office.Store.UpdateConversation(sctx, o.Resident, func(c *store.Conversation) error {
+			if !c.Stored() {
+				return store.ErrUnchanged
+			}
 			c.SetTopic(m.ChatID, topic)
 			return nil
 		}); err != nil {
@@ -216,6 +227,9 @@ func (w *Workers) wentOffice(ctx context.Context, log *slog.Logger, m store.Outb
 	}
 	toResident := m.Kind == store.MsgOfficeOut
 	_, err := w.Office.Store.UpdateConversation(ctx, o.Resident, func(c *store.Conversation) error {
+		if !c.Stored() {
+			return store.ErrUnchanged
+		}
 		before := *c
 		c.Went(toResident, o.Seq)
 		released := o.Claimed && c.ReleaseTopic(m.Ref)

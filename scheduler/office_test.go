@@ -50,7 +50,7 @@ func TestOfficeAnswerToUnreachableResident(t *testing.T) {
 	}
 	const resident, gone = 77, 78
 	seq := func(res int64) int {
-		c, err := r.st.UpdateConversation(ctx, res, func(c *store.Conversation) error { c.OutSeq++; return nil })
+		c, err := r.st.UpdateConversation(ctx, res, func(c *store.Conversation) error { c.OpenAt(time.Now()); c.OutSeq++; return nil })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,6 +135,9 @@ func TestOfficeTopicMadeAcrossHandBacks(t *testing.T) {
 			r.tg.SetTopicRights(forum.ID, true)
 			chat, user := telegramtest.PrivateChat(91, "en")
 			id := r.tg.IncomingMessageID(r.tg.SendIncoming(chat, user, telegramtest.Incoming{Text: "hello"}))
+			if _, err := r.st.UpdateConversation(context.Background(), 91, func(c *store.Conversation) error { c.OpenAt(time.Now()); return nil }); err != nil {
+				t.Fatal(err)
+			}
 			r.startWorkers(&scheduler.Workers{Limiter: &refuseNth{n: step}, Office: &scheduler.Office{Sender: r.client, Store: r.st}})
 			m := store.OutboxMessage{Kind: store.MsgOfficeIn, ChatID: forum.ID, Group: true, CreatedAt: time.Now(), Ref: "in:1", Dedupe: "in:1",
 				Office: &store.OfficeCopy{Resident: 91, From: 91, Messages: []int{id}, TopicName: "User91 · EN", Card: "the card", Seq: 1}}
@@ -155,5 +158,31 @@ func TestOfficeTopicMadeAcrossHandBacks(t *testing.T) {
 				t.Errorf("conversation after: %+v", c)
 			}
 		})
+	}
+}
+
+// A resident who deleted their data (/stop) while their message waited:
+// it is not passed on, and nothing of theirs is made again.
+func TestOfficeMessageOfResidentWhoLeft(t *testing.T) {
+	r := newRig(t, 0)
+	forum := telegramtest.ForumGroup(-1001880000003, "Office")
+	r.tg.KnowChat(forum)
+	r.tg.SetTopicRights(forum.ID, true)
+	chat, user := telegramtest.PrivateChat(92, "en")
+	id := r.tg.IncomingMessageID(r.tg.SendIncoming(chat, user, telegramtest.Incoming{Text: "hello"}))
+	r.officeWorkers()
+	m := store.OutboxMessage{Kind: store.MsgOfficeIn, ChatID: forum.ID, Group: true, CreatedAt: time.Now(), Ref: "in:2", Dedupe: "in:2",
+		Office: &store.OfficeCopy{Resident: 92, From: 92, Messages: []int{id}, TopicName: "User92 · EN", Card: "the card", Seq: 1}}
+	if _, err := r.st.EnqueueEach(context.Background(), time.Hour, m); err != nil {
+		t.Fatal(err)
+	}
+	if st := testkit.WaitOutboxSettled(t, r.st, wait); st.Dead != 0 {
+		t.Errorf("%d dead letters", st.Dead)
+	}
+	if n := len(r.tg.Calls("createForumTopic")) + len(r.tg.Calls("copyMessage")); n != 0 {
+		t.Errorf("%d calls made for a resident who left", n)
+	}
+	if _, err := r.st.Conversation(context.Background(), 92); err == nil {
+		t.Error("the resident's conversation was made again")
 	}
 }

@@ -144,6 +144,13 @@ const (
 	BlockedQuiet
 )
 
+// Stored reports whether the conversation exists: every conversation
+// begins with /contact (OpenAt), so one never opened is what
+// UpdateConversation hands over when none is stored, or after /stop
+// deleted it. Whoever may only change an existing one checks it, so that
+// nothing brings back a conversation its resident deleted.
+func (c Conversation) Stored() bool { return !c.OpenedAt.IsZero() }
+
 // Clone returns a copy of c that shares no slice with it, for a store to
 // hand fn while it keeps c as read.
 func (c Conversation) Clone() Conversation {

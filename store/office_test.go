@@ -74,11 +74,11 @@ func TestConversationLifecycle(t *testing.T) {
 	t0 := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 	rate := DefaultContactRate()
 	var c Conversation
-	if c.Close() {
-		t.Error("Close of a conversation never opened reported a change")
+	if c.Close() || c.Stored() {
+		t.Error("a conversation never opened is closed, and not stored")
 	}
-	if !c.OpenAt(t0) || c.OpenAt(t0.Add(time.Second)) {
-		t.Error("OpenAt: want a change once, then none")
+	if !c.OpenAt(t0) || c.OpenAt(t0.Add(time.Second)) || !c.Stored() {
+		t.Error("OpenAt: want a change once, then none, and the conversation stored")
 	}
 	c.Admit(1, t0.Add(time.Minute), rate)
 	c.Admit(2, t0.Add(2*time.Minute), rate)
