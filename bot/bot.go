@@ -40,6 +40,7 @@ type Bot struct {
 	retention store.RetentionPolicy
 	approval  store.Approval
 	releaser  Releaser
+	office    OfficeConfig
 
 	commands  map[string]route
 	callbacks map[string]callbackRoute
@@ -90,15 +91,23 @@ type Config struct {
 	// Releaser announces and posts what an approval or "publish now"
 	// published; without it the planner does, at its next look.
 	Releaser Releaser
+	// Office is the partnership office's inbox residents write to.
+	Office OfficeConfig
 }
 
 // New returns a Bot ready to handle updates.
 func New(cfg Config) *Bot {
 	b := &Bot{store: cfg.Store, data: cfg.Data, tg: cfg.Client, tr: cfg.Translator, log: cfg.Logger, now: cfg.Now,
 		owners: cfg.Owners, tz: cfg.TimeZone, announcer: cfg.Announcer, pacer: cfg.Pacer, obs: cfg.Observer, publicURL: strings.TrimRight(cfg.PublicURL, "/"), preview: cfg.Preview, channel: cfg.Channel, chanInfo: cfg.ChannelInfo,
-		approval: cfg.Approval, releaser: cfg.Releaser}
+		approval: cfg.Approval, releaser: cfg.Releaser, office: cfg.Office}
 	if b.approval == "" {
 		b.approval = store.ApprovalOff
+	}
+	if b.office.Rate.N <= 0 || b.office.Rate.Per <= 0 {
+		b.office.Rate = store.DefaultContactRate()
+	}
+	if b.office.Lang == "" {
+		b.office.Lang = store.LangUK
 	}
 	if b.tz == nil {
 		b.tz = time.UTC

@@ -37,13 +37,15 @@ const (
 	// cbRSVP is the sign-up buttons under an event, made by the shared
 	// renderer (render.RSVPData: arg <op>-<event id>-<lang>), since the
 	// scheduler's reminders and channel posts carry them too.
-	cbRSVP = render.RSVPAction
+	cbRSVP    = render.RSVPAction
+	cbContact = "of" // arg: o opens the conversation with the office, d closes it
 )
 
 var knownActions = map[string]bool{
 	cbMenu: true, cbCity: true, cbCityEvents: true, cbSubscribe: true, cbUnsubscribe: true,
 	cbToggleCity: true, cbToggleKind: true, cbToggleDone: true, cbLang: true, cbDigest: true,
 	cbWizard: true, cbDelete: true, cbPostSub: true, cbSchedule: true, cbReview: true, cbZone: true, cbQuiet: true, cbRSVP: true,
+	cbContact: true,
 }
 
 // maxCallbackData is Telegram's limit on callback_data, in bytes.

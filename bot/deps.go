@@ -30,6 +30,7 @@ type Store interface {
 	store.Officials
 	store.Users
 	store.Stats
+	store.Office
 	LastRun(ctx context.Context) (store.DigestRun, error)
 	EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...store.OutboxMessage) (int, error)
 	OutboxStats(ctx context.Context, now time.Time) (store.OutboxStats, error)

@@ -15,15 +15,19 @@ func keyboard(rows ...[]tgbotapi.InlineKeyboardButton) *tgbotapi.InlineKeyboardM
 	return &kb
 }
 
-// menuKeyboard is the /start menu.
-func (b *Bot) menuKeyboard(l store.Lang) *tgbotapi.InlineKeyboardMarkup {
+// menuKeyboard is the /start menu; contact adds "Write to the office".
+func (b *Bot) menuKeyboard(l store.Lang, contact bool) *tgbotapi.InlineKeyboardMarkup {
 	m := func(key, entry string) tgbotapi.InlineKeyboardButton {
 		return button(b.tr.T(l, key), Callback{cbMenu, entry})
 	}
-	return keyboard(
-		[]tgbotapi.InlineKeyboardButton{m("menu_cities", "cities"), m("menu_events", "events"), m("menu_news", "news")},
-		[]tgbotapi.InlineKeyboardButton{m("menu_subscribe", "sub"), m("menu_lang", "lang")},
-	)
+	rows := [][]tgbotapi.InlineKeyboardButton{
+		{m("menu_cities", "cities"), m("menu_events", "events"), m("menu_news", "news")},
+		{m("menu_subscribe", "sub"), m("menu_lang", "lang")},
+	}
+	if contact {
+		rows = append(rows, []tgbotapi.InlineKeyboardButton{m("menu_contact", "contact")})
+	}
+	return keyboard(rows...)
 }
 
 // citiesKeyboard has one button per partner city opening its card.

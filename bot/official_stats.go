@@ -72,6 +72,13 @@ func (b *Bot) handleStats(ctx context.Context, r *Request) error {
 	if st := b.channelStatus(ctx, l); st != "" {
 		lines = append(lines, st)
 	}
+	office, err := b.officeStatus(ctx, l)
+	if err != nil {
+		return err
+	}
+	if office != "" {
+		lines = append(lines, office)
+	}
 	if s.TopicLost > 0 {
 		lines = append(lines, b.tr.T(l, "stats_topics_lost", "Count", s.TopicLost))
 	}

@@ -38,6 +38,8 @@ type Request struct {
 	Username string
 	// Name is the sender's first and last name as Telegram shows them.
 	Name string
+	// FirstName and LastName are the sender's name as Telegram shows it.
+	FirstName, LastName string
 	// UserLang is Telegram's language_code of the sender, maybe empty.
 	UserLang string
 
@@ -80,6 +82,14 @@ type Request struct {
 	// kind (a document, a video) instead.
 	Photos     []store.Photo
 	Attachment bool
+	// MessageIDs are the ids of the message and the rest of its album, in
+	// order; Copyable tells that they hold something copyMessage can copy
+	// (a text or a file), not a service message.
+	MessageIDs []int
+	Copyable   bool
+	// ReplyTo is the message this one replies to, 0 for none; in a forum
+	// topic, a reply to the topic's opening message is none.
+	ReplyTo int
 
 	// MemberStatus is the bot's new status in a my_chat_member update.
 	MemberStatus string
@@ -122,6 +132,9 @@ func newRequest(u telegram.Update, botUsername string) *Request {
 		m := u.Message
 		r.fromMessage(m)
 		r.fromMedia(append([]*tgbotapi.Message{m}, u.Album...))
+		if m.ReplyToMessage != nil && !(u.IsTopic && m.ReplyToMessage.MessageID == u.ThreadID) {
+			r.ReplyTo = m.ReplyToMessage.MessageID
+		}
 		text := m.Text
 		if text == "" {
 			text = m.Caption // a photo's caption may hold a one-line form
@@ -190,6 +203,11 @@ func (r *Request) fromMedia(msgs []*tgbotapi.Message) {
 		if m == nil {
 			continue
 		}
+		r.MessageIDs = append(r.MessageIDs, m.MessageID)
+		if m.Text != "" || m.Photo != nil || m.Document != nil || m.Voice != nil || m.Video != nil || m.Audio != nil ||
+			m.Animation != nil || m.VideoNote != nil || m.Sticker != nil || m.Location != nil || m.Venue != nil || m.Poll != nil {
+			r.Copyable = true
+		}
 		if n := len(m.Photo); n > 0 {
 			largest := m.Photo[n-1] // Telegram lists sizes smallest first
 			r.Photos = append(r.Photos, store.Photo{FileID: largest.FileID, UniqueID: largest.FileUniqueID,
@@ -208,6 +226,7 @@ func (r *Request) fromUser(u *tgbotapi.User) {
 	}
 	r.UserID, r.Username, r.UserLang = u.ID, u.UserName, u.LanguageCode
 	r.Name = strings.TrimSpace(u.FirstName + " " + u.LastName)
+	r.FirstName, r.LastName = u.FirstName, u.LastName
 }
 
 // MarkupButton is one button of an inline keyboard: callback data or a

@@ -98,6 +98,9 @@ func (b *Bot) handleStop(ctx context.Context, r *Request) error {
 	if n := len(d.SignUps); n > 0 {
 		also = append(also, "• "+b.tr.T(l, "stop_item_signups", "Count", n))
 	}
+	if d.Conversation != nil {
+		also = append(also, "• "+b.tr.T(l, "stop_item_conversation"))
+	}
 	if d.Subscriber == nil {
 		return b.reply(ctx, r, b.tr.T(l, "stop_done_person", "Items", render.HTML(strings.Join(also, "\n"))), nil)
 	}

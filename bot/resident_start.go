@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
 	"github.com/partnerbot/partnerbot/bot/render"
 	"github.com/partnerbot/partnerbot/store"
 )
@@ -47,7 +49,7 @@ func (b *Bot) greet(ctx context.Context, r *Request) error {
 	text := b.tr.T(r.Lang, "start_greeting",
 		"Home", b.data.Home.Flag+" "+b.data.Home.Name.In(r.Lang),
 		"Partners", strings.Join(names, ", "))
-	return b.reply(ctx, r, text, b.menuKeyboard(r.Lang))
+	return b.reply(ctx, r, text, b.menuKeyboard(r.Lang, b.officeOn() && r.Private()))
 }
 
 // handleHelp lists every resident command from the route table, and for
@@ -74,7 +76,11 @@ func (b *Bot) handleHelp(ctx context.Context, r *Request) error {
 		lines = append(lines, "/"+rt.Command+" — "+render.Esc(b.tr.T(r.Lang, rt.Help)))
 	}
 	lines = append(lines, "", b.tr.T(r.Lang, "help_footer"))
-	return b.reply(ctx, r, strings.Join(lines, "\n"), nil)
+	var kb *tgbotapi.InlineKeyboardMarkup
+	if b.officeOn() && r.Private() {
+		kb = b.contactKeyboard(r.Lang, false)
+	}
+	return b.reply(ctx, r, strings.Join(lines, "\n"), kb)
 }
 
 // onMenu runs the command behind a /start menu button.
@@ -98,6 +104,8 @@ func (b *Bot) onMenu(ctx context.Context, r *Request) error {
 		return b.sendZoneChoice(ctx, r)
 	case "quiet":
 		return b.sendQuietChoice(ctx, r)
+	case "contact":
+		return b.handleContact(ctx, r)
 	}
 	return errBadArg
 }

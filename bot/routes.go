@@ -41,6 +41,8 @@ func (b *Bot) routes() []route {
 		{"settings", b.handleSettings, "cmd_settings", Resident},
 		{"digest", b.handleDigest, "cmd_digest", Resident},
 		{"lang", b.handleLang, "cmd_lang", Resident},
+		{"contact", b.handleContact, "cmd_contact", Resident},
+		{"done", b.handleDone, "cmd_done", Resident},
 		{"privacy", b.handlePrivacy, "cmd_privacy", Resident},
 		{"mydata", b.handleMyData, "cmd_mydata", Resident},
 		{"timezone", b.handleTimezone, "cmd_timezone", Resident},
@@ -63,6 +65,8 @@ func (b *Bot) routes() []route {
 		{"attendees", b.handleAttendees, "cmd_attendees", Editor},
 		{"audit", b.handleAudit, "cmd_audit", Editor},
 		{"stats", b.handleStats, "cmd_stats", Editor},
+		{"block", b.handleBlock, "cmd_block", Editor},
+		{"unblock", b.handleUnblock, "cmd_unblock", Editor},
 		{"digest_preview", b.handleDigestPreview, "cmd_digest_preview", Editor},
 		{"grant", b.handleGrant, "cmd_grant", Owner},
 		{"revoke", b.handleRevoke, "cmd_revoke", Owner},
@@ -91,6 +95,7 @@ func (b *Bot) callbackRoutes() map[string]callbackRoute {
 		cbZone:        {b.onZone, Resident},
 		cbQuiet:       {b.onQuiet, Resident},
 		cbRSVP:        {b.onRSVP, Resident},
+		cbContact:     {b.onContact, Resident},
 	}
 }
 
@@ -115,6 +120,11 @@ func (b *Bot) dispatch(ctx context.Context, r *Request) error {
 	case KindInline:
 		return b.handleInline(ctx, r)
 	case KindText, KindOther:
+		// The office's inbox first: a message in the office group, or an
+		// owner's reply to a resident's message, is an answer.
+		if handled, err := b.officeMessage(ctx, r); handled || err != nil {
+			return err
+		}
 		if r.Private() && (len(r.Photos) > 0 || r.Attachment) {
 			if handled, err := b.answerWizard(ctx, r, b.takePhotos); handled || err != nil {
 				return err
@@ -128,6 +138,12 @@ func (b *Bot) dispatch(ctx context.Context, r *Request) error {
 			if handled, err := b.answerWizard(ctx, r, b.takeText); handled || err != nil {
 				return err
 			}
+		}
+		// An open conversation with the office takes what is left: an
+		// official's wizard or pending question (above) still gets its
+		// answers, and only the hint below gives way.
+		if handled, err := b.toOffice(ctx, r); handled || err != nil {
+			return err
 		}
 		// In a group, members talk to each other: answering would be noise.
 		if r.Private() {

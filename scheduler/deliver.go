@@ -21,6 +21,10 @@ const maxRightsWait = 2 * time.Minute
 // so nobody gets an album twice because the text after it failed.
 func (w *Workers) deliver(ctx, sctx context.Context, m store.OutboxMessage, handBack time.Time) {
 	log := w.Log.With("chat_id", m.ChatID, "kind", string(m.Kind), "ref", m.Ref, "msg_id", m.ID)
+	if m.Office != nil {
+		w.deliverOffice(ctx, sctx, log, m, handBack)
+		return
+	}
 	if !w.pace(ctx, sctx, log, m, handBack) {
 		return
 	}

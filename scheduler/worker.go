@@ -28,6 +28,8 @@ type Workers struct {
 	Log         *slog.Logger
 	Events      Events
 	Now         store.NowFunc
+	// Office sends the partnership office's messages; nil without one.
+	Office *Office
 
 	// Consumer names this replica in the consumer group.
 	Consumer string

@@ -73,6 +73,9 @@ type OutboxMessage struct {
 	Caption bool  `json:"caption,omitempty"`
 	// Notice, for MsgAttendee, is what to tell about the event PostID.
 	Notice *AttendeeNotice `json:"notice,omitempty"`
+	// Office is set for messages between residents and the partnership
+	// office (MsgOfficeIn, MsgOfficeOut).
+	Office *OfficeCopy `json:"office,omitempty"`
 	// Attempts counts failed sends so far.
 	Attempts  int       `json:"attempts,omitempty"`
 	CreatedAt time.Time `json:"created_at"`

@@ -43,6 +43,8 @@ type PersonalData interface {
 	UserAudit(ctx context.Context, userID int64, limit int) ([]AuditEntry, error)
 	UserRSVPs(ctx context.Context, userID int64) ([]Attendee, error)
 	ForgetRSVPs(ctx context.Context, userID int64, now time.Time) (int, error)
+	Conversation(ctx context.Context, resident int64) (Conversation, error)
+	DeleteConversation(ctx context.Context, resident int64) error
 }
 
 // MaxExportAudit bounds the audit entries in one export: every entry the
@@ -69,6 +71,9 @@ type ChatData struct {
 	// SignUps are the events the person signed up for (or waits for a
 	// place at), with the name and @username the office's list shows.
 	SignUps []Attendee `json:"sign_ups"`
+	// Conversation is the resident's conversation with the partnership
+	// office: where it stands, never the messages.
+	Conversation *Conversation `json:"conversation,omitempty"`
 	// Role is the person's role, if an official (owners come from the
 	// configuration and have no Grant).
 	Role  Role         `json:"role,omitempty"`
@@ -78,7 +83,7 @@ type ChatData struct {
 
 // Personal reports whether anything /stop deletes is there.
 func (d ChatData) Personal() bool {
-	return d.Subscriber != nil || d.User != nil || d.Draft != nil || len(d.SignUps) > 0
+	return d.Subscriber != nil || d.User != nil || d.Draft != nil || len(d.SignUps) > 0 || d.Conversation != nil
 }
 
 // JSON is the document /mydata sends: indented, so a resident can read it.
@@ -183,6 +188,9 @@ func forgetPerson(ctx context.Context, st PersonalData, who Person, now time.Tim
 	if err := st.DeleteDraft(ctx, who.UserID); err != nil {
 		return fmt.Errorf("forget %d: draft: %w", who.ChatID, err)
 	}
+	if err := st.DeleteConversation(ctx, who.UserID); err != nil {
+		return fmt.Errorf("forget %d: conversation: %w", who.ChatID, err)
+	}
 	return nil
 }
 
@@ -206,6 +214,10 @@ func collectPersonal(ctx context.Context, st PersonalData, who Person) (ChatData
 	}
 	if d.SignUps, err = st.UserRSVPs(ctx, who.UserID); err != nil {
 		return d, fmt.Errorf("chat data of %d: sign-ups: %w", who.ChatID, err)
+	}
+	c, err := st.Conversation(ctx, who.UserID)
+	if d.Conversation, err = found(c, err); err != nil {
+		return d, fmt.Errorf("chat data of %d: conversation: %w", who.ChatID, err)
 	}
 	return d, nil
 }

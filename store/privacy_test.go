@@ -17,6 +17,7 @@ type memPersonal struct {
 	users     map[int64]store.User
 	drafts    map[int64]store.Draft
 	officials map[int64]store.Official
+	convs     map[int64]store.Conversation
 	audit     []store.AuditEntry
 	signUps   map[int64][]store.Attendee
 	fail      error
@@ -24,7 +25,8 @@ type memPersonal struct {
 
 func newMemPersonal() *memPersonal {
 	return &memPersonal{subs: map[int64]store.Subscriber{}, users: map[int64]store.User{},
-		drafts: map[int64]store.Draft{}, officials: map[int64]store.Official{}, signUps: map[int64][]store.Attendee{}}
+		drafts: map[int64]store.Draft{}, officials: map[int64]store.Official{}, signUps: map[int64][]store.Attendee{},
+		convs: map[int64]store.Conversation{}}
 }
 
 func get[T any](m map[int64]T, id int64, fail error) (T, error) {
@@ -59,6 +61,13 @@ func (m *memPersonal) Draft(_ context.Context, id int64) (store.Draft, error) {
 }
 func (m *memPersonal) DeleteDraft(_ context.Context, id int64) error {
 	delete(m.drafts, id)
+	return m.fail
+}
+func (m *memPersonal) Conversation(_ context.Context, id int64) (store.Conversation, error) {
+	return get(m.convs, id, m.fail)
+}
+func (m *memPersonal) DeleteConversation(_ context.Context, id int64) error {
+	delete(m.convs, id)
 	return m.fail
 }
 func (m *memPersonal) Official(_ context.Context, id int64) (store.Official, error) {
@@ -96,6 +105,8 @@ func TestCollectAndForgetAgree(t *testing.T) {
 		m.users[5] = store.User{ID: 5, Username: "anna"}
 		m.users[6] = store.User{ID: 6, Username: "bob"}
 		m.drafts[5] = store.Draft{UserID: 5, ChatID: 5, Step: "text"}
+		m.convs[5] = store.Conversation{Resident: 5, Open: true, Topic: 12}
+		m.convs[6] = store.Conversation{Resident: 6}
 		m.officials[5] = store.Official{UserID: 5, Role: store.RoleEditor}
 		m.signUps[5] = []store.Attendee{{EventID: 3, UserID: 5, Name: "Anna"}}
 		m.signUps[6] = []store.Attendee{{EventID: 3, UserID: 6, Name: "Bob", Waiting: true}}
@@ -130,6 +141,9 @@ func TestCollectAndForgetAgree(t *testing.T) {
 			}
 			if (len(d.SignUps) == 1) != (tc.who.UserID != 0) || len(d.SignUps) == 1 && d.SignUps[0].UserID != tc.who.UserID {
 				t.Errorf("SignUps %+v; want the person's own only", d.SignUps)
+			}
+			if (d.Conversation != nil) != (tc.who.UserID != 0) {
+				t.Errorf("Conversation %+v; want one %t", d.Conversation, tc.who.UserID != 0)
 			}
 			if d.Role != tc.wantRole || len(d.Audit) != tc.wantAudit {
 				t.Errorf("Role %q Audit %d; want %q %d", d.Role, len(d.Audit), tc.wantRole, tc.wantAudit)

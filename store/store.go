@@ -92,6 +92,7 @@ type Store interface {
 	MediaCache
 	Retention
 	RSVPs
+	Office
 	// Ping reports whether the backend answers.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

@@ -48,6 +48,13 @@ type Config struct {
 	// Approval is APPROVAL: which posts need a second official.
 	Approval store.Approval
 
+	// OfficeChat is OFFICE_CHAT_ID (0: the owners' private chats), with
+	// OFFICE_HOURS, CONTACT_RATE and OFFICE_LANG.
+	OfficeChat  int64
+	OfficeHours store.OfficeHours
+	ContactRate store.ContactRate
+	OfficeLang  store.Lang
+
 	DigestSpec       string
 	WeeklyDigestSpec string
 	ReminderBefore   time.Duration
@@ -118,6 +125,10 @@ var envVars = []envVar{
 	{"AUDIT_RETENTION_DAYS", strconv.Itoa(store.DefaultAuditRetentionDays), "days the officials' audit log entries are kept."},
 	{"PRIVACY_FILE", "", `path of a JSON file {"uk": "...", "en": "...", "de": "...", "nl": "..."} with the privacy notice /privacy shows; empty uses the dataset's, else the built-in one.`},
 	{"APPROVAL", "off", "which posts need a second official's approval before they are published: off, editors (posts by editors need an owner's) or all (every post needs another official's)."},
+	{"OFFICE_CHAT_ID", "", "the partnership office's inbox: a forum supergroup's numeric id (-100…) where the bot is an administrator allowed to manage topics; every resident who writes (/contact) gets a topic there. Empty: residents' messages go to the owners' private chats (ADMIN_IDS)."},
+	{"OFFICE_HOURS", "", "when the office answers, in TIMEZONE, e.g. Mon-Fri 09:00-17:00 (several: Mon-Thu 09:00-17:00, Fri 09:00-14:00); outside them residents are told when to expect an answer. Empty: always open."},
+	{"CONTACT_RATE", "20/h", "how many messages a resident may send the office: N/m, N/h, N/d or N/<duration> such as 10/30m."},
+	{"OFFICE_LANG", "uk", "language of residents' cards and the bot's notes in the office group (uk, en, de, nl)."},
 }
 
 var tokenRE = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
@@ -189,6 +200,9 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		return c, err
 	}
 	if err := c.loadChannel(get); err != nil {
+		return c, err
+	}
+	if err := c.loadOffice(get); err != nil {
 		return c, err
 	}
 	if err := c.loadPrivacy(get); err != nil {

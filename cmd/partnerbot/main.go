@@ -162,7 +162,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Owners: cfg.AdminIDs, TimeZone: cfg.TimeZone, Announcer: planner, Preview: planner, Pacer: limiter,
 		Observer: mets, PublicURL: cfg.PublicURL, Inbound: cfg.Inbound, ChannelInfo: channel,
 		Privacy: privacyOf(cfg, dataset), Retention: cfg.Retention,
-		Approval: cfg.Approval, Releaser: planner}
+		Approval: cfg.Approval, Releaser: planner,
+		Office: bot.OfficeConfig{ChatID: cfg.OfficeChat, Hours: cfg.OfficeHours, Rate: cfg.ContactRate, Lang: cfg.OfficeLang, Rights: client}}
 	if channel.ID != 0 {
 		bcfg.Channel = planner
 		site.SetChannel(&web.ChannelCheck{Name: channel.Name, ID: channel.ID, Rights: client})
@@ -179,13 +180,20 @@ func (m *Main) Run(ctx context.Context) error {
 	} else if len(missing) > 0 {
 		log.Warn("the bot lacks rights in the channel; its posts wait until they are granted", "channel", cfg.Channel, "missing", missing)
 	}
+	if missing, err := b.CheckOffice(ctx); err != nil {
+		log.Warn("office group not checked", "office", cfg.OfficeChat, "err", err)
+	} else if len(missing) > 0 {
+		log.Warn("the bot cannot keep residents' topics in the office group; their messages wait until this is fixed",
+			"office", cfg.OfficeChat, "missing", missing)
+	}
 	log.Info("partnerbot started", "bot", client.Username(), "home", dataset.Home.Slug,
 		"partners", len(dataset.Partners), "replica", cfg.ReplicaID)
 
 	poller := &telegram.Poller{Client: client, Handle: b.Handle, Log: log, Timeout: cfg.PollTimeout, AlbumWait: cfg.AlbumWait,
 		BackoffMin: cfg.BackoffMin, BackoffMax: cfg.BackoffMax, Remember: b.RememberHandled, GivenUp: mets.UpdateGivenUp}
 	workers := &scheduler.Workers{Store: st, Sender: client, Limiter: limiter, Log: log, Now: m.Now, Events: events,
-		Consumer: cfg.ReplicaID, BackoffMin: cfg.RetryMin, ClaimIdle: cfg.ClaimIdle, Renderer: rd, ChannelLang: cfg.ChannelLang}
+		Consumer: cfg.ReplicaID, BackoffMin: cfg.RetryMin, ClaimIdle: cfg.ClaimIdle, Renderer: rd, ChannelLang: cfg.ChannelLang,
+		Office: &scheduler.Office{Sender: client, Store: st, Text: tr.T}}
 	reminderSpec := ""
 	if cfg.ReminderEvery > 0 {
 		reminderSpec = "@every " + cfg.ReminderEvery.String()
@@ -246,14 +254,16 @@ func seed(ctx context.Context, st store.Store, d *store.Dataset, log *slog.Logge
 
 // The parts the scheduler needs from the bot, checked where they are wired.
 var (
-	_ scheduler.Sender    = (*telegram.Client)(nil)
-	_ scheduler.Renderer  = (*render.Renderer)(nil)
-	_ bot.Announcer       = (*scheduler.Planner)(nil)
-	_ bot.DigestPreviewer = (*scheduler.Planner)(nil)
-	_ bot.Channel         = (*scheduler.Planner)(nil)
-	_ bot.Releaser        = (*scheduler.Planner)(nil)
-	_ bot.ChannelRights   = (*telegram.Client)(nil)
-	_ bot.Pacer           = (*pacing.Limiter)(nil)
-	_ scheduler.Limiter   = (*pacing.Limiter)(nil)
-	_ telegram.Updates    = (*telegram.Client)(nil)
+	_ scheduler.Sender       = (*telegram.Client)(nil)
+	_ scheduler.Renderer     = (*render.Renderer)(nil)
+	_ bot.Announcer          = (*scheduler.Planner)(nil)
+	_ bot.DigestPreviewer    = (*scheduler.Planner)(nil)
+	_ bot.Channel            = (*scheduler.Planner)(nil)
+	_ bot.Releaser           = (*scheduler.Planner)(nil)
+	_ bot.ChannelRights      = (*telegram.Client)(nil)
+	_ bot.TopicRights        = (*telegram.Client)(nil)
+	_ scheduler.OfficeSender = (*telegram.Client)(nil)
+	_ bot.Pacer              = (*pacing.Limiter)(nil)
+	_ scheduler.Limiter      = (*pacing.Limiter)(nil)
+	_ telegram.Updates       = (*telegram.Client)(nil)
 )

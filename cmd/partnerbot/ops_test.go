@@ -50,10 +50,10 @@ func TestStartupTalksToTelegramCorrectly(t *testing.T) {
 	for _, lang := range []string{"", "uk", "en", "de", "nl"} {
 		cmds := e.tg.Commands("default", 0, lang)
 		// Residents' commands: start, help, cities, city, events, news,
-		// subscribe, unsubscribe, settings, digest, lang, stop, privacy,
-		// mydata, timezone, quiet.
-		if len(cmds) != 16 {
-			t.Errorf("menu %q has %d commands, want 16", lang, len(cmds))
+		// subscribe, unsubscribe, settings, digest, lang, contact, done,
+		// privacy, mydata, timezone, quiet, stop.
+		if len(cmds) != 18 {
+			t.Errorf("menu %q has %d commands, want 18", lang, len(cmds))
 			continue
 		}
 		if cmds[0].Command != "start" {

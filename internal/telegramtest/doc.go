@@ -62,7 +62,13 @@
 //   - Forum topics: ForumGroup, CreateTopic, DeleteTopic, SetTopicRights,
 //     createForumTopic; message_thread_id is checked and recorded
 //     (Message.ThreadID, InThread); SendTextInTopic queues a member's
-//     message in a topic.
+//     message in a topic, SendIncoming a text, photo, document or voice
+//     message in a topic or as a reply, within Telegram's limits.
+//   - copyMessage copies a user's or the bot's message (text with its
+//     entities, media with their file and caption, or a new caption) and
+//     returns {"message_id": N}; a missing or deleted source is "message to
+//     copy not found", a service message "message can't be copied", and the
+//     target is checked like any send (Message.CopyOf, HasCopyOf).
 //   - Inline mode: WithInlineMode, SendInlineQuery, answerInlineQuery with
 //     Telegram's validation (InlineAnswers, WaitInlineAnswer,
 //     ExpireInlineQueries). inline_query follows the allowed_updates rules.

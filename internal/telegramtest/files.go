@@ -21,6 +21,7 @@ const (
 	kindDocument = "Document"
 	kindVideo    = "Video"
 	kindAudio    = "Audio"
+	kindVoice    = "Voice"
 )
 
 // defaultPhotoSize is the size of a photo registered without content.
@@ -58,6 +59,7 @@ var pathDirs = map[string]struct{ dir, ext string }{
 	kindDocument: {"documents", ""},
 	kindVideo:    {"videos", ".mp4"},
 	kindAudio:    {"music", ".mp3"},
+	kindVoice:    {"voice", ".oga"},
 }
 
 // registerFileLocked adds a file (or returns the one already registered

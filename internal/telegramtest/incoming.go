@@ -71,12 +71,12 @@ func Channel(chatID int64, title string) Chat {
 func (s *Server) userMessageLocked(chat Chat, from *User) map[string]any {
 	s.rememberChatLocked(chat)
 	id := s.nextMessageIDLocked(chat.ID)
-	s.incoming[msgKey{chat.ID, id}] = true
 	m := map[string]any{
 		"message_id": id,
 		"chat":       chat,
 		"date":       time.Now().Unix(),
 	}
+	s.incoming[msgKey{chat.ID, id}] = m
 	if from != nil {
 		m["from"] = *from
 	} else {

@@ -138,7 +138,8 @@ func mimeType(fileName string) string {
 }
 
 // IncomingFileID returns the file_id a queued update carries: the largest
-// size of a photo (the one a bot should keep), or the document or video.
+// size of a photo (the one a bot should keep), or the document, video or
+// voice message.
 func (s *Server) IncomingFileID(updateID int) string {
 	s.tb.Helper()
 	s.mu.Lock()
@@ -151,6 +152,7 @@ func (s *Server) IncomingFileID(updateID int) string {
 		Photo    []file `json:"photo"`
 		Document *file  `json:"document"`
 		Video    *file  `json:"video"`
+		Voice    *file  `json:"voice"`
 	}
 	if u != nil {
 		_ = json.Unmarshal(u.raw, &shape)
@@ -164,9 +166,11 @@ func (s *Server) IncomingFileID(updateID int) string {
 			return v.Document.FileID
 		case v.Video != nil:
 			return v.Video.FileID
+		case v.Voice != nil:
+			return v.Voice.FileID
 		}
 	}
-	s.fatalf("IncomingFileID: update %d carries no photo, document or video", updateID)
+	s.fatalf("IncomingFileID: update %d carries no photo, document, video or voice", updateID)
 	return ""
 }
 

@@ -130,7 +130,7 @@ func TestMediaHelperMisuse(t *testing.T) {
 	}{
 		{"album of one", func() { srv.SendAlbum(chat, user, "", 1) }, "an album has 2 to 10 items"},
 		{"album of eleven", func() { srv.SendAlbum(chat, user, "", 11) }, "an album has 2 to 10 items"},
-		{"no file", func() { srv.IncomingFileID(srv.SendText(chat, user, "hi")) }, "carries no photo, document or video"},
+		{"no file", func() { srv.IncomingFileID(srv.SendText(chat, user, "hi")) }, "carries no photo, document, video or voice"},
 		{"inline without inline mode", func() { srv.SendInlineQuery(user, "x", "") }, "WithInlineMode"},
 		{"topic in unknown forum", func() { srv.CreateTopic(-100123, "x") }, "not a known forum"},
 		{"rights for a group", func() { srv.SetChannelRights(chat.ID, telegramtest.ChannelRights{}) }, "not a channel"},

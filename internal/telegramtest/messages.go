@@ -45,8 +45,8 @@ type Message struct {
 	Content
 	// Method is the method that sent it, as the client spelled it.
 	Method string
-	// Media is "photo", "video", "document" or "audio" for a media
-	// message, "" for a text message.
+	// Media is "photo", "video", "document", "audio", "voice" or "sticker"
+	// for a media message, "" for a text message.
 	Media string
 	// FileID is the file_id the media was sent with.
 	FileID string
@@ -74,6 +74,8 @@ type Message struct {
 	// Deleted is true after a successful deleteMessage (or once its forum
 	// topic was deleted).
 	Deleted bool
+	// CopyOf is the message a copyMessage copied; zero for anything else.
+	CopyOf MessageRef
 }
 
 func (m *Message) snapshot() Message {
@@ -93,7 +95,9 @@ type messageState struct {
 	nextMsgID map[int64]int
 	sent      []*Message
 	byKey     map[msgKey]*Message
-	incoming  map[msgKey]bool
+	// incoming holds the messages users sent, as in their update, so
+	// copyMessage can copy them; deleted ones are removed.
+	incoming map[msgKey]map[string]any
 
 	nextMediaGroup      int
 	ignoredAlbumMarkups int
@@ -104,7 +108,7 @@ func (m *messageState) init() {
 	m.chatErrs = map[int64]*APIError{}
 	m.nextMsgID = map[int64]int{}
 	m.byKey = map[msgKey]*Message{}
-	m.incoming = map[msgKey]bool{}
+	m.incoming = map[msgKey]map[string]any{}
 }
 
 // nextMessageIDLocked numbers messages per chat, shared by the user and the
@@ -236,7 +240,7 @@ func (s *Server) edit(c *Call, change func(*Message) (Content, *APIError)) (any,
 	key := msgKey{chatID, msgID}
 	m := s.byKey[key]
 	if m == nil || m.Deleted {
-		if s.incoming[key] {
+		if s.incoming[key] != nil {
 			return nil, badRequest("message can't be edited")
 		}
 		return nil, badRequest("message to edit not found")
@@ -289,7 +293,7 @@ func (s *Server) deleteMessage(_ context.Context, c *Call) (any, error) {
 		s.notifyLocked()
 		return true, nil
 	}
-	if s.incoming[key] {
+	if s.incoming[key] != nil {
 		if err := s.channelDeleteLocked(chatID, false); err != nil {
 			return nil, err
 		}

@@ -66,6 +66,8 @@ func (s *Server) builtin(method string) (builtinHandler, bool) {
 		return s.getChatMember, true
 	case "createforumtopic":
 		return s.createForumTopic, true
+	case "copymessage":
+		return s.copyMessage, true
 	case "answerinlinequery":
 		return s.answerInlineQuery, true
 	}

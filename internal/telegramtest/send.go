@@ -121,6 +121,8 @@ func (s *Server) mediaJSONLocked(media, fileID string) any {
 			out = append(out, photoSizeJSON(f))
 		}
 		return out
+	case "voice":
+		return map[string]any{"file_id": f.id, "file_unique_id": f.uniqueID, "duration": 3, "mime_type": "audio/ogg", "file_size": f.size}
 	case "video":
 		return map[string]any{
 			"file_id": f.id, "file_unique_id": f.uniqueID, "width": f.width, "height": f.height,

@@ -162,7 +162,7 @@ type HandlerFunc func(c Call) (result any, err error)
 
 // Handle installs fn for method (case-insensitive), taking precedence over
 // the built-in behaviour. It is the escape hatch for methods the fake does
-// not model (copyMessage, deleteForumTopic, ...).
+// not model (deleteForumTopic, ...).
 func (s *Server) Handle(method string, fn HandlerFunc) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -99,6 +99,11 @@ func (s *Server) DeleteTopic(chatID int64, threadID int) {
 			m.Deleted = true
 		}
 	}
+	for k, m := range s.incoming {
+		if k.chat == chatID && m["message_thread_id"] == threadID {
+			delete(s.incoming, k)
+		}
+	}
 	s.notifyLocked()
 }
 

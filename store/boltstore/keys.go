@@ -68,6 +68,11 @@ import (
 //	run_counts        run key                      runCounts (sent, failed)
 //	rsvps             i64(eventID)                 RSVPList: an event's sign-ups
 //	rsvps_by_user     i64(userID) i64(eventID)     empty: the lists a person is on
+//	office_convs      i64(resident)                Conversation
+//	office_topics     i64(office) i64(topic)       i64(resident): whose topic it is
+//	office_open       i64(resident)                empty: open conversations
+//	office_waiting    i64(resident)                empty: waiting for an answer
+//	office_answered   i64(resident)                i64(first answer time, ms)
 //	meta              "layout"                     u64 layout version
 //	                  "dead_count"                 u64 dead letters ever buried
 var (
@@ -110,6 +115,11 @@ var (
 	bucketMemosByExpiry = []byte("memos_by_expiry")
 	bucketRSVPs         = []byte("rsvps")
 	bucketRSVPsByUser   = []byte("rsvps_by_user")
+	bucketConversations = []byte("office_convs")
+	bucketOfficeTopics  = []byte("office_topics")
+	bucketOfficeOpen    = []byte("office_open")
+	bucketOfficeWaiting = []byte("office_waiting")
+	bucketOfficeAnswers = []byte("office_answered")
 
 	allBuckets = [][]byte{
 		bucketSubs, bucketActive, bucketInactive, bucketCitySubs, bucketZoneSubs, bucketZoneCounts, bucketDigestDays,
@@ -122,6 +132,7 @@ var (
 		bucketOnce, bucketOnceByExpiry, bucketCursors, bucketLocks,
 		bucketRuns, bucketRunsByStart, bucketRunCounts, bucketMeta,
 		bucketMemos, bucketMemosByExpiry, bucketRSVPs, bucketRSVPsByUser,
+		bucketConversations, bucketOfficeTopics, bucketOfficeOpen, bucketOfficeWaiting, bucketOfficeAnswers,
 	}
 
 	metaLayout    = []byte("layout")
@@ -208,6 +219,9 @@ func cityTimeKey(city string, t, id int64) []byte { return timeIDKey(strPrefix(c
 
 // kindTimeKey is a posts_by_kind key.
 func kindTimeKey(kind string, t, id int64) []byte { return timeIDKey(strPrefix(kind), t, id) }
+
+// topicKey is an office_topics key.
+func topicKey(office int64, topic int) []byte { return appendI64(i64(office), int64(topic)) }
 
 // postAuditKey is an audit_by_post key.
 func postAuditKey(postID int64, seq uint64) []byte {

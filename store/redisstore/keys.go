@@ -265,3 +265,27 @@ func (k keys) rsvpCounts(eventID int64) string {
 func (k keys) userRSVPs(userID int64) string {
 	return k.prefix + "rsvps:user:" + strconv.FormatInt(userID, 10)
 }
+
+// Keys of the partnership office (office.go), after the prefix:
+//
+//	office:conv:{resident}        string  Conversation as JSON
+//	office:topic:{office}:{topic} string  resident whose conversation is in
+//	                                      the topic of the office forum
+//	office:open                   set     residents with an open conversation
+//	office:waiting                set     residents waiting for an answer
+//	office:answered               zset    residents whose conversation got a
+//	                                      first answer; score its time (ms)
+
+func (k keys) conversation(resident int64) string {
+	return k.prefix + "office:conv:" + strconv.FormatInt(resident, 10)
+}
+
+func (k keys) officeTopic(office int64, topic int) string {
+	return k.prefix + "office:topic:" + strconv.FormatInt(office, 10) + ":" + strconv.Itoa(topic)
+}
+
+func (k keys) officeOpen() string { return k.prefix + "office:open" }
+
+func (k keys) officeWaiting() string { return k.prefix + "office:waiting" }
+
+func (k keys) officeAnswered() string { return k.prefix + "office:answered" }

@@ -69,12 +69,15 @@ func testPrivacy(t *testing.T, newStore func(t *testing.T) store.Store) {
 		if err := s.AppendAudit(ctx, store.AuditEntry{PostID: 5, UserID: 21, At: t0, Action: "created"}); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := s.UpdateConversation(ctx, 21, func(c *store.Conversation) error { c.OpenAt(t0); c.SetTopic(-100123, 4); return nil }); err != nil {
+			t.Fatal(err)
+		}
 		who := store.Person{ChatID: 21, UserID: 21}
 		d, err := store.CollectChatData(ctx, s, who, "", t0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.Subscriber == nil || d.User == nil || d.Draft == nil || d.Grant == nil || d.Role != store.RoleEditor || len(d.Audit) != 1 ||
+		if d.Subscriber == nil || d.User == nil || d.Draft == nil || d.Conversation == nil || d.Grant == nil || d.Role != store.RoleEditor || len(d.Audit) != 1 ||
 			len(d.SignUps) != 1 || d.SignUps[0].UserID != 21 {
 			t.Fatalf("CollectChatData = %+v, want every record", d)
 		}
@@ -82,7 +85,7 @@ func testPrivacy(t *testing.T, newStore func(t *testing.T) store.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !equalSub(*gone.Subscriber, *d.Subscriber) || gone.User == nil || gone.Draft == nil || len(gone.SignUps) != 1 {
+		if !equalSub(*gone.Subscriber, *d.Subscriber) || gone.User == nil || gone.Draft == nil || len(gone.SignUps) != 1 || gone.Conversation == nil {
 			t.Errorf("Forget returned %+v, want what was collected", gone)
 		}
 		after, err := store.CollectChatData(ctx, s, who, "", t0)
@@ -107,6 +110,9 @@ func testPrivacy(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 		if _, err := s.User(ctx, 21); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("User(21) after Forget = %v, want ErrNotFound", err)
+		}
+		if _, err := s.TopicResident(ctx, -100123, 4); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the office's topic still leads to the forgotten resident: %v", err)
 		}
 	})
 }

@@ -88,6 +88,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Privacy", func(t *testing.T) { testPrivacy(t, newStore) })
 	t.Run("Workflow", func(t *testing.T) { testWorkflow(t, newStore) })
 	t.Run("RSVPs", func(t *testing.T) { testRSVPs(t, newStore) })
+	t.Run("Office", func(t *testing.T) { testOffice(t, newStore) })
 	runDelivery(t, newStore)
 	runZones(t, newStore)
 }
