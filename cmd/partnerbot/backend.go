@@ -14,7 +14,7 @@ import (
 	"github.com/partnerbot/partnerbot/store/redisstore"
 )
 
-// backend is the storage the bot runs on: Redis when REDIS_URL is set,
+// backend is the storage the bot runs on: Redis when it is configured,
 // else the embedded file under STATE_DIR.
 type backend interface {
 	store.Store
@@ -26,7 +26,7 @@ type backend interface {
 // backoff; the embedded file either opens at once or fails (a second
 // process holding it will not let go by itself).
 func openBackend(ctx context.Context, cfg Config, log *slog.Logger) (backend, *pacing.Limiter, error) {
-	if cfg.RedisURL == "" {
+	if !cfg.usesRedis() {
 		path := filepath.Join(cfg.StateDir, boltstore.DefaultFileName)
 		st, err := boltstore.Open(path)
 		if err != nil {
@@ -36,7 +36,7 @@ func openBackend(ctx context.Context, cfg Config, log *slog.Logger) (backend, *p
 		return st, pacing.New(st.Buckets(), pacing.Config{Rate: cfg.SendRate, Private: cfg.PrivateLimit, Group: cfg.GroupLimit}), nil
 	}
 	st, err := retry(ctx, log, cfg, "redis", func() (*redisstore.Store, error) {
-		s, err := redisstore.Open(ctx, cfg.RedisURL)
+		s, err := redisstore.OpenConn(ctx, cfg.redisConn())
 		if err != nil && !errors.Is(err, store.ErrUnavailable) {
 			return nil, permanent{err} // a wrong password will not fix itself
 		}
@@ -49,6 +49,6 @@ func openBackend(ctx context.Context, cfg Config, log *slog.Logger) (backend, *p
 		st.Close()
 		return nil, nil, fmt.Errorf("redis: migrate key layout: %w", err)
 	}
-	log.Info("storage: redis")
+	log.Info("storage: redis", "via", cfg.redisVia())
 	return st, pacing.New(st.Buckets(), pacing.Config{Rate: cfg.SendRate, Private: cfg.PrivateLimit, Group: cfg.GroupLimit}), nil
 }

@@ -11,13 +11,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/partnerbot/partnerbot/bot"
 	"github.com/partnerbot/partnerbot/bot/telegram"
 	"github.com/partnerbot/partnerbot/scheduler"
 	"github.com/partnerbot/partnerbot/store"
 	"github.com/partnerbot/partnerbot/store/pacing"
+	"github.com/partnerbot/partnerbot/store/redisstore"
 )
 
 // Config is everything partnerbot reads from its environment.
@@ -26,6 +25,11 @@ type Config struct {
 	Endpoint  string
 	RedisURL  string
 	StateDir  string
+	// Redis is how to reach Redis by Sentinel or cluster (its URL stays
+	// empty: RedisURL is the single-server way); MinReplicas is
+	// REDIS_MIN_REPLICAS.
+	Redis       redisstore.Conn
+	MinReplicas int
 	AdminIDs  []int64
 	TimeZone  *time.Location
 	DataFile  string
@@ -102,7 +106,16 @@ var envVars = []envVar{
 	{"TELEGRAM_BOT_TOKEN", "", "required. The bot token from @BotFather."},
 	{"TELEGRAM_API_ENDPOINT", telegram.DefaultEndpoint, "Bot API endpoint, a format string taking the token, then the method; point it at a self-hosted Bot API server."},
 	{"REDIS_URL", "", "redis://[:password@]host:port/db or rediss:// for TLS; empty runs on the embedded store in STATE_DIR."},
-	{"STATE_DIR", "./data", "directory of the embedded store's file (partnerbot.db), used when REDIS_URL is empty."},
+	{"REDIS_SENTINEL_ADDRS", "", "instead of REDIS_URL: comma-separated host:port of the Redis Sentinels; the bot asks them for the primary and follows a failover by itself."},
+	{"REDIS_SENTINEL_MASTER", "", "with REDIS_SENTINEL_ADDRS: the name of the primary the Sentinels monitor, e.g. mymaster."},
+	{"REDIS_SENTINEL_PASSWORD", "", "with REDIS_SENTINEL_ADDRS: the Sentinels' own password, if they require one."},
+	{"REDIS_CLUSTER_ADDRS", "", "instead of REDIS_URL: comma-separated host:port of some nodes of a Redis Cluster (a managed service's cluster mode); the others are discovered."},
+	{"REDIS_USERNAME", "", "with Sentinel or cluster: the ACL user of the Redis servers (REDIS_URL carries its own)."},
+	{"REDIS_PASSWORD", "", "with Sentinel or cluster: the password of the Redis servers (REDIS_URL carries its own)."},
+	{"REDIS_TLS", "false", "with Sentinel or cluster: true connects to the Sentinels and servers over TLS (with REDIS_URL use rediss://)."},
+	{"REDIS_TLS_CA_FILE", "", "with REDIS_TLS: PEM file of the CA that signed the servers' certificates, when the system does not trust it; setting it turns TLS on."},
+	{"REDIS_MIN_REPLICAS", "0", "with Redis: writes that must not be lost (enqueued deliveries, posts) wait until this many replicas hold them (WAIT, at most 1 s), else fail and are retried; 0 does not wait."},
+	{"STATE_DIR", "./data", "directory of the embedded store's file (partnerbot.db), used when no Redis is configured."},
 	{"ADMIN_IDS", "", "comma-separated Telegram user ids of the city's officials (owners)."},
 	{"TIMEZONE", "Europe/Kyiv", "IANA time zone of the home city, for dates and the schedules of residents who chose no zone of their own."},
 	{"DATA_FILE", "", "path of a dataset JSON file; empty uses the built-in Kropyvnytskyi dataset."},
@@ -163,10 +176,8 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		return c, fmt.Errorf("TELEGRAM_API_ENDPOINT must start with http:// or https://")
 	}
 
-	c.RedisURL, c.StateDir = get("REDIS_URL"), get("STATE_DIR")
-	if _, err := redis.ParseURL(c.RedisURL); c.RedisURL != "" && err != nil {
-		// The URL may hold a password: say what is wrong, not what it was.
-		return c, fmt.Errorf("REDIS_URL is malformed: expected redis://[:password@]host:port/db or rediss://[:password@]host:port/db")
+	if err := c.loadRedis(get); err != nil {
+		return c, err
 	}
 
 	if v := get("ADMIN_IDS"); v != "" {

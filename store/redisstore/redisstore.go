@@ -15,9 +15,7 @@ package redisstore
 import (
 	"context"
 	"errors"
-	"net/url"
 	"sync/atomic"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -59,49 +57,6 @@ func NewFromClient(client redis.UniversalClient, opts ...Option) *Store {
 		o(s)
 	}
 	return s
-}
-
-// Open connects to the Redis at rawURL (redis://[user:password@]host[:port][/db]
-// or rediss:// for TLS; see redis.ParseURL for query options) and checks it
-// answers. A Redis that cannot be reached yields an error that is
-// store.ErrUnavailable. The returned Store owns the connection: Close
-// closes it.
-func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
-	o, err := redis.ParseURL(rawURL)
-	if err != nil {
-		// The URL may hold a password: keep net/url's reason, not the
-		// URL it quotes.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, wrapErr(err, "parse REDIS_URL")
-	}
-	failFast(o)
-	client := redis.NewClient(o)
-	s := NewFromClient(client, opts...)
-	s.ownClient = true
-	if err := s.Ping(ctx); err != nil {
-		_ = client.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
-// failFast shortens go-redis's retry defaults (3 command retries, each
-// with 5 dial attempts) where the URL does not set them: while Redis is
-// down a resident should hear "try again" within about a second, not wait
-// through a dozen refused dials. Query parameters in REDIS_URL still win.
-func failFast(o *redis.Options) {
-	if o.MaxRetries == 0 {
-		o.MaxRetries = 1
-	}
-	if o.DialerRetries == 0 {
-		o.DialerRetries = 2
-	}
-	if o.DialTimeout == 0 {
-		o.DialTimeout = 2 * time.Second
-	}
 }
 
 // Ping reports whether Redis answers.
