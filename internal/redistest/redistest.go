@@ -24,6 +24,13 @@
 //
 // and each test then calls srv.Flush(t) first.
 //
+// StartSentinel and StartCluster (and StartSentinelMain, StartClusterMain
+// for TestMain) run the production topologies the same way: a primary with
+// a replica watched by three sentinels, which a test may crash and see
+// failed over (Sentinel.KillPrimary, Sentinel.WaitFailover), and a Redis
+// Cluster of three primaries. They take a few seconds to start, so share
+// one per package.
+//
 // A missing redis-server binary fails the test instead of skipping it: a
 // skipped storage test looks like a passing one.
 package redistest
@@ -39,6 +46,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,7 +99,9 @@ type Server struct {
 	dir      string
 	port     int
 	password string
-	args     []string // everything but --port and --dir
+	pre      []string // first arguments, before --port (a sentinel's conf file)
+	args     []string // everything but --port, --dir and --cluster-port
+	busPort  int      // cluster bus port (--cluster-port) of a cluster node, or 0
 
 	mu   sync.Mutex
 	proc *process // nil when stopped
@@ -135,6 +145,18 @@ func StartMain(opts ...Option) (s *Server, stop func(), err error) {
 }
 
 func start(dir string, opts []Option) (*Server, error) {
+	s, err := newServer(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.launchFree(nil); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// newServer returns a server configured by opts, not yet launched.
+func newServer(dir string, opts []Option) (*Server, error) {
 	cfg := config{aof: true}
 	for _, o := range opts {
 		o(&cfg)
@@ -160,43 +182,57 @@ func start(dir string, opts []Option) (*Server, error) {
 		s.args = append(s.args, "--requirepass", cfg.password)
 	}
 	s.args = append(s.args, cfg.args...)
+	return s, nil
+}
 
-	// A free port can be taken by another process between our probe and
-	// redis-server's bind; try a few ports before giving up.
+// launchFree launches s on a free port. A free port can be taken by another
+// process between our probe and redis-server's bind, so it tries a few
+// ports before giving up. prepare, when not nil, runs once s.port is
+// picked and before each launch (to write a config file naming the port or
+// pick more ports).
+func (s *Server) launchFree(prepare func() error) error {
 	var lastErr error
 	for range startAttempts {
 		port, err := freePort()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		s.port = port
+		if prepare != nil {
+			if err := prepare(); err != nil {
+				return err
+			}
+		}
 		p, err := s.launch()
 		if err == nil {
 			s.proc = p
-			return s, nil
+			return nil
 		}
 		lastErr = err
 		if !errors.Is(err, errExited) {
 			break
 		}
 	}
-	return nil, lastErr
+	return lastErr
 }
 
-func findBinary() (string, error) {
+func findBinary() (string, error) { return findTool("redis-server") }
+
+// findTool finds a Redis executable (redis-server, redis-cli).
+func findTool(name string) (string, error) {
 	// Package managers install redis-server in sbin on some systems, and
 	// PATH in CI is often thin, so look in the usual places too.
 	searchDirs := []string{"/usr/bin", "/usr/local/bin", "/usr/sbin", "/usr/local/sbin"}
-	if p, err := exec.LookPath("redis-server"); err == nil {
+	if p, err := exec.LookPath(name); err == nil {
 		return p, nil
 	}
 	for _, d := range searchDirs {
-		p := filepath.Join(d, "redis-server")
+		p := filepath.Join(d, name)
 		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
 			return p, nil
 		}
 	}
-	return "", errors.New("redis-server not found on PATH nor in " + strings.Join(searchDirs, ", ") +
+	return "", errors.New(name + " not found on PATH nor in " + strings.Join(searchDirs, ", ") +
 		"; install it (e.g. apt-get install redis-server, brew install redis) to run these tests")
 }
 
@@ -215,7 +251,11 @@ var errExited = errors.New("redis-server exited")
 
 // launch starts redis-server on s.port in s.dir and waits until it answers.
 func (s *Server) launch() (*process, error) {
-	args := append([]string{"--port", strconv.Itoa(s.port), "--dir", s.dir}, s.args...)
+	args := append(slices.Clone(s.pre), "--port", strconv.Itoa(s.port), "--dir", s.dir)
+	if s.busPort != 0 {
+		args = append(args, "--cluster-port", strconv.Itoa(s.busPort))
+	}
+	args = append(args, s.args...)
 	cmd := exec.Command(s.bin, args...)
 	out := &testkit.Buffer{}
 	cmd.Stdout = out
@@ -407,6 +447,14 @@ func (s *Server) Stop() {
 		s.proc.stop()
 		s.proc = nil
 	}
+}
+
+// running reports whether the server's process is up (not stopped or
+// killed through Server).
+func (s *Server) running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.proc != nil
 }
 
 func (p *process) kill() {

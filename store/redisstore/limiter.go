@@ -26,6 +26,16 @@ func (s *Store) Buckets() *Buckets { return &Buckets{rdb: s.rdb, k: s.k} }
 // Limiter returns the sending policy over this Redis's buckets.
 func (s *Store) Limiter(cfg pacing.Config) *pacing.Limiter { return pacing.New(s.Buckets(), cfg) }
 
+// keySlack pads the expiry of every limiter key. The scripts compare the
+// times stored in the keys with the caller's clock, so a key that outlived
+// its use reads like a missing one; Redis expires keys by its own clock,
+// though, and must never drop one the caller still counts on: the global
+// bucket's key lives only for the tokens taken ahead (20 ms after two at
+// rate 100), and a caller whose clock lags real time (the contract's
+// simulated clock, stepping only when told to wait; a slow round trip)
+// would get its burst back early. takeScript has the same figure in ms.
+const keySlack = time.Minute
+
 // takeScript is pacing.Allow for several buckets at once, all or none, in
 // microseconds: KEYS are ARGV[1] pause keys (holding when the pause ends),
 // then one key per bucket; ARGV[2] is now, then every, burst and keep of
@@ -33,7 +43,7 @@ func (s *Store) Limiter(cfg pacing.Config) *pacing.Limiter { return pacing.New(s
 // in microseconds: the longest pause left, or the time until every bucket
 // has a token to spare beyond its keep. One script, so a bulk message's
 // check of the replies' reserve and its take are one step for all
-// replicas.
+// replicas. Bucket keys expire keySlack after their last token is due.
 //
 // The keys are read with one MGET: outbox workers ask again and again
 // while the rate is used up, and a denied call then costs two commands
@@ -60,7 +70,7 @@ for i = np + 1, #KEYS do
 end
 if wait > 0 then return wait end
 for i = np + 1, #KEYS do
-  redis.call('SET', KEYS[i], string.format('%d', next[i]), 'PX', math.floor((next[i] - now) / 1000) + 1)
+  redis.call('SET', KEYS[i], string.format('%d', next[i]), 'PX', math.floor((next[i] - now) / 1000) + 60001)
 end
 return 0`)
 
@@ -102,7 +112,7 @@ func (b *Buckets) Pause(ctx context.Context, now time.Time, key string, d time.D
 		return nil
 	}
 	until := now.Add(d).UnixMicro()
-	err := pauseScript.Run(ctx, b.rdb, []string{b.k.pacing(key)}, until, roundUpMS(d).Milliseconds()).Err()
+	err := pauseScript.Run(ctx, b.rdb, []string{b.k.pacing(key)}, until, roundUpMS(d+keySlack).Milliseconds()).Err()
 	return wrapErr(err, fmt.Sprintf("limiter: pause %s for %s", key, d))
 }
 
@@ -117,7 +127,7 @@ return old`)
 // Swap implements pacing.Buckets.
 func (b *Buckets) Swap(ctx context.Context, now time.Time, key, value string, ttl time.Duration) (string, error) {
 	expires := now.Add(ttl).UnixMicro()
-	old, err := swapScript.Run(ctx, b.rdb, []string{b.k.pacing(key)}, value, expires, roundUpMS(ttl).Milliseconds()).Text()
+	old, err := swapScript.Run(ctx, b.rdb, []string{b.k.pacing(key)}, value, expires, roundUpMS(ttl+keySlack).Milliseconds()).Text()
 	if err != nil {
 		return "", wrapErr(err, "limiter: swap "+key)
 	}
