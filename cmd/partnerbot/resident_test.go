@@ -18,7 +18,7 @@ import (
 // (its file cannot be opened twice).
 func (e *env) store() store.Store {
 	e.t.Helper()
-	if e.cfg.RedisURL == "" {
+	if !e.cfg.usesRedis() {
 		select {
 		case st := <-e.stores:
 			e.stores <- st
@@ -28,7 +28,7 @@ func (e *env) store() store.Store {
 			return nil
 		}
 	}
-	s, err := redisstore.Open(context.Background(), e.redis.URL())
+	s, err := redisstore.OpenConn(context.Background(), e.cfg.redisConn())
 	if err != nil {
 		e.t.Fatalf("open store: %v", err)
 	}
