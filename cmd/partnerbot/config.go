@@ -21,20 +21,20 @@ import (
 
 // Config is everything partnerbot reads from its environment.
 type Config struct {
-	Token     string
-	Endpoint  string
-	RedisURL  string
-	StateDir  string
+	Token    string
+	Endpoint string
+	RedisURL string
+	StateDir string
 	// Redis is how to reach Redis by Sentinel or cluster (its URL stays
 	// empty: RedisURL is the single-server way); MinReplicas is
 	// REDIS_MIN_REPLICAS.
 	Redis       redisstore.Conn
 	MinReplicas int
-	AdminIDs  []int64
-	TimeZone  *time.Location
-	DataFile  string
-	LogLevel  slog.Level
-	LogFormat string
+	AdminIDs    []int64
+	TimeZone    *time.Location
+	DataFile    string
+	LogLevel    slog.Level
+	LogFormat   string
 
 	HTTPAddr    string
 	MetricsAddr string
