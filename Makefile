@@ -7,12 +7,13 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 ## (the end-to-end suite runs twice: on Redis and on the embedded store)
 test: redis check unit
 
-## redis: the tests start their own redis-server; install it when it is missing
+## redis: the tests start their own redis-server processes (single servers, Sentinels as
+## `redis-server <conf> --sentinel`, a cluster made with redis-cli); install them when missing
 redis:
-	@command -v redis-server >/dev/null 2>&1 || { \
-	  echo "redis-server not found: installing it with apt-get"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) || \
-	  { echo "could not install redis-server; install it by hand (Debian/Ubuntu: apt-get install redis-server, macOS: brew install redis)"; exit 1; }; }
+	@{ command -v redis-server && command -v redis-cli; } >/dev/null 2>&1 || { \
+	  echo "redis-server or redis-cli not found: installing them with apt-get"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools) || \
+	  { echo "could not install redis-server and redis-cli; install them by hand (Debian/Ubuntu: apt-get install redis-server redis-tools, macOS: brew install redis)"; exit 1; }; }
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
