@@ -36,7 +36,7 @@ func openBackend(ctx context.Context, cfg Config, log *slog.Logger) (backend, *p
 		return st, pacing.New(st.Buckets(), pacing.Config{Rate: cfg.SendRate, Private: cfg.PrivateLimit, Group: cfg.GroupLimit}), nil
 	}
 	st, err := retry(ctx, log, cfg, "redis", func() (*redisstore.Store, error) {
-		s, err := redisstore.OpenConn(ctx, cfg.redisConn())
+		s, err := redisstore.OpenConn(ctx, cfg.redisConn(), redisstore.WithLogger(log), redisstore.WithMinReplicas(cfg.MinReplicas, 0))
 		if err != nil && !errors.Is(err, store.ErrUnavailable) {
 			return nil, permanent{err} // a wrong password will not fix itself
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/partnerbot/partnerbot/internal/telegramtest"
 	"github.com/partnerbot/partnerbot/internal/testkit"
 	"github.com/partnerbot/partnerbot/store"
+	"github.com/partnerbot/partnerbot/store/redisstore"
 )
 
 // replica is one partnerbot process (this test binary playing main).
@@ -99,7 +100,7 @@ func tail(s string, n int) string {
 // lockHolder is the replica holding a leader lock, "" if none.
 func (e *env) lockHolder(name string) string {
 	e.t.Helper()
-	v, err := e.redis.Client(e.t).Get(context.Background(), "partnerbot:lock:"+name).Result()
+	v, err := e.redis.Client(e.t).Get(context.Background(), redisstore.DefaultPrefix+"lock:"+name).Result()
 	if err != nil {
 		return ""
 	}

@@ -25,7 +25,7 @@ func (s *Store) PublishPost(ctx context.Context, p store.Post, c store.Change) (
 	causeKey := s.k.cause(c.Cause)
 	var saved store.Post
 	var created bool
-	err := s.watch(ctx, func(tx *redis.Tx) error {
+	err := s.watch(ctx, s.ackedTx(ctx, ackOrFail, op, func(tx *redis.Tx) error {
 		created = false
 		id, done, err := causeID(ctx, tx, causeKey)
 		if err != nil {
@@ -47,7 +47,7 @@ func (s *Store) PublishPost(ctx context.Context, p store.Post, c store.Change) (
 		}})
 		saved, created = q, err == nil
 		return err
-	}, causeKey)
+	}), causeKey)
 	if err != nil {
 		return store.Post{}, false, wrapErr(err, op)
 	}
@@ -65,7 +65,7 @@ func (s *Store) EditPost(ctx context.Context, p store.Post, c store.Change) (boo
 	}
 	causeKey := s.k.cause(c.Cause)
 	var applied bool
-	err := s.watch(ctx, func(tx *redis.Tx) error {
+	err := s.watch(ctx, s.ackedTx(ctx, ackOrFail, op, func(tx *redis.Tx) error {
 		applied = false
 		_, done, err := causeID(ctx, tx, causeKey)
 		if err != nil || done {
@@ -98,7 +98,7 @@ func (s *Store) EditPost(ctx context.Context, p store.Post, c store.Change) (boo
 		}})
 		applied = err == nil
 		return err
-	}, causeKey)
+	}), causeKey)
 	return applied, wrapErr(err, op)
 }
 
@@ -111,7 +111,7 @@ func (s *Store) RemovePost(ctx context.Context, id int64, c store.Change) (store
 	causeKey, key := s.k.cause(c.Cause), s.k.post(id)
 	var old store.Post
 	var applied bool
-	err := s.watch(ctx, func(tx *redis.Tx) error {
+	err := s.watch(ctx, s.ackedTx(ctx, ackOrFail, op, func(tx *redis.Tx) error {
 		applied = false
 		if _, done, err := causeID(ctx, tx, causeKey); err != nil || done {
 			old = store.Post{ID: id}
@@ -142,7 +142,7 @@ func (s *Store) RemovePost(ctx context.Context, id int64, c store.Change) (store
 		})
 		old, applied = p, err == nil
 		return err
-	}, causeKey, key)
+	}), causeKey, key)
 	if err != nil {
 		return store.Post{}, false, wrapErr(err, op)
 	}
@@ -252,7 +252,12 @@ func (s *Store) EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...stor
 		score, value := scriptEntry(m, data[i])
 		args = append(args, score, value)
 	}
-	n, err := enqueueEachScript.Run(ctx, s.rdb, keys, args...).Int()
+	var n int
+	err = s.acked(ctx, keys[0], ackOrFail, op, func(c redis.Cmdable) error {
+		var err error
+		n, err = enqueueEachScript.Run(ctx, c, keys, args...).Int()
+		return err
+	})
 	return n, wrapErr(err, op)
 }
 

@@ -9,8 +9,17 @@ import (
 )
 
 // DefaultPrefix starts every key the store writes, so the bot can share a
-// Redis database with other applications.
-const DefaultPrefix = "partnerbot:"
+// Redis database with other applications. Its hash tag ("{partnerbot}")
+// puts every key in one hash slot of a Redis Cluster, so the transactions
+// and scripts that touch several keys work there (no CROSSSLOT). Cluster
+// mode is supported so that the bot can run on a managed Redis that only
+// offers a cluster, not to shard the bot's data, which is small: all of it
+// lives on one shard.
+const DefaultPrefix = "{partnerbot}:"
+
+// legacyPrefix is the default prefix of layout versions up to 5, without a
+// hash tag. Migrate moves a database written with it to DefaultPrefix.
+const legacyPrefix = "partnerbot:"
 
 // keys builds every key name the store uses; no other file concatenates
 // key names, so the layout can be read (and changed) in one place.
@@ -49,15 +58,25 @@ const DefaultPrefix = "partnerbot:"
 //	audit:all             list    AuditEntry JSON of every post, newest
 //	                              first, trimmed to the newest auditCap
 //	layout                string  version of this layout (layoutVersion),
-//	                              written by Migrate
+//	                              written by Migrate; version 6 moved the
+//	                              keys from legacyPrefix ("partnerbot:") to
+//	                              DefaultPrefix ("{partnerbot}:")
 //
 // Post members of the zsets are ids zero-padded to 19 digits (see
 // postMember): Redis orders members with equal scores by their bytes, so
 // padding makes ties come out in id order.
 //
 // Redis Cluster: the transactions touch several of these keys at once, so
-// they must share a hash slot; use a prefix with a hash tag such as
-// "{partnerbot}:".
+// they must share a hash slot; a prefix must hold a hash tag, like
+// DefaultPrefix "{partnerbot}:" (Migrate refuses a cluster otherwise, see
+// hasHashTag). Two rules keep every multi-key command in that one slot:
+//
+//   - every key name is built here, from the prefix; nothing else
+//     concatenates key names;
+//   - a Lua script touches only the keys passed to it in KEYS: it never
+//     builds a key name from ARGV, from a value it read or from another
+//     key's name (Redis Cluster routes a script by its KEYS; a key it
+//     did not declare may belong to another node, and Redis refuses it).
 type keys struct {
 	prefix string
 }
@@ -289,3 +308,17 @@ func (k keys) officeOpen() string { return k.prefix + "office:open" }
 func (k keys) officeWaiting() string { return k.prefix + "office:waiting" }
 
 func (k keys) officeAnswered() string { return k.prefix + "office:answered" }
+
+// hasHashTag reports whether every key under prefix hashes by a tag inside
+// prefix: the prefix holds a "{" followed, later in the prefix, by a "}"
+// with at least one character between them. Redis hashes a key by the
+// part between its first "{" and the first "}" after it, so such a prefix
+// puts all the store's keys in one slot, whatever follows it.
+func hasHashTag(prefix string) bool {
+	open := strings.IndexByte(prefix, '{')
+	if open < 0 {
+		return false
+	}
+	closing := strings.IndexByte(prefix[open+1:], '}')
+	return closing > 0
+}

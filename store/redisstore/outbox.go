@@ -117,15 +117,20 @@ func (s *Store) Enqueue(ctx context.Context, msgs ...store.OutboxMessage) error 
 	if err != nil {
 		return wrapErr(err, op)
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-		for i, d := range data {
-			if due, member := delayedEntry(msgs[i], d); member != "" {
-				pipe.ZAdd(ctx, s.k.outboxDelayed(), redis.Z{Score: due, Member: member})
-				continue
+	// Not keyed: a retry would queue the messages again, so replicas
+	// that fail to acknowledge make a warning, not an error.
+	err = s.acked(ctx, s.k.outbox(), ackOrWarn, op, func(c redis.Cmdable) error {
+		_, err := c.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+			for i, d := range data {
+				if due, member := delayedEntry(msgs[i], d); member != "" {
+					pipe.ZAdd(ctx, s.k.outboxDelayed(), redis.Z{Score: due, Member: member})
+					continue
+				}
+				pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.k.outbox(), Values: []any{"m", d}})
 			}
-			pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.k.outbox(), Values: []any{"m", d}})
-		}
-		return nil
+			return nil
+		})
+		return err
 	})
 	return wrapErr(err, op)
 }
@@ -175,9 +180,14 @@ func (s *Store) EnqueueOnce(ctx context.Context, once store.Once, msgs ...store.
 		score, value := scriptEntry(msgs[i], d)
 		args = append(args, score, value)
 	}
-	n, err := enqueueOnceScript.Run(ctx, s.rdb,
-		[]string{s.k.once(once.Key), s.k.outbox(), s.k.digestCursor(once.CursorChat), s.k.outboxDelayed(),
-			s.k.digestDay(once.CursorChat)}, args...).Int()
+	keys := []string{s.k.once(once.Key), s.k.outbox(), s.k.digestCursor(once.CursorChat), s.k.outboxDelayed(),
+		s.k.digestDay(once.CursorChat)}
+	var n int
+	err = s.acked(ctx, keys[0], ackOrFail, op, func(c redis.Cmdable) error {
+		var err error
+		n, err = enqueueOnceScript.Run(ctx, c, keys, args...).Int()
+		return err
+	})
 	if err != nil {
 		return false, wrapErr(err, op)
 	}

@@ -82,7 +82,12 @@ func (s *Store) EnqueueOnceMany(ctx context.Context, items []store.OnceMessages)
 			args = append(args, score, value)
 		}
 	}
-	res, err := enqueueOnceManyScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
+	var res []int64
+	err := s.acked(ctx, keys[0], ackOrFail, op, func(c redis.Cmdable) error {
+		var err error
+		res, err = enqueueOnceManyScript.Run(ctx, c, keys, args...).Int64Slice()
+		return err
+	})
 	if err != nil {
 		return nil, wrapErr(err, op)
 	}

@@ -41,11 +41,14 @@ func (s *Store) CreatePost(ctx context.Context, p store.Post) (store.Post, error
 		}
 		p.ID = id
 	}
-	err := s.watch(ctx, func(tx *redis.Tx) error {
+	// Under an explicit id a retry puts the same post again; under a new
+	// id it would create a second one.
+	op := fmt.Sprintf("create post %d", p.ID)
+	err := s.watch(ctx, s.ackedTx(ctx, keyedOr(explicit), op, func(tx *redis.Tx) error {
 		return s.putPost(ctx, tx, p, putOptions{bumpSeq: explicit})
-	}, s.k.post(p.ID))
+	}), s.k.post(p.ID))
 	if err != nil {
-		return store.Post{}, wrapErr(err, fmt.Sprintf("create post %d", p.ID))
+		return store.Post{}, wrapErr(err, op)
 	}
 	return p, nil
 }
@@ -62,7 +65,7 @@ func (s *Store) SeedPost(ctx context.Context, p store.Post) (created bool, err e
 		return false, fmt.Errorf("redisstore: %s: invalid id %d", op, p.ID)
 	}
 	seedKey := s.k.seed(p.SeedKey)
-	err = s.watch(ctx, func(tx *redis.Tx) error {
+	err = s.watch(ctx, s.ackedTx(ctx, ackOrFail, op, func(tx *redis.Tx) error {
 		created = false
 		n, err := tx.Exists(ctx, seedKey).Result()
 		if err != nil || n > 0 {
@@ -79,7 +82,7 @@ func (s *Store) SeedPost(ctx context.Context, p store.Post) (created bool, err e
 		}})
 		created = err == nil
 		return err
-	}, seedKey)
+	}), seedKey)
 	if err != nil {
 		return false, wrapErr(err, op)
 	}
@@ -92,9 +95,9 @@ func (s *Store) UpdatePost(ctx context.Context, p store.Post) error {
 	if p.ID <= 0 {
 		return notFound(op)
 	}
-	err := s.watch(ctx, func(tx *redis.Tx) error {
+	err := s.watch(ctx, s.ackedTx(ctx, ackOrFail, op, func(tx *redis.Tx) error {
 		return s.putPost(ctx, tx, p, putOptions{mustExist: true})
-	}, s.k.post(p.ID))
+	}), s.k.post(p.ID))
 	return wrapErr(err, op)
 }
 
@@ -102,7 +105,7 @@ func (s *Store) UpdatePost(ctx context.Context, p store.Post) error {
 func (s *Store) SetChannelRef(ctx context.Context, id int64, ref *store.ChannelRef) error {
 	op := fmt.Sprintf("set channel of post %d", id)
 	key := s.k.post(id)
-	err := s.watch(ctx, func(tx *redis.Tx) error {
+	err := s.watch(ctx, s.ackedTx(ctx, ackOrFail, op, func(tx *redis.Tx) error {
 		p, found, err := getPost(ctx, tx, key)
 		if err != nil {
 			return err
@@ -120,7 +123,7 @@ func (s *Store) SetChannelRef(ctx context.Context, id int64, ref *store.ChannelR
 			return nil
 		})
 		return err
-	}, key)
+	}), key)
 	return wrapErr(err, op)
 }
 

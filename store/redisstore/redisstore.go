@@ -15,7 +15,9 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -35,6 +37,12 @@ type Store struct {
 	auditCap  int  // entries kept per audit list; tests lower it
 
 	migrated atomic.Bool // Migrate succeeded; see ensureMigrated
+
+	log *slog.Logger // warnings; nil: slog.Default()
+
+	// minReplicas and ackTimeout: see WithMinReplicas (durable.go).
+	minReplicas int
+	ackTimeout  time.Duration
 }
 
 var _ store.Store = (*Store)(nil)
@@ -43,10 +51,25 @@ var _ store.Store = (*Store)(nil)
 type Option func(*Store)
 
 // WithPrefix sets the prefix of every key (default DefaultPrefix). Tests use
-// it to share a database; Redis Cluster needs a hash tag in it, e.g.
-// "{partnerbot}:".
+// it to share a database; Redis Cluster needs a hash tag in it, as
+// DefaultPrefix "{partnerbot}:" has (see hasHashTag).
 func WithPrefix(prefix string) Option {
 	return func(s *Store) { s.k.prefix = prefix }
+}
+
+// WithLogger sets where the store reports what it recovered from without
+// failing: keys Migrate left under the legacy prefix, writes the replicas
+// did not acknowledge in time (see WithMinReplicas). Default slog.Default().
+func WithLogger(log *slog.Logger) Option {
+	return func(s *Store) { s.log = log }
+}
+
+// logger is the store's logger.
+func (s *Store) logger() *slog.Logger {
+	if s.log == nil {
+		return slog.Default()
+	}
+	return s.log
 }
 
 // NewFromClient returns a Store using client. The caller keeps ownership of

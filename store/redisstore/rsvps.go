@@ -99,7 +99,9 @@ func (s *Store) RSVP(ctx context.Context, eventID int64, r store.RSVP) (store.RS
 		keys = append(keys, causeKey)
 	}
 	var res store.RSVPResult
-	err := s.watchBusy(ctx, func(tx *redis.Tx) error {
+	// The notices of a sign-up without a cause would be queued again by
+	// a retry that finds the list changed differently.
+	err := s.watchBusy(ctx, s.ackedTx(ctx, keyedOr(r.Cause != ""), op, func(tx *redis.Tx) error {
 		ev, found, err := getPost(ctx, tx, postKey)
 		if err != nil {
 			return err
@@ -144,7 +146,7 @@ func (s *Store) RSVP(ctx context.Context, eventID int64, r store.RSVP) (store.RS
 			return nil
 		})
 		return err
-	}, keys...)
+	}), keys...)
 	if err != nil {
 		return store.RSVPResult{}, wrapErr(err, op)
 	}

@@ -123,22 +123,45 @@ func (s *Store) CountPosts(ctx context.Context, since time.Time) (map[store.Kind
 // layoutVersion is the version of the key layout this package writes,
 // stored under keys.layout by Migrate. Version 1 (no layout key) lacked the
 // posts:kind:{kind} indexes; version 2 lacked subs:active, version 3
-// subs:inactive, version 4 the zone indexes (zone:{name}:subs, zones).
-const layoutVersion = 5
+// subs:inactive, version 4 the zone indexes (zone:{name}:subs, zones);
+// version 5 kept its keys under legacyPrefix "partnerbot:", without the
+// hash tag of DefaultPrefix "{partnerbot}:".
+const layoutVersion = 6
 
 // Migrate brings data written by earlier versions of this package up to
-// the current layout: it indexes by kind the posts stored before that
-// index existed. It does the work once per database (the layout key
-// records it), is idempotent and safe while the bot runs. CountPosts calls
-// it on its first use; calling it at startup moves that cost there.
+// the current layout: it moves the keys of the legacy prefix to the
+// current one (moveLegacyKeys), indexes by kind the posts stored before
+// that index existed, and so on. It does the work once per database (the
+// layout key records it), is idempotent, resumable after a crash and safe
+// while the bot runs, or while another replica migrates too. CountPosts
+// calls it on its first use; calling it at startup moves that cost there.
+//
+// Upgrading from layout 5 or older moves every key, so stop the replicas
+// of the older version before starting the new one: an old replica still
+// running writes under the legacy prefix, where the new ones no longer
+// read.
+//
+// On a Redis Cluster it fails unless the prefix holds a hash tag (see
+// hasHashTag), since the transactions would fail with CROSSSLOT later.
 func (s *Store) Migrate(ctx context.Context) error {
 	const op = "migrate"
-	v, err := s.rdb.Get(ctx, s.k.layout()).Int()
-	switch {
-	case errors.Is(err, redis.Nil):
-		v = 1
-	case err != nil:
+	if _, ok := s.rdb.(*redis.ClusterClient); ok && !hasHashTag(s.k.prefix) {
+		return fmt.Errorf("redisstore: %s: key prefix %q has no hash tag such as {partnerbot}, "+
+			"which Redis Cluster needs to keep the store's keys in one slot", op, s.k.prefix)
+	}
+	v, err := s.layoutVersion(ctx)
+	if err != nil {
 		return wrapErr(err, op)
+	}
+	if v < 6 {
+		// The legacy layout key moves too: read the version again, so
+		// the steps below see the version the legacy keys were at.
+		if err := s.moveLegacyKeys(ctx); err != nil {
+			return wrapErr(err, op+": move keys to prefix "+s.k.prefix)
+		}
+		if v, err = s.layoutVersion(ctx); err != nil {
+			return wrapErr(err, op)
+		}
 	}
 	if v < 2 {
 		if err := s.indexKinds(ctx); err != nil {
@@ -164,6 +187,16 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	s.migrated.Store(true)
 	return nil
+}
+
+// layoutVersion reads the layout key; a database without one is at
+// version 1 (or empty, which every step leaves as it is).
+func (s *Store) layoutVersion(ctx context.Context) (int, error) {
+	v, err := s.rdb.Get(ctx, s.k.layout()).Int()
+	if errors.Is(err, redis.Nil) {
+		return 1, nil
+	}
+	return v, err
 }
 
 // ensureMigrated runs Migrate unless it succeeded before on this Store.

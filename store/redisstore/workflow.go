@@ -23,7 +23,7 @@ func (s *Store) TransitionPost(ctx context.Context, id int64, t store.Transition
 	causeKey, key := s.k.cause(c.Cause), s.k.post(id)
 	var saved store.Post
 	var applied bool
-	err := s.watch(ctx, func(tx *redis.Tx) error {
+	err := s.watch(ctx, s.ackedTx(ctx, ackOrFail, op, func(tx *redis.Tx) error {
 		applied = false
 		p, found, err := getPost(ctx, tx, key)
 		if err != nil {
@@ -54,7 +54,7 @@ func (s *Store) TransitionPost(ctx context.Context, id int64, t store.Transition
 		}})
 		saved, applied = q, err == nil
 		return err
-	}, causeKey, key)
+	}), causeKey, key)
 	if errors.Is(err, store.ErrStateChanged) {
 		return saved, false, wrapErr(err, op)
 	}
