@@ -25,7 +25,10 @@ func (s *Store) PublishPost(ctx context.Context, p store.Post, c store.Change) (
 	causeKey := s.k.cause(c.Cause)
 	var saved store.Post
 	var created bool
-	err := s.watch(ctx, s.ackedTx(ctx, ackOrFail, op, func(tx *redis.Tx) error {
+	// The post waits for the replicas, but a shortfall is not an error:
+	// an official told "try again" sends a new message, a new cause, and
+	// would publish the post twice.
+	err := s.watch(ctx, s.ackedTx(ctx, ackOrWarn, op, func(tx *redis.Tx) error {
 		created = false
 		id, done, err := causeID(ctx, tx, causeKey)
 		if err != nil {

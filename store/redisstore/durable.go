@@ -32,7 +32,8 @@ const defaultAckTimeout = time.Second
 // ("written on the primary, acknowledged by k of n replicas"): the caller
 // retries, and the retry finds the write done instead of repeating it. A
 // write a retry would repeat (Enqueue, CreatePost without an id, RSVP
-// without a cause) returns success and logs a warning instead.
+// without a cause) returns success and logs a warning instead; so does
+// PublishPost, whose retry is an official's new message, a new cause.
 //
 // A retry that finds its write done returns at once: its WAIT covers what
 // its own connection wrote, not the earlier attempt, which the replicas

@@ -142,6 +142,14 @@ func TestMinReplicas(t *testing.T) {
 	if _, err := s.CreatePost(ctx, store.Post{Kind: store.KindVisit, City: "kyiv", PublishedAt: tOut}); err != nil {
 		t.Errorf("CreatePost without the replica = %v, want success and a warning", err)
 	}
+	// An official told "try again" would send a new message: a second post.
+	if _, created, err := s.PublishPost(ctx, store.Post{Kind: store.KindVisit, City: "kyiv", Title: "u", Lang: store.LangUK,
+		PublishedAt: tOut}, store.Change{Cause: "pub2", Audit: store.AuditEntry{Action: "created"}}); err != nil || !created {
+		t.Errorf("PublishPost without the replica = %t, %v; want created with a warning", created, err)
+	}
+	if n := strings.Count(logs.String(), "acknowledged by 0 of 1 replicas"); n < 3 {
+		t.Errorf("%d warnings logged, want one each for Enqueue, CreatePost and PublishPost: %s", n, logs.String())
+	}
 	if !strings.Contains(logs.String(), "acknowledged by 0 of 1 replicas") {
 		t.Errorf("no warning logged for Enqueue: %s", logs.String())
 	}

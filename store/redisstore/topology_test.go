@@ -13,9 +13,8 @@ import (
 
 // The store runs on the production topologies too: behind Redis Sentinel
 // (through a failover client) and on a Redis Cluster of three primaries.
-// topologyPrefix holds a hash tag, so every key is in one slot, as the
-// transactions and scripts need on a cluster.
-const topologyPrefix = "{pb}:"
+// The stores use the default prefix: its hash tag puts every key in one
+// slot, as the transactions and scripts need on a cluster.
 
 // The Sentinel set and the cluster take seconds to start, so the package
 // starts each once, when the first test needs it; TestMain stops them.
@@ -68,7 +67,7 @@ func sharedCluster(t testing.TB) *redistest.Cluster {
 // failover client.
 func newSentinelStore(t testing.TB) *Store {
 	t.Helper()
-	s := NewFromClient(sharedSentinel(t).Client(t), WithPrefix(topologyPrefix))
+	s := NewFromClient(sharedSentinel(t).Client(t))
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
@@ -76,7 +75,7 @@ func newSentinelStore(t testing.TB) *Store {
 // newClusterStore returns a store on the flushed cluster.
 func newClusterStore(t testing.TB) *Store {
 	t.Helper()
-	s := NewFromClient(sharedCluster(t).Client(t), WithPrefix(topologyPrefix))
+	s := NewFromClient(sharedCluster(t).Client(t))
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
