@@ -261,32 +261,11 @@ func (s *Store) indexActive(ctx context.Context, pipe redis.Pipeliner, chatID in
 // index existed needs it once; Migrate is the place to call it.
 func (s *Store) RebuildActiveIndex(ctx context.Context) error {
 	const op = "rebuild active subscriber index"
-	clients, err := s.scanClients(ctx)
+	err := s.scanSubscribers(ctx, func(_ redis.Cmdable, _ []string, ids []int64) error {
+		return s.reindexActive(ctx, ids)
+	})
 	if err != nil {
 		return wrapErr(err, op)
-	}
-	pattern := s.k.subscriberPattern()
-	for _, c := range clients {
-		var cursor uint64
-		for {
-			found, next, err := c.Scan(ctx, cursor, pattern, scanBatch).Result()
-			if err != nil {
-				return wrapErr(err, op)
-			}
-			ids := make([]int64, 0, len(found))
-			for _, key := range found {
-				if id, ok := s.k.parseSubscriberKey(key); ok {
-					ids = append(ids, id)
-				}
-			}
-			if err := s.reindexActive(ctx, ids); err != nil {
-				return wrapErr(err, op)
-			}
-			if next == 0 {
-				break
-			}
-			cursor = next
-		}
 	}
 	for _, index := range []string{s.k.activeSubscribers(), s.k.inactiveSubscribers()} {
 		if err := s.reindexMembers(ctx, index); err != nil {

@@ -141,28 +141,7 @@ func (s *Store) RaisePostSeq(ctx context.Context, id int64) error {
 // scanKeys calls fn with each batch of keys starting with prefix, on every
 // master that SCAN must visit.
 func scanKeys(ctx context.Context, s *Store, prefix string, fn func(c redis.Cmdable, keys []string) error) error {
-	clients, err := s.scanClients(ctx)
-	if err != nil {
-		return err
-	}
-	pattern := globEscape(prefix) + "*"
-	for _, c := range clients {
-		var cursor uint64
-		for {
-			keys, next, err := c.Scan(ctx, cursor, pattern, scanBatch).Result()
-			if err != nil {
-				return err
-			}
-			if err := fn(c, keys); err != nil {
-				return err
-			}
-			if next == 0 {
-				break
-			}
-			cursor = next
-		}
-	}
-	return nil
+	return s.scanMatch(ctx, globEscape(prefix)+"*", fn)
 }
 
 // scanValues calls fn with the id and value of every key that is

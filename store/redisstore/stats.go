@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -30,36 +29,21 @@ func (s *Store) SubscriberStats(ctx context.Context) (store.SubscriberStats, err
 		PerLang: map[store.Lang]int{},
 		PerFreq: map[store.Frequency]int{},
 	}
-	clients, err := s.scanClients(ctx)
+	// SCAN may return a key twice; count each chat once.
+	seen := make(map[int64]struct{})
+	err := s.scanSubscribers(ctx, func(c redis.Cmdable, found []string, ids []int64) error {
+		keys := make([]string, 0, len(found))
+		for i, key := range found {
+			if _, dup := seen[ids[i]]; dup {
+				continue
+			}
+			seen[ids[i]] = struct{}{}
+			keys = append(keys, key)
+		}
+		return countSubscribers(ctx, c, keys, &st)
+	})
 	if err != nil {
 		return store.SubscriberStats{}, wrapErr(err, op)
-	}
-	seen := make(map[int64]struct{})
-	pattern := s.k.subscriberPattern()
-	for _, c := range clients {
-		var cursor uint64
-		for {
-			found, next, err := c.Scan(ctx, cursor, pattern, scanBatch).Result()
-			if err != nil {
-				return store.SubscriberStats{}, wrapErr(err, op)
-			}
-			keys := found[:0]
-			for _, key := range found {
-				id, ok := s.k.parseSubscriberKey(key)
-				if _, dup := seen[id]; !ok || dup {
-					continue
-				}
-				seen[id] = struct{}{}
-				keys = append(keys, key)
-			}
-			if err := countSubscribers(ctx, c, keys, &st); err != nil {
-				return store.SubscriberStats{}, wrapErr(err, op)
-			}
-			if next == 0 {
-				break
-			}
-			cursor = next
-		}
 	}
 	return st, nil
 }
@@ -74,24 +58,6 @@ func countSubscribers(ctx context.Context, c redis.Cmdable, keys []string, st *s
 		st.Count(sub)
 		return nil
 	})
-}
-
-// scanClients returns the clients a SCAN of the whole keyspace must run
-// on: every master of a Redis Cluster, else the one client.
-func (s *Store) scanClients(ctx context.Context) ([]redis.Cmdable, error) {
-	cc, ok := s.rdb.(*redis.ClusterClient)
-	if !ok {
-		return []redis.Cmdable{s.rdb}, nil
-	}
-	var mu sync.Mutex
-	var clients []redis.Cmdable
-	err := cc.ForEachMaster(ctx, func(_ context.Context, c *redis.Client) error {
-		mu.Lock()
-		defer mu.Unlock()
-		clients = append(clients, c)
-		return nil
-	})
-	return clients, err
 }
 
 // CountPosts counts, for every kind in store.Kinds(), the posts published at

@@ -80,32 +80,11 @@ func (s *Store) DigestDays(ctx context.Context, chatIDs []int64) (map[int64]stri
 // once; Migrate calls it.
 func (s *Store) RebuildZoneIndex(ctx context.Context) error {
 	const op = "rebuild zone index"
-	clients, err := s.scanClients(ctx)
+	err := s.scanSubscribers(ctx, func(_ redis.Cmdable, _ []string, ids []int64) error {
+		return s.reindexZones(ctx, "", false, ids)
+	})
 	if err != nil {
 		return wrapErr(err, op)
-	}
-	pattern := s.k.subscriberPattern()
-	for _, c := range clients {
-		var cursor uint64
-		for {
-			found, next, err := c.Scan(ctx, cursor, pattern, scanBatch).Result()
-			if err != nil {
-				return wrapErr(err, op)
-			}
-			ids := make([]int64, 0, len(found))
-			for _, key := range found {
-				if id, ok := s.k.parseSubscriberKey(key); ok {
-					ids = append(ids, id)
-				}
-			}
-			if err := s.reindexZones(ctx, "", false, ids); err != nil {
-				return wrapErr(err, op)
-			}
-			if next == 0 {
-				break
-			}
-			cursor = next
-		}
 	}
 	zones, err := s.rdb.SMembers(ctx, s.k.zones()).Result()
 	if err != nil {
