@@ -69,6 +69,13 @@ func startCluster(dir string, opts []Option) (_ *Cluster, err error) {
 			c.Stop()
 		}
 	}()
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.tls {
+		return nil, errors.New("WithTLS is not supported for a cluster")
+	}
 	cli, err := findTool("redis-cli")
 	if err != nil {
 		return nil, err

@@ -39,6 +39,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -77,6 +78,10 @@ type config struct {
 	aof      bool
 	password string
 	args     []string
+
+	tls              bool
+	tlsFiles         *tlsFiles // shared by a server set; made per server when nil
+	sentinelPassword string
 }
 
 // WithoutAOF starts the server without the append-only file, for tests that
@@ -99,9 +104,10 @@ type Server struct {
 	dir      string
 	port     int
 	password string
-	pre      []string // first arguments, before --port (a sentinel's conf file)
-	args     []string // everything but --port, --dir and --cluster-port
-	busPort  int      // cluster bus port (--cluster-port) of a cluster node, or 0
+	pre      []string  // first arguments, before --port (a sentinel's conf file)
+	args     []string  // everything but --port, --dir and --cluster-port
+	busPort  int       // cluster bus port (--cluster-port) of a cluster node, or 0
+	tls      *tlsFiles // nil without WithTLS; then port is the TLS port
 
 	mu   sync.Mutex
 	proc *process // nil when stopped
@@ -172,6 +178,15 @@ func newServer(dir string, opts []Option) (*Server, error) {
 		"--daemonize", "no",
 		"--logfile", "",
 		"--databases", "16",
+	}
+	if cfg.tls {
+		s.tls = cfg.tlsFiles
+		if s.tls == nil {
+			if s.tls, err = newTLSFiles(filepath.Join(dir, "tls")); err != nil {
+				return nil, fmt.Errorf("make TLS certificates: %w", err)
+			}
+		}
+		s.args = append(s.args, s.tls.serverArgs()...)
 	}
 	if cfg.aof {
 		s.args = append(s.args, "--appendonly", "yes")
@@ -251,7 +266,7 @@ var errExited = errors.New("redis-server exited")
 
 // launch starts redis-server on s.port in s.dir and waits until it answers.
 func (s *Server) launch() (*process, error) {
-	args := append(slices.Clone(s.pre), "--port", strconv.Itoa(s.port), "--dir", s.dir)
+	args := append(append(slices.Clone(s.pre), s.portArgs()...), "--dir", s.dir)
 	if s.busPort != 0 {
 		args = append(args, "--cluster-port", strconv.Itoa(s.busPort))
 	}
@@ -300,7 +315,14 @@ func (s *Server) waitReady(p *process) error {
 // checks stay quiet and independent of client options. A server still
 // loading its AOF answers -LOADING, which counts as not ready.
 func (s *Server) ping() error {
-	conn, err := net.DialTimeout("tcp", s.Addr(), time.Second)
+	d := &net.Dialer{Timeout: time.Second}
+	var conn net.Conn
+	var err error
+	if s.tls != nil {
+		conn, err = tls.DialWithDialer(d, "tcp", s.Addr(), s.TLSConfig())
+	} else {
+		conn, err = d.Dial("tcp", s.Addr())
+	}
 	if err != nil {
 		return err
 	}
@@ -343,12 +365,16 @@ func (s *Server) Password() string { return s.password }
 // Dir returns the server's working directory (where the AOF lives).
 func (s *Server) Dir() string { return s.dir }
 
-// URL returns a redis:// URL for database 0, with the password if any.
+// URL returns a redis:// URL for database 0, with the password if any
+// (rediss:// with WithTLS; its client must trust CAFile).
 func (s *Server) URL() string { return s.DBURL(0) }
 
 // DBURL returns a redis:// URL for database db, with the password if any.
 func (s *Server) DBURL(db int) string {
 	u := url.URL{Scheme: "redis", Host: s.Addr(), Path: "/" + strconv.Itoa(db)}
+	if s.tls != nil {
+		u.Scheme = "rediss"
+	}
 	if s.password != "" {
 		u.User = url.UserPassword("", s.password)
 	}
@@ -368,6 +394,7 @@ func (s *Server) Options() *redis.Options {
 		ReadTimeout:     5 * time.Second,
 		WriteTimeout:    5 * time.Second,
 		DisableIdentity: true,
+		TLSConfig:       s.TLSConfig(),
 	}
 }
 

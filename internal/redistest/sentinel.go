@@ -29,11 +29,14 @@ const (
 // primary and go on once the replica has been promoted.
 //
 // Options (WithPassword, WithoutAOF, WithArgs) apply to the primary and the
-// replica; the sentinels themselves need no password.
+// replica; the sentinels need a password only with WithSentinelPassword.
+// WithTLS puts the servers and the sentinels on TLS with one CA.
 type Sentinel struct {
-	password  string
-	servers   [2]*Server // the first primary, the first replica
-	sentinels []*Server
+	password         string
+	sentinelPassword string
+	tls              *tlsFiles
+	servers          [2]*Server // the first primary, the first replica
+	sentinels        []*Server
 
 	mu      sync.Mutex
 	primary int // index in servers of the current primary
@@ -82,6 +85,17 @@ func startSentinel(dir string, opts []Option) (_ *Sentinel, err error) {
 	// replica is in sync within milliseconds. The replica gets it too for
 	// when it is promoted.
 	opts = append(opts[:len(opts):len(opts)], WithArgs("--repl-diskless-sync-delay", "0"))
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s.sentinelPassword = cfg.sentinelPassword
+	if s.tls = cfg.tlsFiles; cfg.tls && s.tls == nil {
+		if s.tls, err = newTLSFiles(filepath.Join(dir, "tls")); err != nil {
+			return nil, fmt.Errorf("make TLS certificates: %w", err)
+		}
+		opts = append(opts, withTLSFiles(s.tls))
+	}
 	primary, err := startIn(filepath.Join(dir, "primary"), opts)
 	if err != nil {
 		return nil, fmt.Errorf("sentinel primary: %w", err)
@@ -144,14 +158,24 @@ func (s *Sentinel) launchSentinel(dir string, primaryPort int) (*Server, error) 
 	}
 	conf := filepath.Join(dir, "sentinel.conf")
 	sn := &Server{
-		bin:  bin,
-		dir:  dir,
-		pre:  []string{conf, "--sentinel"},
-		args: []string{"--bind", "127.0.0.1", "--daemonize", "no", "--logfile", ""},
+		bin:      bin,
+		dir:      dir,
+		password: s.sentinelPassword,
+		tls:      s.tls,
+		pre:      []string{conf, "--sentinel"},
+		args:     []string{"--bind", "127.0.0.1", "--daemonize", "no", "--logfile", ""},
 	}
 	err = sn.launchFree(func() error {
 		var b strings.Builder
-		fmt.Fprintf(&b, "port %d\nbind 127.0.0.1\ndir %s\n", sn.port, dir)
+		if s.tls != nil {
+			b.WriteString(s.tls.confLines(sn.port))
+		} else {
+			fmt.Fprintf(&b, "port %d\n", sn.port)
+		}
+		fmt.Fprintf(&b, "bind 127.0.0.1\ndir %s\n", dir)
+		if s.sentinelPassword != "" {
+			fmt.Fprintf(&b, "requirepass %s\n", s.sentinelPassword)
+		}
 		fmt.Fprintf(&b, "sentinel monitor %s 127.0.0.1 %d %d\n", masterName, primaryPort, sentinelQuorum)
 		fmt.Fprintf(&b, "sentinel down-after-milliseconds %s 1000\n", masterName)
 		fmt.Fprintf(&b, "sentinel failover-timeout %s 5000\n", masterName)
@@ -237,19 +261,21 @@ func (s *Sentinel) Replica() *Server {
 }
 
 // FailoverOptions returns go-redis options for a client that finds the
-// primary through the sentinels, with short dial retries like
-// Server.Options.
+// primary through the sentinels, with the passwords and TLS config of the
+// set and short dial retries like Server.Options.
 func (s *Sentinel) FailoverOptions() *redis.FailoverOptions {
 	return &redis.FailoverOptions{
-		MasterName:      masterName,
-		SentinelAddrs:   s.SentinelAddrs(),
-		Password:        s.password,
-		DialTimeout:     time.Second,
-		DialerRetries:   1,
-		MaxRetryBackoff: 50 * time.Millisecond,
-		ReadTimeout:     5 * time.Second,
-		WriteTimeout:    5 * time.Second,
-		DisableIdentity: true,
+		MasterName:       masterName,
+		SentinelAddrs:    s.SentinelAddrs(),
+		SentinelPassword: s.sentinelPassword,
+		Password:         s.password,
+		TLSConfig:        s.tls.clientConfig(),
+		DialTimeout:      time.Second,
+		DialerRetries:    1,
+		MaxRetryBackoff:  50 * time.Millisecond,
+		ReadTimeout:      5 * time.Second,
+		WriteTimeout:     5 * time.Second,
+		DisableIdentity:  true,
 	}
 }
 
