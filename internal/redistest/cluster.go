@@ -36,30 +36,13 @@ type Cluster struct {
 // assigned.
 func StartCluster(tb testing.TB, opts ...Option) *Cluster {
 	tb.Helper()
-	c, err := startCluster(tb.TempDir(), opts)
-	if err != nil {
-		tb.Fatalf("redistest: %v", err)
-	}
-	tb.Cleanup(c.Stop)
-	return c
+	return startForTest(tb, startCluster, opts)
 }
 
 // StartClusterMain starts a cluster without a testing.TB, for TestMain.
 // stop stops every node and removes the files; call it after m.Run.
 func StartClusterMain(opts ...Option) (c *Cluster, stop func(), err error) {
-	dir, err := os.MkdirTemp("", "redistest-cluster-")
-	if err != nil {
-		return nil, nil, fmt.Errorf("redistest: %w", err)
-	}
-	c, err = startCluster(dir, opts)
-	if err != nil {
-		_ = os.RemoveAll(dir)
-		return nil, nil, fmt.Errorf("redistest: %w", err)
-	}
-	return c, func() {
-		c.Stop()
-		_ = os.RemoveAll(dir)
-	}, nil
+	return startForMain("redistest-cluster-", startCluster, opts)
 }
 
 func startCluster(dir string, opts []Option) (_ *Cluster, err error) {

@@ -47,31 +47,14 @@ type Sentinel struct {
 // each other before it returns, so that a failover can happen.
 func StartSentinel(tb testing.TB, opts ...Option) *Sentinel {
 	tb.Helper()
-	s, err := startSentinel(tb.TempDir(), opts)
-	if err != nil {
-		tb.Fatalf("redistest: %v", err)
-	}
-	tb.Cleanup(s.Stop)
-	return s
+	return startForTest(tb, startSentinel, opts)
 }
 
 // StartSentinelMain starts a Sentinel set without a testing.TB, for
 // TestMain. stop stops every process and removes the files; call it after
 // m.Run.
 func StartSentinelMain(opts ...Option) (s *Sentinel, stop func(), err error) {
-	dir, err := os.MkdirTemp("", "redistest-sentinel-")
-	if err != nil {
-		return nil, nil, fmt.Errorf("redistest: %w", err)
-	}
-	s, err = startSentinel(dir, opts)
-	if err != nil {
-		_ = os.RemoveAll(dir)
-		return nil, nil, fmt.Errorf("redistest: %w", err)
-	}
-	return s, func() {
-		s.Stop()
-		_ = os.RemoveAll(dir)
-	}, nil
+	return startForMain("redistest-sentinel-", startSentinel, opts)
 }
 
 func startSentinel(dir string, opts []Option) (_ *Sentinel, err error) {
