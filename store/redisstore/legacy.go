@@ -42,47 +42,42 @@ func (s *Store) moveLegacyKeys(ctx context.Context) error {
 		return nil
 	}
 	var (
-		cursor uint64
-		moved  int
-		kept   int
-		names  []string // the first few kept, for the warning
+		moved int
+		kept  int
+		names []string // the first few kept, for the warning
 	)
-	pattern := globEscape(legacyPrefix) + "*"
-	for {
-		found, next, err := s.rdb.Scan(ctx, cursor, pattern, scanBatch).Result()
-		if err != nil {
-			return err
+	err := s.scanMatch(ctx, globEscape(legacyPrefix)+"*", func(c redis.Cmdable, found []string) error {
+		if len(found) == 0 {
+			return nil
 		}
-		if len(found) > 0 {
-			cmds := make([]*redis.BoolCmd, len(found))
-			// The first failed command's error is checked per command
-			// below, where "no such key" is expected.
-			_, _ = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-				for i, key := range found {
-					cmds[i] = pipe.RenameNX(ctx, key, DefaultPrefix+strings.TrimPrefix(key, legacyPrefix))
-				}
-				return nil
-			})
-			for i, c := range cmds {
-				done, err := c.Result()
-				switch {
-				case isNoSuchKey(err):
-				case err != nil:
-					return err
-				case done:
-					moved++
-				default:
-					kept++
-					if len(names) < 10 {
-						names = append(names, found[i])
-					}
+		cmds := make([]*redis.BoolCmd, len(found))
+		// A failed command's error is checked per command below, where
+		// "no such key" is expected.
+		_, _ = c.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			for i, key := range found {
+				cmds[i] = pipe.RenameNX(ctx, key, DefaultPrefix+strings.TrimPrefix(key, legacyPrefix))
+			}
+			return nil
+		})
+		for i, c := range cmds {
+			done, err := c.Result()
+			switch {
+			case isNoSuchKey(err):
+			case err != nil:
+				return err
+			case done:
+				moved++
+			default:
+				kept++
+				if len(names) < 10 {
+					names = append(names, found[i])
 				}
 			}
 		}
-		if next == 0 {
-			break
-		}
-		cursor = next
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if moved > 0 {
 		s.logger().Info("redis: moved keys to the hash-tagged prefix",
