@@ -89,28 +89,16 @@ func parseTimeRange(s string) (from, to int, err error) {
 	if !ok {
 		return 0, 0, fmt.Errorf("%q is not a time range like 09:00-17:00", s)
 	}
-	if from, err = parseOfficeClock(a); err != nil {
+	if from, err = parseClock(a, officeClock); err != nil {
 		return 0, 0, err
 	}
-	if to, err = parseOfficeClock(b); err != nil {
+	if to, err = parseClock(b, officeClock); err != nil {
 		return 0, 0, err
 	}
 	if to <= from {
 		return 0, 0, fmt.Errorf("%q closes before it opens", s)
 	}
 	return from, to, nil
-}
-
-// parseOfficeClock reads HH:MM (00:00 to 24:00: an office may close at
-// midnight) as minutes after midnight.
-func parseOfficeClock(s string) (int, error) {
-	hh, mm, ok := strings.Cut(s, ":")
-	h, err1 := strconv.Atoi(hh)
-	m, err2 := strconv.Atoi(mm)
-	if !ok || len(hh) != 2 || len(mm) != 2 || err1 != nil || err2 != nil || h < 0 || m < 0 || m > 59 || h > 24 || h == 24 && m != 0 {
-		return 0, fmt.Errorf("%q is not a time of day like 09:00", s)
-	}
-	return h*60 + m, nil
 }
 
 // String is the hours as configured, spaces tidied.

@@ -51,6 +51,8 @@ func TestParseOfficeHours(t *testing.T) {
 		{spec: "Mon-Fri 17:00-09:00", wantErr: "closes before it opens"},
 		{spec: "Mon-Fri 09:00-09:00", wantErr: "closes before it opens"},
 		{spec: "Mon-Fri 0900-1700", wantErr: `"0900" is not a time of day`},
+		{spec: "Mon-Fri +9:00-17:00", wantErr: `"+9:00" is not a time of day`},
+		{spec: "Mon-Fri 09:00-17:+0", wantErr: `"17:+0" is not a time of day`},
 		{spec: "Mon-Fri 09:00", wantErr: "is not a time range"},
 		{spec: ",;,", wantErr: "names no days and hours"},
 	}

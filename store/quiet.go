@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -16,9 +15,6 @@ type QuietHours struct {
 	To   int `json:"to"`
 }
 
-// minutesPerDay bounds the minutes of QuietHours.
-const minutesPerDay = 24 * 60
-
 // ErrQuietHours is the error of quiet hours that cannot be read.
 var ErrQuietHours = errors.New("quiet hours: want HH:MM-HH:MM, two different times")
 
@@ -30,32 +26,13 @@ func ParseQuietHours(s string) (QuietHours, error) {
 	if !ok {
 		return QuietHours{}, ErrQuietHours
 	}
-	f, err1 := parseClock(from)
-	t, err2 := parseClock(to)
+	f, err1 := parseClock(from, quietClock)
+	t, err2 := parseClock(to, quietClock)
 	q := QuietHours{From: f, To: t}
 	if err1 != nil || err2 != nil || !q.Valid() {
 		return QuietHours{}, ErrQuietHours
 	}
 	return q, nil
-}
-
-// parseClock reads "HH:MM", "H:MM" or "H" as minutes after midnight.
-func parseClock(s string) (int, error) {
-	hs, ms, hasMin := strings.Cut(s, ":")
-	if len(hs) == 0 || len(hs) > 2 || (hasMin && len(ms) != 2) {
-		return 0, fmt.Errorf("clock %q", s)
-	}
-	h, err := strconv.Atoi(hs)
-	if err != nil || h < 0 || h > 23 || strings.ContainsAny(hs, "+-") {
-		return 0, fmt.Errorf("clock %q", s)
-	}
-	m := 0
-	if hasMin {
-		if m, err = strconv.Atoi(ms); err != nil || m < 0 || m > 59 || strings.ContainsAny(ms, "+-") {
-			return 0, fmt.Errorf("clock %q", s)
-		}
-	}
-	return h*60 + m, nil
 }
 
 // Valid reports whether both ends are times of day and differ (an empty
