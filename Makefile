@@ -39,3 +39,4 @@ fuzz:
 	go test -run=^$$ -fuzz=FuzzDecodeCallback -fuzztime=20s ./bot
 	go test -run=^$$ -fuzz=FuzzParseRSVPArg -fuzztime=20s ./bot/render
 	go test -run=^$$ -fuzz=FuzzParse -fuzztime=20s ./data
+	go test -run=^$$ -fuzz=FuzzParseClock -fuzztime=20s ./store
