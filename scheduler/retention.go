@@ -13,17 +13,21 @@ import (
 
 // RetentionStore is what the retention run reads and deletes: inactive
 // chats a page at a time and what /stop deletes about them, old audit
-// entries, and the memo of the last run.
+// entries, cached photos no published post holds, and the memo of the
+// last run.
 type RetentionStore interface {
 	store.Retention
 	store.PersonalData
+	store.UnusedMedia
 	Memo(ctx context.Context, key string) ([]byte, error)
 	SaveMemo(ctx context.Context, key string, value []byte, ttl time.Duration) error
 }
 
 // Retention deletes what has been kept long enough: chats inactive for
-// longer than Policy.ChatDays (everything /stop deletes about them) and
-// audit entries older than Policy.AuditDays. Cron runs it on the planner's
+// longer than Policy.ChatDays (everything /stop deletes about them),
+// audit entries older than Policy.AuditDays, and the cached photos
+// (store.MediaCache) of posts deleted or withdrawn since, or replaced by
+// an edit (store.PruneUnusedMedia). Cron runs it on the planner's
 // leader; its day key (the last run's memo) makes it run once a day
 // whichever replica leads and however often it restarts, and every step is
 // idempotent, so a run cut off halfway is simply done again.
@@ -74,8 +78,8 @@ func (r *Retention) RunDaily(ctx context.Context) (store.RetentionRun, bool, err
 	return run, err == nil, err
 }
 
-// Run deletes the expired chats and prunes the audit log now, and records
-// the run for /stats.
+// Run deletes the expired chats, prunes the audit log and the media cache
+// now, and records the run for /stats.
 func (r *Retention) Run(ctx context.Context) (store.RetentionRun, error) {
 	r.defaults()
 	now := r.Now()
@@ -111,6 +115,11 @@ func (r *Retention) Run(ctx context.Context) (store.RetentionRun, error) {
 			break
 		}
 	}
+	n, err := store.PruneUnusedMedia(ctx, r.Store)
+	run.Media = n
+	if err != nil {
+		return run, fmt.Errorf("retention: %w", err)
+	}
 	run.FinishedAt = r.Now()
 	data, err := json.Marshal(run)
 	if err != nil {
@@ -119,7 +128,7 @@ func (r *Retention) Run(ctx context.Context) (store.RetentionRun, error) {
 	if err := r.Store.SaveMemo(ctx, store.RetentionMemo, data, store.RetentionMemoTTL); err != nil {
 		return run, fmt.Errorf("retention: record the run: %w", err)
 	}
-	r.Log.Info("retention: expired data deleted", "chats", run.Chats, "audit_entries", run.Audit,
+	r.Log.Info("retention: expired data deleted", "chats", run.Chats, "audit_entries", run.Audit, "media", run.Media,
 		"chat_days", r.Policy.ChatDays, "audit_days", r.Policy.AuditDays)
 	return run, nil
 }

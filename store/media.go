@@ -39,6 +39,50 @@ type MediaCache interface {
 	PutMedia(ctx context.Context, key string, data []byte, contentType string) error
 	// Media returns what PutMedia stored under key, or ErrNotFound.
 	Media(ctx context.Context, key string) (data []byte, contentType string, err error)
+	// PruneMedia deletes every entry whose key keep returns false for,
+	// and reports how many it deleted. Deleting is idempotent: a second
+	// call with the same keep deletes nothing. An entry stored while it
+	// runs may be deleted or kept (the cache refills); an entry it cannot
+	// list (written by something else) is left alone.
+	PruneMedia(ctx context.Context, keep func(key string) bool) (int, error)
+}
+
+// maxLivePosts bounds the published posts PruneUnusedMedia reads: far
+// more than the bot ever holds. Were there more, the photos of the oldest
+// would be deleted and downloaded again when asked for: a cache miss.
+const maxLivePosts = 1 << 20
+
+// UnusedMedia is what PruneUnusedMedia reads and deletes.
+type UnusedMedia interface {
+	LatestPosts(ctx context.Context, city string, limit int) ([]Post, error)
+	PruneMedia(ctx context.Context, keep func(key string) bool) (int, error)
+}
+
+// PruneUnusedMedia deletes the cached photos that no published post
+// holds (the only ones the /media endpoint serves): those of deleted or
+// withdrawn posts, and those an edit replaced. It reports how many it
+// deleted. A photo two posts share stays while either is published. It
+// reads every published post, so it runs rarely (the daily retention); a
+// post deleted while it runs keeps its photos until the next run.
+func PruneUnusedMedia(ctx context.Context, s UnusedMedia) (int, error) {
+	posts, err := s.LatestPosts(ctx, "", maxLivePosts)
+	if err != nil {
+		return 0, fmt.Errorf("prune media: published posts: %w", err)
+	}
+	live := map[string]bool{}
+	for _, p := range posts {
+		if !p.Visible() {
+			continue
+		}
+		for _, ph := range p.Photos {
+			live[ph.UniqueID] = true
+		}
+	}
+	n, err := s.PruneMedia(ctx, func(key string) bool { return live[key] })
+	if err != nil {
+		return n, fmt.Errorf("prune media: %w", err)
+	}
+	return n, nil
 }
 
 // ValidMediaKey reports whether key can name a cached file: 1 to 128

@@ -130,9 +130,11 @@ type RetentionRun struct {
 	Day        string    `json:"day"`
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at"`
-	// Chats counts inactive chats deleted, Audit audit entries pruned.
+	// Chats counts inactive chats deleted, Audit audit entries pruned,
+	// Media cached photos deleted (PruneUnusedMedia).
 	Chats int `json:"chats"`
 	Audit int `json:"audit"`
+	Media int `json:"media,omitempty"`
 }
 
 // LastRetention reads the last retention run recorded in memos; ok is false

@@ -118,3 +118,97 @@ func TestMediaServedOnceCachedAndLinked(t *testing.T) {
 		t.Errorf("a deleted post's photo was downloaded %d times", n)
 	}
 }
+
+// The daily retention run deletes the cached photos of a deleted post
+// (from STATE_DIR/media/ on the embedded store) and keeps those of a live
+// post, which are then served without asking Telegram again.
+func TestMediaOfDeletedPostPrunedByRetention(t *testing.T) {
+	const day = 24 * time.Hour
+	e := newEnv(t)
+	clock := newJumpClock()
+	e.now = clock.Now
+	e.start()
+	base, st, ctx := e.httpURL(), e.store(), t.Context()
+	ranToday := func(st store.Store) func() bool {
+		today := clock.Now().In(e.cfg.TimeZone).Format(time.DateOnly)
+		return func() bool {
+			run, ok, err := store.LastRetention(ctx, st)
+			return err == nil && ok && run.Day == today && !run.FinishedAt.IsZero()
+		}
+	}
+	// The run at start is done before anything is cached.
+	eventually(t, wait, func() string { return "no retention run at start" }, ranToday(st))
+
+	now := time.Now().UTC().Truncate(time.Second)
+	change := func(cause, action string) store.Change {
+		return store.Change{Cause: cause, Audit: store.AuditEntry{UserID: 1, At: now, Action: action}}
+	}
+	publish := func(title string, ids ...string) (store.Post, []string) {
+		t.Helper()
+		p := store.Post{Kind: store.KindVisit, City: "krefeld", Lang: store.LangEN,
+			Title: title, Text: title + ".", Date: now, PublishedAt: now, UpdatedAt: now}
+		for _, id := range ids {
+			e.tg.RegisterPhoto("AgAC"+id, nil)
+			p.Photos = append(p.Photos, store.Photo{FileID: "AgAC" + id, UniqueID: "AQAD" + id})
+		}
+		p, _, err := st.PublishPost(ctx, p, change("test:"+title, "created"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var paths []string
+		for _, ph := range p.Photos {
+			path := feeds.MediaPath(p.ID, ph.UniqueID)
+			if code, _, _ := httpGetBytes(t, base+path); code != 200 {
+				t.Fatalf("GET %s = %d, want 200", path, code)
+			}
+			paths = append(paths, path)
+		}
+		return p, paths
+	}
+	_, livePaths := publish("Kept", "pruneLive")
+	doomed, _ := publish("Deleted", "pruneGone1", "pruneGone2")
+	onDisk := func(key string) bool {
+		_, err := os.Stat(filepath.Join(e.cfg.StateDir, "media", key))
+		return err == nil
+	}
+	cached := func(st store.Store, key string) bool {
+		if !e.cfg.usesRedis() {
+			return onDisk(key)
+		}
+		_, _, err := st.Media(ctx, key)
+		return err == nil
+	}
+	for _, key := range []string{"AQADpruneLive", "AQADpruneGone1", "AQADpruneGone2"} {
+		if !cached(st, key) {
+			t.Fatalf("%s not cached after its GET", key)
+		}
+	}
+	if _, _, err := st.RemovePost(ctx, doomed.ID, change("test:prune-delete", "deleted")); err != nil {
+		t.Fatal(err)
+	}
+
+	// The next day's run, at the next start, removes the deleted post's
+	// photos and keeps the live one's.
+	e.stop()
+	clock.advance(day)
+	e.start()
+	base, st = e.httpURL(), e.store()
+	eventually(t, wait, func() string { return "no retention run the next day" }, ranToday(st))
+	for _, key := range []string{"AQADpruneGone1", "AQADpruneGone2"} {
+		if cached(st, key) {
+			t.Errorf("deleted post's photo %s still cached after retention", key)
+		}
+	}
+	if !cached(st, "AQADpruneLive") {
+		t.Error("live post's photo removed by retention")
+	}
+	if run, _, _ := store.LastRetention(ctx, st); run.Media != 2 {
+		t.Errorf("retention run = %+v, want 2 media deleted", run)
+	}
+	if code, _, _ := httpGetBytes(t, base+livePaths[0]); code != 200 {
+		t.Errorf("live photo after retention = %d, want 200", code)
+	}
+	if n := e.tg.Downloads("AgACpruneLive"); n != 1 {
+		t.Errorf("live photo downloaded %d times, want once (kept in the cache)", n)
+	}
+}

@@ -25,7 +25,9 @@ import (
 // replaced together. Every entry is written to a temporary file, fsynced
 // and renamed over the old one, and the directory fsynced: a crash leaves
 // the old entry or the new one, never half a photo. Temporary files of a
-// crashed write are swept by a later PutMedia.
+// crashed write are swept by a later PutMedia or PruneMedia. PruneMedia
+// removes entries' files; files whose names are not media keys (nothing
+// PutMedia wrote) are left alone.
 const (
 	mediaDirName    = "media"
 	mediaTempPrefix = ".tmp-"
@@ -78,6 +80,49 @@ func (s *Store) Media(ctx context.Context, key string) ([]byte, string, error) {
 		return nil, "", notFound(op)
 	}
 	return data, string(ct), nil
+}
+
+// PruneMedia implements store.MediaCache: it removes the file of every
+// entry keep refuses.
+func (s *Store) PruneMedia(ctx context.Context, keep func(key string) bool) (int, error) {
+	const op = "prune media"
+	if err := s.usable(ctx); err != nil {
+		return 0, wrapErr(err, op)
+	}
+	dir := s.mediaDir()
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil // nothing cached yet
+	}
+	if err != nil {
+		return 0, wrapErr(err, op)
+	}
+	n := 0
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return n, wrapErr(err, op)
+		}
+		name := e.Name()
+		if !e.Type().IsRegular() || !store.ValidMediaKey(name) || keep(name) {
+			continue // temporary files start with '.', not a key's letter
+		}
+		err := os.Remove(filepath.Join(dir, name))
+		switch {
+		case err == nil:
+			n++
+		case errors.Is(err, fs.ErrNotExist):
+			// removed meanwhile (another prune): nothing to do
+		default:
+			return n, wrapErr(err, op)
+		}
+	}
+	if n > 0 {
+		if err := syncDir(dir); err != nil {
+			return n, wrapErr(err, op)
+		}
+	}
+	sweepStaleTemps(dir)
+	return n, nil
 }
 
 // writeAtomically replaces dir/name with head followed by body: written

@@ -92,3 +92,30 @@ func newTestStoreAt(t *testing.T, path string) *Store {
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
+
+// PruneMedia removes the files of the entries it prunes and nothing else
+// in media/: not a write in progress, not a file PutMedia did not write.
+func TestPruneMediaRemovesEntriesOnly(t *testing.T) {
+	s := newTestStore(t)
+	media := s.mediaDir()
+	if err := s.PutMedia(t.Context(), "AQADgone", []byte{0xFF, 0xD8}, "image/jpeg"); err != nil {
+		t.Fatal(err)
+	}
+	others := []string{".tmp-AQADwriting-1", "notes.txt"}
+	for _, name := range others {
+		if err := os.WriteFile(filepath.Join(media, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.PruneMedia(t.Context(), func(string) bool { return false }); err != nil || n != 1 {
+		t.Errorf("PruneMedia = %d, %v; want 1", n, err)
+	}
+	if _, err := os.Stat(filepath.Join(media, "AQADgone")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("pruned entry's file: %v, want removed", err)
+	}
+	for _, name := range others {
+		if _, err := os.Stat(filepath.Join(media, name)); err != nil {
+			t.Errorf("%s: %v, want left alone", name, err)
+		}
+	}
+}

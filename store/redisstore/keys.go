@@ -262,8 +262,17 @@ func (k keys) memo(key string) string { return k.prefix + "memo:" + key }
 //	                              content type, "data" its bytes; expiring
 //	                              (PX) after mediaTTL, so photos no post
 //	                              shows any more leave Redis's memory
+//	mediakeys             zset    the unique ids of the media hashes, score
+//	                              when each expires (unix ms), so PruneMedia
+//	                              lists them without scanning the keyspace
+//	                              (media hashes written before it existed
+//	                              are not in it: they just expire)
 
 func (k keys) media(uniqueID string) string { return k.prefix + "media:" + uniqueID }
+
+// mediaIndex is not of the form media:{uniqueID}, so no unique id can name
+// it.
+func (k keys) mediaIndex() string { return k.prefix + "mediakeys" }
 
 // Keys of event sign-ups (rsvps.go), after the prefix:
 //

@@ -3,6 +3,8 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -38,9 +40,68 @@ func (s *Store) PutMedia(ctx context.Context, key string, data []byte, contentTy
 		pipe.Del(ctx, k)
 		pipe.HSet(ctx, k, mediaFieldType, contentType, mediaFieldData, data)
 		pipe.PExpire(ctx, k, mediaTTL)
+		pipe.ZAdd(ctx, s.k.mediaIndex(), redis.Z{Score: float64(time.Now().Add(mediaTTL).UnixMilli()), Member: key})
 		return nil
 	})
 	return wrapErr(err, op)
+}
+
+// mediaPruneBatch is how many index entries PruneMedia reads, and how
+// many entries it deletes, per round trip.
+const mediaPruneBatch = 200
+
+// PruneMedia implements store.MediaCache. It first drops the index
+// entries of hashes that expired (their score is past), then deletes each
+// indexed entry keep refuses, hash and index entry in one MULTI/EXEC, and
+// counts the hashes that were still there.
+func (s *Store) PruneMedia(ctx context.Context, keep func(key string) bool) (int, error) {
+	const op = "prune media"
+	idx := s.k.mediaIndex()
+	expired := "(" + strconv.FormatInt(time.Now().UnixMilli(), 10)
+	if err := s.rdb.ZRemRangeByScore(ctx, idx, "-inf", expired).Err(); err != nil {
+		return 0, wrapErr(err, op)
+	}
+	var drop []string
+	for cursor := uint64(0); ; {
+		// ZSCAN returns member, score, member, score...; a member may come
+		// twice, never be missed if it was there all along.
+		page, next, err := s.rdb.ZScan(ctx, idx, cursor, "", mediaPruneBatch).Result()
+		if err != nil {
+			return 0, wrapErr(err, op)
+		}
+		for i := 0; i < len(page); i += 2 {
+			if !keep(page[i]) {
+				drop = append(drop, page[i])
+			}
+		}
+		if cursor = next; cursor == 0 {
+			break
+		}
+	}
+	slices.Sort(drop)
+	drop = slices.Compact(drop)
+	n := 0
+	for chunk := range slices.Chunk(drop, mediaPruneBatch) {
+		dels := make([]*redis.IntCmd, len(chunk))
+		_, err := s.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+			for i, key := range chunk {
+				dels[i] = pipe.Del(ctx, s.k.media(key))
+			}
+			members := make([]any, len(chunk))
+			for i, key := range chunk {
+				members[i] = key
+			}
+			pipe.ZRem(ctx, idx, members...)
+			return nil
+		})
+		if err != nil {
+			return n, wrapErr(err, op)
+		}
+		for _, d := range dels {
+			n += int(d.Val())
+		}
+	}
+	return n, nil
 }
 
 // Media implements store.MediaCache.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/partnerbot/partnerbot/store"
 )
@@ -118,5 +119,91 @@ func testMedia(t *testing.T, newStore func(t *testing.T) store.Store) {
 		if err != nil || !bytes.Equal(got, payloads[ct]) {
 			t.Errorf("Media after the race = %d bytes, %q, %v; want one writer's entry whole", len(got), ct, err)
 		}
+	})
+
+	t.Run("Prune", func(t *testing.T) {
+		s := newStore(t)
+		ctx := t.Context()
+		if n, err := s.PruneMedia(ctx, func(string) bool { return false }); err != nil || n != 0 {
+			t.Errorf("PruneMedia(empty cache) = %d, %v; want 0, nil", n, err)
+		}
+		for _, key := range []string{"AQADkeep", "AQADdrop1", "AQADdrop2"} {
+			if err := s.PutMedia(ctx, key, jpeg(key, 100), "image/jpeg"); err != nil {
+				t.Fatalf("PutMedia(%q) = %v", key, err)
+			}
+		}
+		keep := func(key string) bool { return key == "AQADkeep" }
+		if n, err := s.PruneMedia(ctx, keep); err != nil || n != 2 {
+			t.Errorf("PruneMedia = %d, %v; want 2 deleted", n, err)
+		}
+		wantMedia(t, s, "AQADkeep", jpeg("AQADkeep", 100), "image/jpeg")
+		wantNoMedia(t, s, "AQADdrop1")
+		wantNoMedia(t, s, "AQADdrop2")
+		if n, err := s.PruneMedia(ctx, keep); err != nil || n != 0 {
+			t.Errorf("PruneMedia again = %d, %v; want 0 (idempotent)", n, err)
+		}
+		// A pruned key can be cached again, and pruned again.
+		if err := s.PutMedia(ctx, "AQADdrop1", []byte("again"), "image/png"); err != nil {
+			t.Fatalf("PutMedia(pruned key) = %v", err)
+		}
+		wantMedia(t, s, "AQADdrop1", []byte("again"), "image/png")
+		if n, err := s.PruneMedia(ctx, keep); err != nil || n != 1 {
+			t.Errorf("PruneMedia after a new put = %d, %v; want 1", n, err)
+		}
+		wantNoMedia(t, s, "AQADdrop1")
+		wantMedia(t, s, "AQADkeep", jpeg("AQADkeep", 100), "image/jpeg")
+	})
+
+	// PruneUnusedMedia keeps the photos of published posts only: those of
+	// a deleted post (DeletePost or RemovePost), of a post not published,
+	// an edit replaced, or of no post at all go; a photo two posts share
+	// stays while one of them is published.
+	t.Run("PruneUnused", func(t *testing.T) {
+		s := newStore(t)
+		ctx := t.Context()
+		h := time.Hour
+		withPhotos := func(p store.Post, keys ...string) store.Post {
+			for _, k := range keys {
+				p.Photos = append(p.Photos, store.Photo{FileID: "file-" + k, UniqueID: k})
+			}
+			return p
+		}
+		live := createPost(t, s, withPhotos(post("live", store.KindVisit, "lyon", t0), "AQADlive", "AQADedited", "AQADshared"))
+		deleted := createPost(t, s, withPhotos(post("deleted", store.KindVisit, "lyon", t0.Add(h)), "AQADdeleted1", "AQADdeleted2"))
+		removed := createPost(t, s, withPhotos(post("removed", store.KindVisit, "krakow", t0.Add(2*h)), "AQADremoved", "AQADshared"))
+		createPost(t, s, withPhotos(withStatus("pending", store.KindVisit, "lyon", store.StatusPending, t0.Add(3*h)), "AQADpending"))
+		all := []string{"AQADlive", "AQADedited", "AQADshared", "AQADdeleted1", "AQADdeleted2",
+			"AQADremoved", "AQADpending", "AQADorphan", "AQADnew"}
+		for _, key := range all {
+			if err := s.PutMedia(ctx, key, jpeg(key, 64), "image/jpeg"); err != nil {
+				t.Fatalf("PutMedia(%q) = %v", key, err)
+			}
+		}
+		live.Photos[1] = store.Photo{FileID: "file-AQADnew", UniqueID: "AQADnew"} // an edit replaced AQADedited
+		if err := s.UpdatePost(ctx, live); err != nil {
+			t.Fatalf("UpdatePost = %v", err)
+		}
+		if err := s.DeletePost(ctx, deleted.ID); err != nil {
+			t.Fatalf("DeletePost = %v", err)
+		}
+		if _, _, err := s.RemovePost(ctx, removed.ID, store.Change{Cause: "rm-media",
+			Audit: store.AuditEntry{UserID: 1, At: t0.Add(4 * h), Action: "deleted"}}); err != nil {
+			t.Fatalf("RemovePost = %v", err)
+		}
+
+		n, err := store.PruneUnusedMedia(ctx, s)
+		if err != nil || n != 6 {
+			t.Errorf("PruneUnusedMedia = %d, %v; want 6 deleted", n, err)
+		}
+		for _, key := range []string{"AQADlive", "AQADnew", "AQADshared"} {
+			wantMedia(t, s, key, jpeg(key, 64), "image/jpeg")
+		}
+		for _, key := range []string{"AQADedited", "AQADdeleted1", "AQADdeleted2", "AQADremoved", "AQADpending", "AQADorphan"} {
+			wantNoMedia(t, s, key)
+		}
+		if n, err := store.PruneUnusedMedia(ctx, s); err != nil || n != 0 {
+			t.Errorf("PruneUnusedMedia again = %d, %v; want 0 (idempotent)", n, err)
+		}
+		wantMedia(t, s, "AQADlive", jpeg("AQADlive", 64), "image/jpeg")
 	})
 }
