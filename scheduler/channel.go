@@ -147,7 +147,16 @@ func (w *Workers) prepare(ctx context.Context, log *slog.Logger, m *store.Outbox
 	}
 	m.Targets, m.Caption = []int{ref.TextID}, ref.Caption
 	last.Photos = nil
-	return []store.Part{last}, post, true
+	edits := []store.Part{last}
+	if head := parts[0]; len(parts) == 2 && len(head.Photos) == 1 && len(ref.Messages) == 2 && head.Text != ref.PhotoCaption {
+		// One photo, its caption the title, then the text: a changed
+		// title is edited in the caption too. It comes after the text, so
+		// a retry that finds the caption as posted has the text alone
+		// left, at the same step.
+		m.Targets = append(m.Targets, ref.Messages[0])
+		edits = append(edits, head) // its photo marks a caption's edit
+	}
+	return edits, post, true
 }
 
 // repost replaces a channel post whose photos (or layout) changed: the old
@@ -178,16 +187,59 @@ func (w *Workers) finish(ctx context.Context, log *slog.Logger, m store.OutboxMe
 	}
 	ref := &store.ChannelRef{Chat: strconv.FormatInt(m.ChatID, 10), Messages: m.Targets,
 		TextID: m.Targets[len(m.Targets)-1], Caption: len(parts[len(parts)-1].Photos) == 1, Photos: uniqueIDs(post)}
+	if len(parts) == 2 && len(parts[0].Photos) == 1 {
+		ref.PhotoCaption = parts[0].Text
+	}
 	err := w.Store.SetChannelRef(ctx, post.ID, ref)
 	if isNotFound(err) {
 		// Deleted while it was being posted: take it down again.
 		del := store.OutboxMessage{Kind: store.MsgChannelDelete, ChatID: m.ChatID, Group: true, PostID: post.ID,
 			Targets: m.Targets, CreatedAt: time.Now(), Ref: m.Ref + ":late-delete", Dedupe: m.Ref + ":late-delete"}
 		_, err = w.Store.EnqueueEach(ctx, channelTTL, del)
+		if err != nil {
+			log.Error("outbox: parts of a deleted post not taken down", "post_id", post.ID, "err", err)
+		}
+		return
 	}
 	if err != nil {
 		log.Error("outbox: channel post not recorded; edits will not reach it", "post_id", post.ID, "err", err)
+		return
 	}
+	w.catchUp(ctx, log, m, parts, post.ID)
+}
+
+// catchUp edits a channel post that went out as it was rendered if the
+// post changed since. An edit whose message was prepared before the
+// reference was recorded found none and was settled, counting on the
+// post going out in its edited form; but it was rendered before. Read
+// after the reference was written, the post shows every such edit (the
+// edit came first), and any later edit finds the reference and goes out
+// itself. Keyed by the channel message, so it is queued once.
+func (w *Workers) catchUp(ctx context.Context, log *slog.Logger, m store.OutboxMessage, sent []store.Part, postID int64) {
+	now, err := w.Store.Post(ctx, postID)
+	switch {
+	case isNotFound(err):
+		return // deleted meanwhile: its deletion finds the reference
+	case err == nil:
+		if !now.Visible() {
+			return
+		}
+		rendered := w.Renderer.ChannelParts(now, w.ChannelLang, "")
+		if len(rendered) == len(sent) && sentAsRendered(sent, rendered, len(sent)) {
+			return
+		}
+	default:
+		// Not known whether it changed: the edit finds out ("not modified").
+		log.Warn("outbox: channel post not read again after posting; edited to be sure", "post_id", postID, "err", err)
+	}
+	key := m.Ref + ":catch-up"
+	edit := store.OutboxMessage{Kind: store.MsgChannelEdit, ChatID: m.ChatID, Group: true, PostID: postID,
+		CreatedAt: w.Now(), Ref: key, Dedupe: key}
+	if _, err := w.Store.EnqueueEach(ctx, channelTTL, edit); err != nil {
+		log.Error("outbox: channel post edited while it went out, edit not queued", "post_id", postID, "err", err)
+		return
+	}
+	log.Info("outbox: channel post edited while it went out; edit queued", "post_id", postID)
 }
 
 // sentAsRendered reports whether the first n parts that went out are

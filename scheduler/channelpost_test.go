@@ -31,7 +31,8 @@ func newChannelRig(t *testing.T, rights telegramtest.ChannelRights, maxAttempts 
 	r.tg.SetChannelRights(partsChannel, rights)
 	c := &channelRig{rig: r, rec: &reasons{},
 		pl: &scheduler.Planner{Store: r.st, Renderer: b, Log: r.log, ChannelID: partsChannel}}
-	w := &scheduler.Workers{Renderer: b, ChannelLang: store.LangDE, Events: c.rec.events(), MaxAttempts: maxAttempts}
+	w := &scheduler.Workers{Renderer: b, ChannelLang: store.LangDE, Events: c.rec.events(), MaxAttempts: maxAttempts,
+		Store: shortBlock{r.st}, Rights: r.client}
 	for _, o := range opts {
 		o(w)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/partnerbot/partnerbot/internal/tgerr"
@@ -44,6 +45,29 @@ func (w *Workers) deliver(ctx, sctx context.Context, m store.OutboxMessage, hand
 		cctx, cancel := context.WithTimeout(sctx, w.SendTimeout)
 		ids, err := w.sendPart(cctx, m, parts[m.Step])
 		cancel()
+		if w.Rights != nil && isChange(m.Kind) && tgerr.CannotChange(err) {
+			// Telegram says the same when the bot lacks the right and
+			// when the message is beyond it; the bot's rights tell which.
+			lacks := w.lacksRight(sctx, log, m)
+			if !lacks {
+				// It has the right, perhaps only since it was refused:
+				// one more try, with the right known to be there.
+				if !w.pace(ctx, sctx, log, m, handBack) {
+					return
+				}
+				cctx, cancel := context.WithTimeout(sctx, w.SendTimeout)
+				ids, err = w.sendPart(cctx, m, parts[m.Step])
+				cancel()
+				lacks = tgerr.CannotChange(err) && w.lacksRight(sctx, log, m)
+			}
+			if lacks {
+				w.waitForRights(sctx, log, m, err)
+				return
+			}
+		}
+		if m.Kind == store.MsgChannelEdit && tgerr.NotModified(err) {
+			err = nil // the message reads so already
+		}
 		if err != nil {
 			w.failedPart(sctx, log, m, err)
 			return
@@ -85,7 +109,8 @@ func (w *Workers) pace(ctx, sctx context.Context, log *slog.Logger, m store.Outb
 func (w *Workers) sendPart(ctx context.Context, m store.OutboxMessage, p store.Part) ([]int, error) {
 	switch m.Kind {
 	case store.MsgChannelEdit:
-		return nil, w.Sender.EditPart(ctx, m.ChatID, m.Targets[0], p, m.Caption)
+		// A part with its photo is that photo's caption (see prepare).
+		return nil, w.Sender.EditPart(ctx, m.ChatID, m.Targets[m.Step], p, m.Caption || len(p.Photos) > 0)
 	case store.MsgChannelDelete:
 		return nil, w.Sender.DeleteMessage(ctx, m.ChatID, m.Targets[m.Step])
 	}
@@ -110,11 +135,9 @@ func (w *Workers) failedPart(sctx context.Context, log *slog.Logger, m store.Out
 	case tgerr.NoRights:
 		// Only channel messages meet this: they wait until an
 		// administrator grants the bot its rights, and are never dropped.
-		d := min(timing.Backoff(w.BackoffMin, maxRightsWait, m.Attempts+1), maxRightsWait)
-		m.Attempts = min(m.Attempts+1, 16) // the backoff's exponent, not a count towards giving up
-		log.Warn("outbox: the bot lacks rights in this chat; waiting for an administrator", "retry_in", d.String(), "err", err)
-		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now.Add(d)))
-		w.failed(m, "no_rights")
+		w.waitForRights(sctx, log, m, err)
+	case tgerr.BadMarkup, tgerr.Permanent:
+		w.refused(sctx, log, m, err)
 	case tgerr.Gone:
 		w.chatGone(sctx, log, m.ChatID, res.Deactivated)
 		w.done(sctx, m, m.ID, false)
@@ -133,19 +156,6 @@ func (w *Workers) failedPart(sctx context.Context, log *slog.Logger, m store.Out
 		m.ThreadID = 0
 		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now))
 		w.failed(m, "thread_gone")
-	case tgerr.BadMarkup, tgerr.Permanent:
-		if m.Kind == store.MsgChannelDelete || m.Kind == store.MsgChannelEdit {
-			// Deleted or edited by hand in the channel meanwhile: nothing
-			// is left to do about it.
-			log.Info("outbox: channel message already changed", "err", err)
-			m.Step++
-			w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now))
-			return
-		}
-		log.Error("outbox: message refused by Telegram, dead-lettered", "err", err)
-		w.settle(sctx, log, w.Store.Bury(sctx, m.ID, store.DeadLetter{Message: m, Reason: err.Error(), At: now}))
-		w.done(sctx, m, "", false)
-		w.failed(m, "dead_lettered")
 	default:
 		m.Attempts++
 		if m.Attempts >= w.MaxAttempts {
@@ -160,6 +170,64 @@ func (w *Workers) failedPart(sctx context.Context, log *slog.Logger, m store.Out
 		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now.Add(d)))
 		w.failed(m, "transient")
 	}
+}
+
+// isChange reports whether m changes a message in the channel.
+func isChange(k store.MessageKind) bool {
+	return k == store.MsgChannelEdit || k == store.MsgChannelDelete
+}
+
+// refused settles a message Telegram refused for good.
+func (w *Workers) refused(sctx context.Context, log *slog.Logger, m store.OutboxMessage, err error) {
+	now := w.Now()
+	if isChange(m.Kind) {
+		// Deleted or edited by hand in the channel meanwhile: nothing
+		// is left to do about it.
+		log.Info("outbox: channel message already changed", "err", err)
+		m.Step++
+		w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, now))
+		return
+	}
+	log.Error("outbox: message refused by Telegram, dead-lettered", "err", err)
+	w.settle(sctx, log, w.Store.Bury(sctx, m.ID, store.DeadLetter{Message: m, Reason: err.Error(), At: now}))
+	w.done(sctx, m, "", false)
+	w.failed(m, "dead_lettered")
+}
+
+// waitForRights puts a channel message back until the bot has its rights
+// in the channel: however long that takes, it is never dropped.
+func (w *Workers) waitForRights(sctx context.Context, log *slog.Logger, m store.OutboxMessage, err error) {
+	if m.Attempts == 0 && w.RightsLost != nil {
+		w.RightsLost(sctx)
+	}
+	d := min(timing.Backoff(w.BackoffMin, maxRightsWait, m.Attempts+1), maxRightsWait)
+	m.Attempts = min(m.Attempts+1, 16) // the backoff's exponent, not a count towards giving up
+	log.Warn("outbox: the bot lacks rights in this chat; waiting for an administrator", "retry_in", d.String(), "err", err)
+	w.settle(sctx, log, w.Store.Retry(sctx, m.ID, m, w.Now().Add(d)))
+	w.failed(m, "no_rights")
+}
+
+// lacksRight reports whether the bot, refused an edit or a deletion in
+// the channel, lacks the right for it: it is no administrator there, or
+// has not the right to edit (delete) messages, with which Telegram lets it
+// edit (delete) any message of the channel, however old. With the right,
+// the message itself is beyond reach (deleted by hand). When the rights
+// cannot be read, the message waits too: it is asked again on the next
+// try, and nothing is lost meanwhile.
+func (w *Workers) lacksRight(ctx context.Context, log *slog.Logger, m store.OutboxMessage) bool {
+	if w.Rights == nil {
+		return false
+	}
+	missing, err := w.Rights.MissingChannelRights(ctx, m.ChatID)
+	if err != nil {
+		log.Warn("outbox: the bot's rights in the channel not read; the message waits", "err", err)
+		return true
+	}
+	need := RightEdit
+	if m.Kind == store.MsgChannelDelete {
+		need = RightDelete
+	}
+	return slices.Contains(missing, RightMember) || slices.Contains(missing, need)
 }
 
 // topicGone records that a group's topic was deleted: the subscription

@@ -20,6 +20,19 @@ type Sender interface {
 	DeleteMessage(ctx context.Context, chatID int64, messageID int) error
 }
 
+// ChannelRights tells what the bot lacks in a channel, by the names below;
+// the Telegram client implements it.
+type ChannelRights interface {
+	MissingChannelRights(ctx context.Context, chatID int64) ([]string, error)
+}
+
+// The rights ChannelRights names (those of bot/telegram).
+const (
+	RightMember = "member"
+	RightEdit   = "edit"
+	RightDelete = "delete"
+)
+
 // Renderer renders what residents read; the bot implements it, so digests
 // and announcements look exactly like replies.
 type Renderer interface {

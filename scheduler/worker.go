@@ -28,6 +28,15 @@ type Workers struct {
 	Log         *slog.Logger
 	Events      Events
 	Now         store.NowFunc
+	// Rights tells, when Telegram refuses to edit or delete a channel
+	// message, whether the bot lacks the right (the message then waits
+	// for it, as posts do) or the message is beyond reach (the change is
+	// dropped). Nil: always the latter.
+	Rights ChannelRights
+	// RightsLost, when set, is called as a channel message begins to wait
+	// for the bot's rights (its first refusal), so that owners hear of it
+	// while the bot runs, not only from the check at start.
+	RightsLost func(ctx context.Context)
 	// Office sends the partnership office's messages; nil without one.
 	Office *Office
 

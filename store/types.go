@@ -211,6 +211,12 @@ type ChannelRef struct {
 	// Photos are the unique ids of the photos posted: when an edit
 	// changes them, the post is posted anew.
 	Photos []string `json:"photos,omitempty"`
+	// PhotoCaption is the caption posted on a single photo whose text
+	// went out as a message of its own (the post's title): an edit that
+	// changes it edits the photo's caption too. Empty for other posts, and
+	// for posts recorded before it was kept (an edit then edits the
+	// caption anyway).
+	PhotoCaption string `json:"photo_caption,omitempty"`
 }
 
 // HasLang reports whether the post is written in l, or translated into it.

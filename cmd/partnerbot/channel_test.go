@@ -153,3 +153,44 @@ func TestChannelPostOnceUnderRetries(t *testing.T) {
 		t.Errorf("channel got %q, want the post once", plains(got))
 	}
 }
+
+// The bot loses the right to edit in the channel while it runs: an
+// official's edit waits for it, as posts do, the owners are told what is
+// missing, and the edit reaches the channel once the right is back.
+func TestChannelEditWaitsForLostRights(t *testing.T) {
+	t.Parallel()
+	e := newOfficialEnv(t)
+	ch := telegramtest.PublicChannel(channelID, "Kropyvnytskyi partners", "city_partners")
+	e.tg.KnowChat(ch)
+	all := telegramtest.ChannelRights{Member: true, CanPostMessages: true, CanEditMessages: true, CanDeleteMessages: true}
+	e.tg.SetChannelRights(channelID, all)
+	e.cfg.Channel, e.cfg.ChannelLang = "@city_partners", store.LangEN
+	e.start()
+
+	o := e.private(ownerID, "en")
+	post := postIDIn(t, o.ask("/announce venlo | Office closed on Friday\nWe reopen on Monday.").Plain)
+	waitChannel(t, e, "has the post", func(m []telegramtest.Message) bool { return len(m) == 1 })
+	e.waitOutboxEmpty()
+	for _, m := range e.tg.SentTo(ownerID) {
+		if strings.Contains(m.Plain, "@city_partners") {
+			t.Fatalf("a notice about the channel's rights while the bot had them all: %q", m.Plain)
+		}
+	}
+
+	e.tg.SetChannelRights(channelID, telegramtest.ChannelRights{Member: true})
+	_, got := o.tap(lastWith(t, o.say(fmt.Sprintf("/edit %d", post)), "Office closed"), "Edit a field")
+	o.tap(got[0], "Text")
+	_, _ = o.tap(lastWith(t, o.say("We reopen on Tuesday."), "Tuesday"), "Publish")
+	eventually(t, wait, func() string { return "the channel edit was never refused" },
+		func() bool { return strings.Contains(e.logs.String(), "message can't be edited") })
+	notice := e.tg.WaitSent(t, wait, telegramtest.All(telegramtest.To(ownerID), telegramtest.TextContains("@city_partners")))
+	mustContain(t, notice.Plain, "@city_partners")
+	if m := channelMessages(e); len(m) != 1 || m[0].Edited {
+		t.Fatalf("channel %q: want the post unedited while the right is missing", plains(m))
+	}
+
+	e.tg.SetChannelRights(channelID, all)
+	waitChannel(t, e, "edited", func(m []telegramtest.Message) bool {
+		return len(m) == 1 && m[0].Edited && strings.Contains(m[0].Plain, "Tuesday")
+	})
+}

@@ -193,7 +193,16 @@ func (m *Main) Run(ctx context.Context) error {
 		BackoffMin: cfg.BackoffMin, BackoffMax: cfg.BackoffMax, Remember: b.RememberHandled, GivenUp: mets.UpdateGivenUp}
 	workers := &scheduler.Workers{Store: st, Sender: client, Limiter: limiter, Log: log, Now: m.Now, Events: events,
 		Consumer: cfg.ReplicaID, BackoffMin: cfg.RetryMin, ClaimIdle: cfg.ClaimIdle, Renderer: rd, ChannelLang: cfg.ChannelLang,
-		Office: &scheduler.Office{Sender: client, Store: st, Text: tr.T}}
+		Rights: client, Office: &scheduler.Office{Sender: client, Store: st, Text: tr.T}}
+	// Rights lost while the bot runs: owners get the start's notice (once a
+	// day, like it).
+	workers.RightsLost = func(ctx context.Context) {
+		if missing, err := b.CheckChannel(ctx); err != nil {
+			log.Warn("channel rights not checked", "channel", cfg.Channel, "err", err)
+		} else if len(missing) > 0 {
+			log.Warn("the bot lacks rights in the channel; its messages there wait until they are granted", "channel", cfg.Channel, "missing", missing)
+		}
+	}
 	reminderSpec := ""
 	if cfg.ReminderEvery > 0 {
 		reminderSpec = "@every " + cfg.ReminderEvery.String()
@@ -254,16 +263,17 @@ func seed(ctx context.Context, st store.Store, d *store.Dataset, log *slog.Logge
 
 // The parts the scheduler needs from the bot, checked where they are wired.
 var (
-	_ scheduler.Sender       = (*telegram.Client)(nil)
-	_ scheduler.Renderer     = (*render.Renderer)(nil)
-	_ bot.Announcer          = (*scheduler.Planner)(nil)
-	_ bot.DigestPreviewer    = (*scheduler.Planner)(nil)
-	_ bot.Channel            = (*scheduler.Planner)(nil)
-	_ bot.Releaser           = (*scheduler.Planner)(nil)
-	_ bot.ChannelRights      = (*telegram.Client)(nil)
-	_ bot.TopicRights        = (*telegram.Client)(nil)
-	_ scheduler.OfficeSender = (*telegram.Client)(nil)
-	_ bot.Pacer              = (*pacing.Limiter)(nil)
-	_ scheduler.Limiter      = (*pacing.Limiter)(nil)
-	_ telegram.Updates       = (*telegram.Client)(nil)
+	_ scheduler.Sender        = (*telegram.Client)(nil)
+	_ scheduler.Renderer      = (*render.Renderer)(nil)
+	_ bot.Announcer           = (*scheduler.Planner)(nil)
+	_ bot.DigestPreviewer     = (*scheduler.Planner)(nil)
+	_ bot.Channel             = (*scheduler.Planner)(nil)
+	_ bot.Releaser            = (*scheduler.Planner)(nil)
+	_ bot.ChannelRights       = (*telegram.Client)(nil)
+	_ scheduler.ChannelRights = (*telegram.Client)(nil)
+	_ bot.TopicRights         = (*telegram.Client)(nil)
+	_ scheduler.OfficeSender  = (*telegram.Client)(nil)
+	_ bot.Pacer               = (*pacing.Limiter)(nil)
+	_ scheduler.Limiter       = (*pacing.Limiter)(nil)
+	_ telegram.Updates        = (*telegram.Client)(nil)
 )

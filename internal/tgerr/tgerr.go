@@ -87,3 +87,22 @@ func Classify(err error) Result {
 	}
 	return Result{Outcome: Permanent}
 }
+
+// NotModified reports whether Telegram refused an edit because the message
+// already reads so ("message is not modified"): the edit has nothing left
+// to do.
+func NotModified(err error) bool {
+	var e *tgbotapi.Error
+	return errors.As(err, &e) && e.Code == 400 && strings.Contains(e.Message, "message is not modified")
+}
+
+// CannotChange reports whether Telegram refused to edit or delete a
+// message ("message can't be edited", "message can't be deleted"). Its
+// answer is the same whether the bot lacks the right or the message is
+// beyond it (deleted or changed by hand, too old for the rights the bot
+// has): only the bot's rights in the chat tell which.
+func CannotChange(err error) bool {
+	var e *tgbotapi.Error
+	return errors.As(err, &e) && e.Code == 400 &&
+		(strings.Contains(e.Message, "message can't be edited") || strings.Contains(e.Message, "message can't be deleted"))
+}

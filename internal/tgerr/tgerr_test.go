@@ -40,3 +40,29 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+func TestNotModifiedCannotChange(t *testing.T) {
+	api := func(code int, msg string) error {
+		return fmt.Errorf("edit: %w", &tgbotapi.Error{Code: code, Message: msg})
+	}
+	tests := []struct {
+		err               error
+		notModified, cant bool
+	}{
+		{api(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"), true, false},
+		{api(400, "Bad Request: message can't be edited"), false, true},
+		{api(400, "Bad Request: message can't be deleted"), false, true},
+		{api(400, "Bad Request: message to edit not found"), false, false},
+		{api(403, "Forbidden: bot is not a member of the channel chat"), false, false},
+		{errors.New("message can't be edited"), false, false},
+		{nil, false, false},
+	}
+	for _, tt := range tests {
+		if got := NotModified(tt.err); got != tt.notModified {
+			t.Errorf("NotModified(%v) = %v", tt.err, got)
+		}
+		if got := CannotChange(tt.err); got != tt.cant {
+			t.Errorf("CannotChange(%v) = %v", tt.err, got)
+		}
+	}
+}
