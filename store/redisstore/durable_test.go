@@ -85,8 +85,12 @@ func TestMinReplicas(t *testing.T) {
 	ctx := t.Context()
 	rc := replica.Client(t)
 	logs := &testkit.Buffer{}
-	s := NewFromClient(primary.Client(t), WithMinReplicas(1, 300*time.Millisecond),
-		WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
+	// While the replica runs, a loaded machine may take a while to
+	// acknowledge; without it, every call waits the whole timeout.
+	withTimeout := func(d time.Duration) *Store {
+		return NewFromClient(primary.Client(t), WithMinReplicas(1, d), WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
+	}
+	s := withTimeout(3 * time.Second)
 
 	// Acknowledged: on the replica as soon as the call returns.
 	added, err := s.EnqueueOnce(ctx, store.Once{Key: "a"}, outMsg(1, "first"))
@@ -121,6 +125,8 @@ func TestMinReplicas(t *testing.T) {
 	// Without the replica the write stays on the primary and fails as
 	// unavailable, naming the count, so the caller retries.
 	replica.Kill()
+	live := s
+	s = withTimeout(300 * time.Millisecond)
 	_, err = s.EnqueueOnce(ctx, store.Once{Key: "d"}, outMsg(4, "fourth"))
 	var short *ReplicaShortfallError
 	switch {
@@ -157,6 +163,7 @@ func TestMinReplicas(t *testing.T) {
 	// The replica back, the retry finds the message queued once.
 	replica.Restart(t)
 	waitInSync(t, primary, replica)
+	s = live
 	added, err = s.EnqueueOnce(ctx, store.Once{Key: "d"}, outMsg(4, "fourth again"))
 	if err != nil || added {
 		t.Errorf("EnqueueOnce retried = %t, %v; want done already", added, err)
