@@ -179,7 +179,7 @@ func parseMember(m string) (int64, error) { return strconv.ParseInt(m, 10, 64) }
 // mark ("pacing:flood:last"), each expiring (PX) once it no longer matters.
 func (k keys) pacing(name string) string { return k.prefix + "pacing:" + name }
 
-// Delivery keys (outbox.go, locks.go, digests.go), after the prefix:
+// Delivery keys (outbox*.go, locks.go, digests.go), after the prefix:
 //
 //	outbox                stream  messages to send, field "m" = OutboxMessage
 //	                              JSON; consumer group outboxGroup ("senders");
