@@ -2,8 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/redis/go-redis/v9"
 
@@ -72,63 +70,19 @@ func (s *Store) RebuildActiveIndex(ctx context.Context) error {
 // reindexMembers walks one activity index and sets every member's entries
 // from its record, dropping those of records gone.
 func (s *Store) reindexMembers(ctx context.Context, index string) error {
-	var cursor uint64
-	for {
-		flat, next, err := s.rdb.ZScan(ctx, index, cursor, "", scanBatch).Result()
-		if err != nil {
-			return err
-		}
-		ids := make([]int64, 0, len(flat)/2)
-		for i := 0; i < len(flat); i += 2 { // member, score, member, ...
-			id, err := parseMember(flat[i])
-			if err != nil {
-				return fmt.Errorf("bad index member %q: %w", flat[i], err)
-			}
-			ids = append(ids, id)
-		}
-		if err := s.reindexActive(ctx, ids); err != nil {
-			return err
-		}
-		if next == 0 {
-			return nil
-		}
-		cursor = next
-	}
+	return s.scanIndex(ctx, index, func(ids []int64) error { return s.reindexActive(ctx, ids) })
 }
 
 // reindexActive sets the subs:active entries of ids from their records in
 // one transaction watching the records.
 func (s *Store) reindexActive(ctx context.Context, ids []int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = s.k.subscriber(id)
-	}
-	return s.watch(ctx, func(tx *redis.Tx) error {
-		vals, err := tx.MGet(ctx, keys...).Result()
-		if err != nil {
-			return err
-		}
-		states := make([]activity, len(vals))
-		for i, v := range vals {
-			str, ok := v.(string)
-			if !ok {
-				continue
-			}
-			var sub store.Subscriber
-			if err := json.Unmarshal([]byte(str), &sub); err != nil {
-				return fmt.Errorf("decode %s: %w", keys[i], err)
-			}
-			states[i] = activityOf(&sub)
-		}
-		_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+	return s.watchSubscribers(ctx, ids, func(tx *redis.Tx, subs []*store.Subscriber) error {
+		_, err := tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
 			for i, id := range ids {
-				s.indexActive(ctx, pipe, id, states[i])
+				s.indexActive(ctx, pipe, id, activityOf(subs[i]))
 			}
 			return nil
 		})
 		return err
-	}, keys...)
+	})
 }

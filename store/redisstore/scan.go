@@ -2,8 +2,11 @@ package redisstore
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"sync"
 
+	"github.com/partnerbot/partnerbot/store"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -65,4 +68,63 @@ func (s *Store) scanSubscribers(ctx context.Context, fn func(c redis.Cmdable, ke
 		}
 		return fn(c, keys, ids)
 	})
+}
+
+// scanIndex calls fn with each batch of ids in an index whose members are
+// ids (postMember or subscriberMember), walking it with ZSCAN.
+func (s *Store) scanIndex(ctx context.Context, index string, fn func(ids []int64) error) error {
+	var cursor uint64
+	for {
+		flat, next, err := s.rdb.ZScan(ctx, index, cursor, "", scanBatch).Result()
+		if err != nil {
+			return err
+		}
+		ids := make([]int64, 0, len(flat)/2)
+		for i := 0; i < len(flat); i += 2 { // member, score, member, ...
+			id, err := parseMember(flat[i])
+			if err != nil {
+				return fmt.Errorf("bad index member %q: %w", flat[i], err)
+			}
+			ids = append(ids, id)
+		}
+		if err := fn(ids); err != nil {
+			return err
+		}
+		if next == 0 {
+			return nil
+		}
+		cursor = next
+	}
+}
+
+// watchSubscribers reads the records of ids in a transaction watching
+// them and calls fn with them (nil where a record is gone); fn writes
+// through tx.TxPipelined, which fails if a record changed meanwhile.
+func (s *Store) watchSubscribers(ctx context.Context, ids []int64, fn func(tx *redis.Tx, subs []*store.Subscriber) error) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = s.k.subscriber(id)
+	}
+	return s.watch(ctx, func(tx *redis.Tx) error {
+		vals, err := tx.MGet(ctx, keys...).Result()
+		if err != nil {
+			return err
+		}
+		subs := make([]*store.Subscriber, len(vals))
+		for i, v := range vals {
+			str, ok := v.(string)
+			if !ok {
+				continue
+			}
+			var sub store.Subscriber
+			if err := json.Unmarshal([]byte(str), &sub); err != nil {
+				return fmt.Errorf("decode %s: %w", keys[i], err)
+			}
+			subs[i] = &sub
+		}
+		return fn(tx, subs)
+	}, keys...)
 }

@@ -177,51 +177,36 @@ func (s *Store) ensureMigrated(ctx context.Context) error {
 // kind, scanBatch posts per transaction. Each batch watches its posts, so
 // a post updated or deleted meanwhile is not indexed as it was.
 func (s *Store) indexKinds(ctx context.Context) error {
-	var cursor uint64
-	for {
-		flat, next, err := s.rdb.ZScan(ctx, s.k.postsByTime(), cursor, "", scanBatch).Result()
-		if err != nil {
-			return err
-		}
-		keys := make([]string, 0, len(flat)/2)
-		for i := 0; i < len(flat); i += 2 { // member, score, member, ...
-			id, err := parseMember(flat[i])
-			if err != nil {
-				return fmt.Errorf("bad index member %q: %w", flat[i], err)
-			}
-			keys = append(keys, s.k.post(id))
-		}
-		if len(keys) > 0 {
-			err := s.watch(ctx, func(tx *redis.Tx) error {
-				vals, err := tx.MGet(ctx, keys...).Result()
-				if err != nil {
-					return err
-				}
-				_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-					for i, v := range vals {
-						str, ok := v.(string)
-						if !ok {
-							continue
-						}
-						var p store.Post
-						if err := json.Unmarshal([]byte(str), &p); err != nil {
-							return fmt.Errorf("decode %s: %w", keys[i], err)
-						}
-						pipe.ZAdd(ctx, s.k.kindPosts(p.Kind), redis.Z{
-							Score: timeScore(p.PublishedAt), Member: postMember(p.ID),
-						})
-					}
-					return nil
-				})
-				return err
-			}, keys...)
-			if err != nil {
-				return err
-			}
-		}
-		if next == 0 {
+	return s.scanIndex(ctx, s.k.postsByTime(), func(ids []int64) error {
+		if len(ids) == 0 {
 			return nil
 		}
-		cursor = next
-	}
+		keys := make([]string, len(ids))
+		for i, id := range ids {
+			keys[i] = s.k.post(id)
+		}
+		return s.watch(ctx, func(tx *redis.Tx) error {
+			vals, err := tx.MGet(ctx, keys...).Result()
+			if err != nil {
+				return err
+			}
+			_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+				for i, v := range vals {
+					str, ok := v.(string)
+					if !ok {
+						continue
+					}
+					var p store.Post
+					if err := json.Unmarshal([]byte(str), &p); err != nil {
+						return fmt.Errorf("decode %s: %w", keys[i], err)
+					}
+					pipe.ZAdd(ctx, s.k.kindPosts(p.Kind), redis.Z{
+						Score: timeScore(p.PublishedAt), Member: postMember(p.ID),
+					})
+				}
+				return nil
+			})
+			return err
+		}, keys...)
+	})
 }

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/redis/go-redis/v9"
@@ -91,27 +90,11 @@ func (s *Store) RebuildZoneIndex(ctx context.Context) error {
 		return wrapErr(err, op)
 	}
 	for _, z := range zones {
-		var cursor uint64
-		for {
-			flat, next, err := s.rdb.ZScan(ctx, s.k.zoneSubscribers(z), cursor, "", scanBatch).Result()
-			if err != nil {
-				return wrapErr(err, op)
-			}
-			ids := make([]int64, 0, len(flat)/2)
-			for i := 0; i < len(flat); i += 2 { // member, score, member, ...
-				id, err := parseMember(flat[i])
-				if err != nil {
-					return wrapErr(fmt.Errorf("bad index member %q: %w", flat[i], err), op)
-				}
-				ids = append(ids, id)
-			}
-			if err := s.reindexZones(ctx, z, true, ids); err != nil {
-				return wrapErr(err, op)
-			}
-			if next == 0 {
-				break
-			}
-			cursor = next
+		err := s.scanIndex(ctx, s.k.zoneSubscribers(z), func(ids []int64) error {
+			return s.reindexZones(ctx, z, true, ids)
+		})
+		if err != nil {
+			return wrapErr(err, op)
 		}
 	}
 	return nil
@@ -121,31 +104,8 @@ func (s *Store) RebuildZoneIndex(ctx context.Context) error {
 // in one transaction watching the records; with member set it also takes
 // ids whose record is not active in zone out of zone's zset.
 func (s *Store) reindexZones(ctx context.Context, zone string, member bool, ids []int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = s.k.subscriber(id)
-	}
-	return s.watch(ctx, func(tx *redis.Tx) error {
-		vals, err := tx.MGet(ctx, keys...).Result()
-		if err != nil {
-			return err
-		}
-		subs := make([]*store.Subscriber, len(vals))
-		for i, v := range vals {
-			str, ok := v.(string)
-			if !ok {
-				continue
-			}
-			var sub store.Subscriber
-			if err := json.Unmarshal([]byte(str), &sub); err != nil {
-				return fmt.Errorf("decode %s: %w", keys[i], err)
-			}
-			subs[i] = &sub
-		}
-		_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+	return s.watchSubscribers(ctx, ids, func(tx *redis.Tx, subs []*store.Subscriber) error {
+		_, err := tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
 			for i, id := range ids {
 				sub := subs[i]
 				if sub != nil && sub.Active {
@@ -158,5 +118,5 @@ func (s *Store) reindexZones(ctx context.Context, zone string, member bool, ids 
 			return nil
 		})
 		return err
-	}, keys...)
+	})
 }
