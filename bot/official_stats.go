@@ -96,7 +96,7 @@ func (b *Bot) retentionStatus(ctx context.Context, l store.Lang) (string, error)
 		return line + " " + b.tr.T(l, "stats_retention_never"), nil
 	}
 	return line + " " + b.tr.T(l, "stats_retention_last", "Time", last.FinishedAt.In(b.tz).Format(render.DateTimeLayout),
-		"Chats", last.Chats, "Audit", last.Audit), nil
+		"Chats", last.Chats, "Audit", last.Audit, "Media", last.Media), nil
 }
 
 // handleDigestPreview shows the official the digest they would get now:

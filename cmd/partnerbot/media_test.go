@@ -125,6 +125,7 @@ func TestMediaServedOnceCachedAndLinked(t *testing.T) {
 func TestMediaOfDeletedPostPrunedByRetention(t *testing.T) {
 	const day = 24 * time.Hour
 	e := newEnv(t)
+	e.cfg.AdminIDs = []int64{ownerID}
 	clock := newJumpClock()
 	e.now = clock.Now
 	e.start()
@@ -205,6 +206,7 @@ func TestMediaOfDeletedPostPrunedByRetention(t *testing.T) {
 	if run, _, _ := store.LastRetention(ctx, st); run.Media != 2 {
 		t.Errorf("retention run = %+v, want 2 media deleted", run)
 	}
+	mustContain(t, e.private(ownerID, "en").ask("/stats").Plain, "0 audit entries, 2 cached photos")
 	if code, _, _ := httpGetBytes(t, base+livePaths[0]); code != 200 {
 		t.Errorf("live photo after retention = %d, want 200", code)
 	}

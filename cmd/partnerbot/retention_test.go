@@ -93,7 +93,7 @@ func TestRetention(t *testing.T) {
 	if log, _ := st.AuditLog(ctx, 0, 10); len(log) != 1 {
 		t.Errorf("audit after 31 days: %d entries, want 1 (kept 45 days)", len(log))
 	}
-	mustContain(t, o.ask("/stats").Plain, ": 1 chats, 0 audit entries")
+	mustContain(t, o.ask("/stats").Plain, ": 1 chats, 0 audit entries, 0 cached photos")
 	_, d := kept.myData()
 	if d.Subscriber == nil || !slices.Equal(d.Subscriber.Cities, []string{"krefeld"}) || bytes.Contains(retentionJSON(t, d), []byte("861")) {
 		t.Errorf("the kept chat's export: %+v", d)
@@ -119,7 +119,7 @@ func TestRetention(t *testing.T) {
 	if _, err := st.Subscriber(ctx, 862); err != nil {
 		t.Errorf("the active chat: %v, want kept", err)
 	}
-	mustContain(t, o.ask("/stats").Plain, ": 1 chats, 1 audit entries")
+	mustContain(t, o.ask("/stats").Plain, ": 1 chats, 1 audit entries, 0 cached photos")
 }
 
 func retentionJSON(t *testing.T, v any) []byte {
