@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 
 	"github.com/partnerbot/partnerbot/store"
 	"github.com/partnerbot/partnerbot/store/boltstore"
@@ -39,6 +41,11 @@ func openBackend(ctx context.Context, cfg Config, log *slog.Logger) (backend, *p
 		s, err := redisstore.OpenConn(ctx, cfg.redisConn(), redisstore.WithLogger(log), redisstore.WithMinReplicas(cfg.MinReplicas, 0))
 		if err != nil && !errors.Is(err, store.ErrUnavailable) {
 			return nil, permanent{err} // a wrong password will not fix itself
+		}
+		if errors.Is(err, io.EOF) && cfg.Redis.TLS == nil && !strings.HasPrefix(cfg.RedisURL, "rediss://") {
+			// A TLS-only server closes a plain connection at once, which
+			// looks like a server going away: say what may be missing.
+			err = fmt.Errorf("%w (the server closed the connection at once: if it speaks TLS, set REDIS_TLS=true, or use rediss:// in REDIS_URL)", err)
 		}
 		return s, err
 	})

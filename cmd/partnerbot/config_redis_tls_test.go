@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/partnerbot/partnerbot/internal/redistest"
+	"github.com/partnerbot/partnerbot/internal/testkit"
 	"github.com/partnerbot/partnerbot/store"
 )
 
@@ -61,6 +62,26 @@ func TestConfigRedisSentinelTLSPasswords(t *testing.T) {
 	}
 	if got, err := st.Subscriber(ctx, 7); err != nil || got.ChatID != 7 {
 		t.Fatalf("Subscriber(7) = %+v, %v", got, err)
+	}
+
+	// Without TLS the servers drop the connection, which looks like Redis
+	// being down: the bot waits, and its log says what may be missing.
+	plain, err := LoadConfig(mapEnv(env("REDIS_TLS", "false", "REDIS_TLS_CA_FILE", "", "REDIS_MIN_REPLICAS", "0")))
+	if err != nil {
+		t.Fatalf("LoadConfig: %v", err)
+	}
+	logs := &testkit.Buffer{}
+	waitCtx, stop := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := openBackend(waitCtx, plain, slog.New(slog.NewTextHandler(logs, nil)))
+		done <- err
+	}()
+	testkit.Eventually(t, 10*time.Second, func() string { return "no TLS hint in the log:\n" + logs.String() },
+		func() bool { return strings.Contains(logs.String(), "set REDIS_TLS=true") })
+	stop()
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "set REDIS_TLS=true") {
+		t.Errorf("openBackend without TLS = %v, want the TLS hint", err)
 	}
 
 	for _, tt := range []struct {
