@@ -31,18 +31,8 @@ func (s *Server) sendDocument(_ context.Context, c *Call) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	chatID, err := s.resolveChatLocked(p["chat_id"])
+	target, err := s.captionedTargetLocked(p, content)
 	if err != nil {
-		return nil, err
-	}
-	target, err := s.targetLocked(chatID, p)
-	if err != nil {
-		return nil, err
-	}
-	if captionTooLong(content) {
-		return nil, badRequest(errCaptionTooLong)
-	}
-	if err := validateKeyboard(content.ReplyMarkup); err != nil {
 		return nil, err
 	}
 	var f *fileEntry

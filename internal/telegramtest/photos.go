@@ -53,25 +53,15 @@ func (s *Server) sendPhoto(_ context.Context, c *Call) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	chatID, err := s.resolveChatLocked(p["chat_id"])
+	target, err := s.captionedTargetLocked(p, content)
 	if err != nil {
 		return nil, err
-	}
-	target, err := s.targetLocked(chatID, p)
-	if err != nil {
-		return nil, err
-	}
-	if captionTooLong(content) {
-		return nil, badRequest(errCaptionTooLong)
 	}
 	var f *fileEntry
 	if uploaded || strings.HasPrefix(photo, "http://") || strings.HasPrefix(photo, "https://") {
 		f = s.newUploadLocked(kindPhoto)
 	} else if f, apiErr = s.mediaFileLocked(photo, kindPhoto); apiErr != nil {
 		return nil, apiErr
-	}
-	if err := validateKeyboard(content.ReplyMarkup); err != nil {
-		return nil, err
 	}
 	m := s.storeSentLocked(target, c, content, p)
 	m.Media, m.FileID = "photo", f.id
@@ -118,4 +108,25 @@ func InAlbum() func(Message) bool {
 // InThread matches messages sent to a forum topic.
 func InThread(threadID int) func(Message) bool {
 	return func(m Message) bool { return m.ThreadID == threadID }
+}
+
+// captionedTargetLocked checks what every media message with a caption
+// shares — the chat, its thread, the caption's length and the keyboard —
+// and returns where it goes. The caller holds s.mu.
+func (s *Server) captionedTargetLocked(p map[string]string, content Content) (sendTarget, error) {
+	chatID, err := s.resolveChatLocked(p["chat_id"])
+	if err != nil {
+		return sendTarget{}, err
+	}
+	target, err := s.targetLocked(chatID, p)
+	if err != nil {
+		return sendTarget{}, err
+	}
+	if captionTooLong(content) {
+		return sendTarget{}, badRequest(errCaptionTooLong)
+	}
+	if err := validateKeyboard(content.ReplyMarkup); err != nil {
+		return sendTarget{}, err
+	}
+	return target, nil
 }
