@@ -162,18 +162,11 @@ func (b *Bot) whyNotApprover(p store.Post, userID int64) string {
 
 // onReview handles Approve, Reject and Edit.
 func (b *Bot) onReview(ctx context.Context, r *Request) error {
-	op, id, ok := postButton(r.Arg, "are")
-	if !ok {
-		return errBadArg
-	}
-	post, err := b.store.Post(ctx, id)
-	if isNotFound(err) {
-		b.answer(ctx, r, render.PlainText(b.tr.T(r.Lang, "post_unknown", "ID", id)))
-		return nil
-	}
-	if err != nil {
+	op, post, ok, err := b.buttonPost(ctx, r, "are")
+	if !ok || err != nil {
 		return err
 	}
+	id := post.ID
 	if ok, err := b.mayReview(ctx, r, post); !ok || err != nil {
 		return err
 	}

@@ -206,21 +206,32 @@ func postButton(arg string, ops string) (op string, id int64, ok bool) {
 	return op, id, ok
 }
 
+// buttonPost reads the post a button under a post names (op one of ops).
+// A post gone is answered on the button: ok is false and err nil.
+func (b *Bot) buttonPost(ctx context.Context, r *Request, ops string) (op string, post store.Post, ok bool, err error) {
+	op, id, ok := postButton(r.Arg, ops)
+	if !ok {
+		return "", store.Post{}, false, errBadArg
+	}
+	post, err = b.store.Post(ctx, id)
+	if isNotFound(err) {
+		b.answer(ctx, r, render.PlainText(b.tr.T(r.Lang, "post_unknown", "ID", id)))
+		return "", store.Post{}, false, nil
+	}
+	if err != nil {
+		return "", store.Post{}, false, err
+	}
+	return op, post, true, nil
+}
+
 // onSchedule handles the buttons under a scheduled post. The tap is the
 // cause, and the change is made only while the post is still scheduled.
 func (b *Bot) onSchedule(ctx context.Context, r *Request) error {
-	op, id, ok := postButton(r.Arg, "ntc")
-	if !ok {
-		return errBadArg
-	}
-	post, err := b.store.Post(ctx, id)
-	if isNotFound(err) {
-		b.answer(ctx, r, render.PlainText(b.tr.T(r.Lang, "post_unknown", "ID", id)))
-		return nil
-	}
-	if err != nil {
+	op, post, ok, err := b.buttonPost(ctx, r, "ntc")
+	if !ok || err != nil {
 		return err
 	}
+	id := post.ID
 	if post.State() != store.StatusScheduled {
 		b.answer(ctx, r, render.PlainText(b.movedOn(r.Lang, post)))
 		return nil
