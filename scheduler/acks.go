@@ -148,6 +148,20 @@ func (a *acks) final(ctx context.Context) {
 	}
 }
 
+// waiting reports whether the acknowledgement of id is in the batch
+// still to be written. Only a message claimed again asks, which is rare,
+// so a scan will do.
+func (a *acks) waiting(id string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, s := range a.buf {
+		if s.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
 func (a *acks) take() []store.Settled {
 	a.mu.Lock()
 	defer a.mu.Unlock()

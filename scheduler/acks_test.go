@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -131,4 +132,63 @@ func TestAcksFlushedAtShutdown(t *testing.T) {
 		t.Errorf("outbox after shutdown = %+v, %v; want every sent message settled", ob, err)
 	}
 	r.onceEach(chats)
+}
+
+// lossyAcks answers the first batches of acknowledgements with success
+// without writing them, as a Redis primary that acknowledged a write and
+// died before its replica had it (kill -9, then failover).
+type lossyAcks struct {
+	shortBlock
+	lose atomic.Int64 // how many more batches to lose
+	lost atomic.Int64 // messages whose acknowledgement was lost
+}
+
+func (l *lossyAcks) AckMany(ctx context.Context, s []store.Settled) error {
+	if l.lose.Add(-1) >= 0 {
+		l.lost.Add(int64(len(s)))
+		return nil
+	}
+	return l.shortBlock.AckMany(ctx, s)
+}
+
+// A message claimed again because its acknowledgement never reached the
+// store is acknowledged, not sent again, by the replica that sent it:
+// whether the store refused the batch for longer than ClaimIdle (Redis
+// failing over) or took it and lost it (a primary that died before its
+// replica had it).
+func TestReclaimedAfterLostAckIsNotSentAgain(t *testing.T) {
+	t.Parallel()
+	t.Run("refused past ClaimIdle", func(t *testing.T) {
+		t.Parallel()
+		r := newRig(t, 0)
+		const n = 20
+		run, chats := r.digests(n)
+		st := &ackCounter{shortBlock: shortBlock{r.st}}
+		st.down.Store(true)
+		r.startWorkers(&scheduler.Workers{Store: st, Count: 4, ClaimIdle: 600 * time.Millisecond})
+		waitFor(t, "every message claimed again while its acknowledgement waits", func() bool {
+			return strings.Count(r.logs.String(), "claimed again after it was settled") >= n
+		})
+		st.down.Store(false)
+		r.waitSettled()
+		r.onceEach(chats)
+		if got, err := r.st.Run(context.Background(), run); err != nil || got.Sent != n {
+			t.Errorf("run figures: sent %d (%v), want %d", got.Sent, err, n)
+		}
+	})
+	t.Run("acknowledged and lost", func(t *testing.T) {
+		t.Parallel()
+		r := newRig(t, 0)
+		const n = 20
+		_, chats := r.digests(n)
+		st := &lossyAcks{shortBlock: shortBlock{r.st}}
+		st.lose.Store(3)
+		r.startWorkers(&scheduler.Workers{Store: st, Count: 4, ClaimIdle: 600 * time.Millisecond})
+		waitFor(t, "three batches of acknowledgements lost", func() bool { return st.lose.Load() < 0 })
+		r.waitSettled()
+		r.onceEach(chats)
+		if c := strings.Count(r.logs.String(), "claimed again after it was settled"); int64(c) < st.lost.Load() {
+			t.Errorf("%d messages acknowledged again, want the %d whose acknowledgement was lost", c, st.lost.Load())
+		}
+	})
 }

@@ -66,6 +66,9 @@ type Workers struct {
 
 	// acks gathers settled messages for AckMany while Run runs.
 	acks *acks
+	// recent remembers what this replica settled, so that a message
+	// whose acknowledgement did not reach the store is not sent again.
+	recent *recent
 }
 
 func (w *Workers) defaults() {
@@ -116,6 +119,7 @@ func (w *Workers) Run(ctx context.Context) error {
 
 	w.acks = newAcks(w.Store, w.Log)
 	w.acks.start()
+	w.recent = newRecent()
 	stopAcks := make(chan struct{})
 	var acking sync.WaitGroup
 	acking.Go(func() { w.acks.run(sctx, stopAcks) })
@@ -181,6 +185,15 @@ func (w *Workers) loop(ctx, sctx context.Context, consumer string) {
 				w.settle(sctx, w.Log, w.Store.Retry(sctx, m.ID, m, w.Now()))
 				continue
 			}
+			if w.recent != nil && w.recent.settled(m) {
+				// Sent (or given up) by this replica before; only its
+				// acknowledgement went missing. Not counted again.
+				w.Log.Info("outbox: message claimed again after it was settled; acknowledging it without sending", "id", m.ID, "chat", m.ChatID)
+				if !w.acks.waiting(m.ID) {
+					w.acks.add(sctx, store.Settled{ID: m.ID})
+				}
+				continue
+			}
 			w.deliver(ctx, sctx, m, handBack)
 		}
 	}
@@ -218,6 +231,9 @@ func (w *Workers) done(ctx context.Context, m store.OutboxMessage, id string, se
 	}
 	if s.ID == "" && s.RunKey == "" {
 		return
+	}
+	if w.recent != nil && id != "" {
+		w.recent.remember(m)
 	}
 	if w.acks == nil { // not under Run: settle it at once
 		if err := w.Store.AckMany(ctx, []store.Settled{s}); err != nil {
