@@ -218,7 +218,8 @@ func TestThreeReplicas(t *testing.T) {
 
 // A replica dies (kill -9) in the middle of an announcement to 200 chats:
 // the other one finishes it. At most the messages that were on their way
-// when it died are sent twice.
+// when it died, or sent but not yet acknowledged (acknowledgements are
+// batched for 10 ms), are sent twice.
 func TestReplicaKilledMidFanOut(t *testing.T) {
 	e := newRedisEnv(t)
 	st := e.store()
@@ -251,9 +252,12 @@ func TestReplicaKilledMidFanOut(t *testing.T) {
 	e.waitOutboxEmpty()
 	_, dups, _ := deliveries(e.tg, subs, text)
 	t.Logf("duplicates after kill -9 mid fan-out: %d", dups)
-	// Default Workers.Count: one message in flight per worker.
-	if dups > 8 {
-		t.Errorf("%d duplicates, want at most the 8 messages the killed replica had in flight", dups)
+	// Default Workers.Count: one message in flight per worker, and at
+	// most one more per worker sent in the last 10 ms, whose
+	// acknowledgement was still gathered for its batch (a send takes
+	// 100 ms here). Seen: 8 in every run.
+	if dups > 16 {
+		t.Errorf("%d duplicates, want at most the 8 messages the killed replica had in flight and the 8 it had not acknowledged yet", dups)
 	}
 	e.tg.SetDelay("sendMessage", 0)
 	// The survivor polls now.
