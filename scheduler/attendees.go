@@ -102,11 +102,14 @@ func (p *Planner) remindAttendees(ctx context.Context, post store.Post, seen map
 		return 0, fmt.Errorf("planner: %s: attendees' chats: %w", ref, err)
 	}
 	inactive := map[int64]bool{}
+	// Their quiet hours hold the reminder, as they hold the followers'.
+	held := map[int64]time.Time{}
 	for _, s := range subs {
 		inactive[s.ChatID] = !s.Active
 		if s.LangChosen || lang[s.ChatID] == "" {
 			lang[s.ChatID] = s.Lang
 		}
+		held[s.ChatID] = s.HeldUntil(p.Now(), p.location(s.TimeZone), false)
 	}
 	var msgs []store.OutboxMessage
 	for _, id := range ids {
@@ -119,7 +122,7 @@ func (p *Planner) remindAttendees(ctx context.Context, post store.Post, seen map
 			l = store.LangUK
 		}
 		msgs = append(msgs, store.OutboxMessage{Kind: store.MsgReminder, ChatID: id, Parts: render(l), CreatedAt: p.Now(),
-			Ref: ref, Dedupe: ref + ":chat:" + strconv.FormatInt(id, 10)})
+			Ref: ref, Dedupe: ref + ":chat:" + strconv.FormatInt(id, 10), NotBefore: held[id]})
 	}
 	n, err := p.Store.EnqueueEach(ctx, ttl, msgs...)
 	if err != nil {

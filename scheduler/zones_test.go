@@ -207,6 +207,13 @@ func TestQuietHoursHoldFanOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	z.zoned(403, "") // none
+	// Signed up for the night market, follows another city: the
+	// reminder reaches them as an attendee, and waits for them too.
+	guest := z.subscriber(404, store.LangDE, store.FreqDaily, []string{"krefeld"})
+	guest.TimeZone, guest.Quiet = "Europe/Berlin", quiet
+	if err := z.st.SaveSubscriber(ctx, guest); err != nil {
+		t.Fatal(err)
+	}
 
 	now := time.Date(2026, 3, 28, 21, 30, 0, 0, time.UTC) // 22:30 Berlin, 17:30 New York
 	z.clk.Set(now)
@@ -219,26 +226,33 @@ func TestQuietHoursHoldFanOut(t *testing.T) {
 	}
 	// An event in two hours: its reminder waits for the sleeper too.
 	starts := now.Add(2 * time.Hour)
-	z.ps.post(store.KindEvent, "venlo", "Night market", now.Add(-48*time.Hour), func(p *store.Post) { p.StartsAt = &starts })
+	market := z.ps.post(store.KindEvent, "venlo", "Night market", now.Add(-48*time.Hour), func(p *store.Post) { p.StartsAt = &starts })
+	if _, err := z.st.RSVP(ctx, market.ID, store.RSVP{Action: store.RSVPGoing, At: now, Cause: "u1",
+		Person: store.Attendee{UserID: 404, Name: "Guest", Lang: store.LangDE}}); err != nil {
+		t.Fatal(err)
+	}
 	if n, err := z.pl.RunReminders(ctx); err != nil || n != 3 {
-		t.Fatalf("RunReminders = %d, %v; want 3 chats", n, err)
+		t.Fatalf("RunReminders = %d, %v; want the 3 followers", n, err)
 	}
 	ob, err := z.st.OutboxStats(ctx, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ob.Delayed != 2 || ob.Ready != 7 {
-		t.Fatalf("outbox %+v, want the plain announcement and the reminder to the sleeper held (2 delayed, 7 ready)", ob)
+	if ob.Delayed != 3 || ob.Ready != 7 {
+		t.Fatalf("outbox %+v, want the plain announcement and the reminders to the sleeper and the guest held (3 delayed, 7 ready)", ob)
 	}
 	stop := z.startWorkers(&scheduler.Workers{Count: 2, Now: z.clk.Now})
 	waitFor(t, "the messages that may go", func() bool {
 		return len(z.tg.SentTo(402)) == 3 && len(z.tg.SentTo(403)) == 3 && len(z.tg.SentTo(401)) == 1
 	})
+	if n := len(z.tg.SentTo(404)); n != 0 {
+		t.Errorf("the guest got %d messages in their quiet hours, want none", n)
+	}
 	if got := plainsOf(z.tg.SentTo(401)); !strings.Contains(got[0], "Storm warning") {
 		t.Errorf("the sleeper got %q first, want the urgent announcement", got)
 	}
 	z.clk.Set(time.Date(2026, 3, 29, 6, 0, 0, 0, time.UTC)) // 08:00 CEST, after the clocks went forward
-	waitFor(t, "the held messages at 08:00", func() bool { return len(z.tg.SentTo(401)) == 3 })
+	waitFor(t, "the held messages at 08:00", func() bool { return len(z.tg.SentTo(401)) == 3 && len(z.tg.SentTo(404)) == 1 })
 	stop()
 	got := strings.Join(plainsOf(z.tg.SentTo(401)[1:]), "\n")
 	if !strings.Contains(got, "Office closed") || !strings.Contains(got, "Night market") {
