@@ -67,6 +67,9 @@ func (r *Renderer) NewsItem(p store.Post, l store.Lang) string {
 	if text := strings.TrimSpace(t.Text); text != "" {
 		sb.WriteString("\n" + Esc(Truncate(text, newsTextLen)))
 	}
+	if o := r.original(p, l); o != "" {
+		sb.WriteString("\n" + o)
+	}
 	return sb.String()
 }
 
@@ -91,6 +94,9 @@ func (r *Renderer) EventItem(p store.Post, l store.Lang) string {
 	sb.WriteString("<b>" + Esc(t.Title) + "</b>")
 	if p.Place != "" {
 		sb.WriteString("\n📍 " + Esc(p.Place))
+	}
+	if o := r.original(p, l); o != "" {
+		sb.WriteString("\n" + o)
 	}
 	return sb.String()
 }

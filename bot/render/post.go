@@ -49,13 +49,22 @@ func (r *Renderer) ChannelHTML(p store.Post, l store.Lang) string {
 	return r.body(p, l) + r.footer(p, l, false)
 }
 
+// original is the line naming the language a post is shown in when it
+// has no version in the reader's ("" when it has).
+func (r *Renderer) original(p store.Post, l store.Lang) string {
+	if p.HasLang(l) || p.Lang == "" {
+		return ""
+	}
+	return "🌐 " + r.tr.T(l, "original_in", "Lang", r.tr.T(l, "lang_"+string(p.Lang)))
+}
+
 // footer is what follows a post's text: which language it is in when the
 // reader's is missing, how many photos it has and the link that opens it
 // in full (/p42, a command Telegram makes clickable).
 func (r *Renderer) footer(p store.Post, l store.Lang, link bool) string {
 	var lines []string
-	if !p.HasLang(l) && p.Lang != "" {
-		lines = append(lines, "🌐 "+r.tr.T(l, "original_in", "Lang", r.tr.T(l, "lang_"+string(p.Lang))))
+	if o := r.original(p, l); o != "" {
+		lines = append(lines, o)
 	}
 	var open []string
 	if n := len(p.Photos); n > 0 {

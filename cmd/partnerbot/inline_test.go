@@ -130,6 +130,16 @@ func TestInlineSearchInReaderLanguage(t *testing.T) {
 	a = en.inline("krefeld", "")
 	mustContain(t, findResult(t, a, "c:krefeld").MessagePlain, "Germany")
 	mustContain(t, findResult(t, a, evID).MessagePlain, "Jazz night")
+
+	// Without their language a reader gets the original, and one line
+	// says which it is; a translated card has no such line.
+	nl := e.private(7005, "nl")
+	a = nl.inline("krefeld", "")
+	mustContain(t, findResult(t, a, postID).MessagePlain, "Delegation from Krefeld", "Origineel in het Engels")
+	mustContain(t, findResult(t, a, evID).MessagePlain, "Jazz night", "Origineel in het Engels")
+	if strings.Contains(visit.MessagePlain, "Original auf") || strings.Contains(event.MessagePlain, "Original auf") {
+		t.Errorf("a translated card names its original language:\n%s\n%s", visit.MessagePlain, event.MessagePlain)
+	}
 }
 
 func TestInlinePagesBeyondFifty(t *testing.T) {
