@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/partnerbot/partnerbot/internal/telegramtest"
 )
@@ -46,4 +48,29 @@ func TestForumTopicSubscription(t *testing.T) {
 		t.Errorf("the group got the announcement %d times, want once", n)
 	}
 	mustContain(t, o.ask("/stats").Plain, "Forum topics deleted: 1")
+}
+
+// A digest reaches a forum group in the topic it subscribed from, like
+// an announcement.
+func TestForumTopicDigest(t *testing.T) {
+	t.Parallel()
+	e := newOfficialEnv(t)
+	e.cfg.DigestSpec = "@every 1s"
+	forum := telegramtest.ForumGroup(-1009876543211, "Krefeld friends")
+	e.tg.KnowChat(forum)
+	thread := e.tg.CreateTopic(forum.ID, "Digests")
+	e.start()
+	member := e.private(642, "en")
+	id := e.tg.SendTextInTopic(forum, member.user, thread, "/subscribe@"+e.tg.BotUsername()+" venlo")
+	e.tg.WaitConfirmed(t, wait, id)
+	e.tg.WaitSent(t, wait, telegramtest.All(telegramtest.To(forum.ID), telegramtest.InThread(thread)))
+
+	o := e.private(ownerID, "en")
+	title := fmt.Sprintf("Topic visit %d", time.Now().UnixNano())
+	mustContain(t, o.ask("/visit venlo | 2026-01-01 | "+title+" | Schools").Plain, "Published as")
+	got := e.tg.WaitSent(t, wait, telegramtest.All(telegramtest.To(forum.ID), telegramtest.TextContains("What is new"),
+		telegramtest.TextContains(title)))
+	if got.ThreadID != thread {
+		t.Errorf("the digest went to topic %d, want %d", got.ThreadID, thread)
+	}
 }
