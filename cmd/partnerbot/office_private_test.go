@@ -127,8 +127,11 @@ func TestOfficeMenusAndStop(t *testing.T) {
 	start := r.ask("/start")
 	_, opened := r.tap(start, "Write to the office")
 	mustContain(t, opened[0].Plain, "You are writing to the partnership office")
-	closed, _ := r.tap(opened[0], "Close the conversation")
-	_ = closed
+	closed, added := r.tap(opened[0], "Close the conversation")
+	mustContain(t, closed.Plain+"\n"+strings.Join(plains(added), "\n"), "Conversation with the office closed")
+	// Closed: a plain text is no longer for the office ("Received" if it were).
+	_, after := r.write("is anyone there?")
+	mustContain(t, after.Plain, "I answer commands")
 	help := r.ask("/help")
 	mustContain(t, help.Plain, "/contact — ", "/done — ")
 	if _, ok := findButton(help, "Write to the office"); !ok {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -265,12 +266,12 @@ func waitLog(t *testing.T, logs *testkit.Buffer, substr string) {
 
 func TestConfig(t *testing.T) {
 	base := map[string]string{"TELEGRAM_BOT_TOKEN": "123:abc-DEF_g", "REDIS_URL": "redis://localhost:6379/0"}
-	with := func(k, v string) map[string]string {
-		m := map[string]string{}
-		for a, b := range base {
-			m[a] = b
+	// with is base with the pairs kv (name, value, name, value…) set.
+	with := func(kv ...string) map[string]string {
+		m := maps.Clone(base)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
 		}
-		m[k] = v
 		return m
 	}
 	good, err := LoadConfig(mapEnv(base))
@@ -294,6 +295,14 @@ func TestConfig(t *testing.T) {
 			t.Errorf("APPROVAL=%q: %q, %v; want %q", in, c.Approval, err, want)
 		}
 	}
+	// Telegram's documented bulk limit by default; more only as paid
+	// broadcast, up to its 1000 a second.
+	if good.SendRate != 30 || good.PaidBroadcast {
+		t.Errorf("SEND_RATE defaults to %d (paid broadcast %v), want 30 without", good.SendRate, good.PaidBroadcast)
+	}
+	if c, err := LoadConfig(mapEnv(with("SEND_RATE", "1000", "ALLOW_PAID_BROADCAST", "true"))); err != nil || c.SendRate != 1000 || !c.PaidBroadcast {
+		t.Errorf("SEND_RATE=1000 with ALLOW_PAID_BROADCAST=true: %d, %v, %v", c.SendRate, c.PaidBroadcast, err)
+	}
 	if _, err := LoadConfig(mapEnv(with("REDIS_URL", "rediss://:pw@redis.example:6380/3"))); err != nil {
 		t.Errorf("rediss URL with password and db refused: %v", err)
 	}
@@ -313,6 +322,11 @@ func TestConfig(t *testing.T) {
 		{with("LOG_FORMAT", "xml"), "LOG_FORMAT"},
 		{with("APPROVAL", "owners"), "APPROVAL"},
 		{with("APPROVAL", "yes"), "APPROVAL"},
+		{with("SEND_RATE", "31"), "SEND_RATE"},
+		{with("SEND_RATE", "1001", "ALLOW_PAID_BROADCAST", "true"), "SEND_RATE"},
+		{with("SEND_RATE", "0"), "SEND_RATE"},
+		{with("SEND_RATE", "fast"), "SEND_RATE"},
+		{with("ALLOW_PAID_BROADCAST", "maybe"), "ALLOW_PAID_BROADCAST"},
 	}
 	for _, tt := range bad {
 		_, err := LoadConfig(mapEnv(tt.env))
