@@ -216,7 +216,7 @@ func (b *Bot) postResult(p store.Post, event bool, l store.Lang) any {
 	} else if first, _, _ := strings.Cut(strings.TrimSpace(p.In(l).Text), "\n"); first != "" {
 		desc += "\n" + render.Truncate(first, 100)
 	}
-	title := strings.TrimSpace(render.KindIcon[p.Kind] + " " + p.DisplayTitle(l))
+	title := strings.TrimSpace(render.KindIcon(p.Kind) + " " + p.DisplayTitle(l))
 	if title == "" {
 		title = b.rd.KindLabel(p.Kind, l)
 	}

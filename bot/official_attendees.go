@@ -13,8 +13,11 @@ import (
 	"github.com/partnerbot/partnerbot/store"
 )
 
-// AttendeesColumns is the header of the /attendees CSV file.
-var AttendeesColumns = []string{"status", "name", "username", "signed_up_at", "waiting_position"}
+// AttendeesColumns returns the header of the /attendees CSV file, a new
+// slice on each call, so no caller can change the file's columns.
+func AttendeesColumns() []string {
+	return []string{"status", "name", "username", "signed_up_at", "waiting_position"}
+}
 
 // handleAttendees sends the office an event's list: the counts as a
 // message, everyone on the list as a CSV document. Only in a private chat:
@@ -60,7 +63,7 @@ func (b *Bot) handleAttendees(ctx context.Context, r *Request) error {
 
 // AttendeesCSV is an event's list as a CSV file (RFC 4180, UTF-8 with a
 // byte order mark so spreadsheet programs read names in any script):
-// AttendeesColumns, the people going first, then the waiting list, each in
+// AttendeesColumns(), the people going first, then the waiting list, each in
 // the order they signed up. Times are in the event's city's zone, with
 // their offset; usernames go without the @. A name that a spreadsheet
 // would take for a formula (=, +, -, @ first) is quoted with a ' first.
@@ -69,7 +72,7 @@ func AttendeesCSV(l store.RSVPList, loc *time.Location) ([]byte, error) {
 	buf.WriteString("\uFEFF")
 	w := csv.NewWriter(&buf)
 	w.UseCRLF = true
-	if err := w.Write(AttendeesColumns); err != nil {
+	if err := w.Write(AttendeesColumns()); err != nil {
 		return nil, err
 	}
 	row := func(a store.Attendee, status string, pos int) []string {

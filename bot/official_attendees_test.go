@@ -64,7 +64,7 @@ func TestAttendeesCSV(t *testing.T) {
 		t.Fatalf("not CSV: %v", err)
 	}
 	want := [][]string{
-		AttendeesColumns,
+		AttendeesColumns(),
 		{"going", "Марія Коваленко", "maria_k", "2026-04-20T14:03:00+02:00", ""},
 		{"going", "'=HYPERLINK(\"x\")", "", "2026-04-20T14:04:00+02:00", ""},
 		{"waiting", "Jan, \"de\" Vries", "jan", "2026-04-20T15:03:00+02:00", "1"},
@@ -89,5 +89,13 @@ func TestParseCapacity(t *testing.T) {
 	var fe *FormError
 	if _, err := ParseCapacity("4O"); !errors.As(err, &fe) || fe.Value != "4O" || fe.Limit != store.MaxCapacity {
 		t.Errorf("ParseCapacity(4O) = %v", err)
+	}
+}
+
+// The CSV header is handed out as a copy: changing it changes no file.
+func TestAttendeesColumnsCannotBeChanged(t *testing.T) {
+	AttendeesColumns()[0] = "xx"
+	if got := AttendeesColumns(); got[0] != "status" {
+		t.Errorf("a changed copy changed the header: %q", got)
 	}
 }

@@ -17,7 +17,7 @@ func (b *Bot) prompt(ctx context.Context, r *Request, d store.Draft) error {
 	case stepKind:
 		var row []tgbotapi.InlineKeyboardButton
 		for _, k := range store.Kinds() {
-			row = append(row, button(render.KindIcon[k]+" "+b.tr.T(l, "kind_"+string(k)), Callback{cbWizard, "k-" + string(k)}))
+			row = append(row, button(render.KindIcon(k)+" "+b.tr.T(l, "kind_"+string(k)), Callback{cbWizard, "k-" + string(k)}))
 		}
 		return b.reply(ctx, r, b.tr.T(l, "wizard_kind"), keyboard(row[:2], row[2:], cancel))
 	case stepCity:

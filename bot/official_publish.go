@@ -52,6 +52,9 @@ func (b *Bot) replyFormError(ctx context.Context, r *Request, err error, form st
 func (b *Bot) publish(ctx context.Context, r *Request, d store.Draft) error {
 	p := d.Post
 	now := b.now()
+	if err := b.checkDraft(p, r.Lang); err != nil {
+		return b.refuseDraft(ctx, r, d, err)
+	}
 	if p.Kind == store.KindEvent && p.StartsAt != nil && !p.StartsAt.After(now) && !d.PastOK {
 		// Keep the post so the confirmation button can publish it.
 		d.Step = stepPreview
@@ -134,6 +137,27 @@ func (b *Bot) publish(ctx context.Context, r *Request, d store.Draft) error {
 		msg += "\n" + b.tr.T(r.Lang, "published_digest_note")
 	}
 	return b.reply(ctx, r, msg, nil)
+}
+
+// checkDraft applies the post rules to the whole draft before it is
+// published, as the forms do: each step checks only its own field, and a
+// draft may have been saved by an earlier version with looser steps.
+func (b *Bot) checkDraft(p store.Post, lang store.Lang) error {
+	if p.Lang == "" {
+		p.Lang = lang
+	}
+	return formError(p.ValidateWithCities(b.partner))
+}
+
+// refuseDraft tells the official why their draft cannot be published, the
+// way a refused form is told, and shows the preview again so they can
+// change the field; nothing is published.
+func (b *Bot) refuseDraft(ctx context.Context, r *Request, d store.Draft, err error) error {
+	if err := b.replyFormError(ctx, r, err, ""); err != nil {
+		return err
+	}
+	d.Step, d.Return, d.PublishAt = stepPreview, "", nil
+	return b.advance(ctx, r, d)
 }
 
 // publishEdit saves an edit of a stored post. A published post is

@@ -149,6 +149,12 @@ func (b *Bot) takeText(ctx context.Context, r *Request, d store.Draft) error {
 		var t time.Time
 		if t, ferr = ParseDate(text, loc); ferr == nil {
 			p.Date = t
+			// A date that parses may still be one the post rules refuse
+			// (3000-01-01): the step asks again, as the /visit form does.
+			if ferr = formError(p.CheckField("date")); ferr != nil {
+				fe, _ := asFormError(ferr)
+				fe.Value = short(text) // as typed, not as stored
+			}
 		}
 	case stepStart:
 		var t time.Time

@@ -153,8 +153,8 @@ func (p Post) Validate() error {
 		name string
 		t    time.Time
 	}{{"date", p.Date}, {"published_at", p.PublishedAt}, {"updated_at", p.UpdatedAt}} {
-		if !f.t.IsZero() && !PlausibleTime(f.t) {
-			return &FieldError{Field: f.name, Problem: ProblemOutOfRange, Value: f.t.Format(time.RFC3339)}
+		if err := checkTime(f.name, f.t); err != nil {
+			return err
 		}
 	}
 	if p.Author < 0 || p.Author > MaxTelegramID {
@@ -185,6 +185,15 @@ func (p Post) checkWorkflow() error {
 		}
 	}
 	return checkString("reason", p.Reason, MaxReasonLen, false, multiline)
+}
+
+// checkTime refuses a time outside MinYear..MaxYear. The zero time is
+// unset and passes: a draft has no PublishedAt yet.
+func checkTime(field string, t time.Time) error {
+	if !t.IsZero() && !PlausibleTime(t) {
+		return &FieldError{Field: field, Problem: ProblemOutOfRange, Value: t.Format(time.RFC3339)}
+	}
+	return nil
 }
 
 // ValidateWithCities checks p like Validate, then that its city is

@@ -10,12 +10,20 @@ import (
 // Formats shared by every reply that shows posts, so a post reads the same in
 // /news, a city card and (later) a digest.
 
-// KindIcon is the emoji of each kind of post.
-var KindIcon = map[store.Kind]string{
-	store.KindVisit:        "✈️",
-	store.KindAgreement:    "📝",
-	store.KindEvent:        "📅",
-	store.KindAnnouncement: "📢",
+// KindIcon is the emoji of a kind of post, "" for an unknown kind. A
+// function, not a map, so no caller can change what every reply shows.
+func KindIcon(k store.Kind) string {
+	switch k {
+	case store.KindVisit:
+		return "✈️"
+	case store.KindAgreement:
+		return "📝"
+	case store.KindEvent:
+		return "📅"
+	case store.KindAnnouncement:
+		return "📢"
+	}
+	return ""
 }
 
 // Layouts of dates and times residents read.
@@ -51,7 +59,7 @@ func (r *Renderer) Location(slug string) *time.Location {
 
 // KindLabel is "✈️ Visit".
 func (r *Renderer) KindLabel(k store.Kind, l store.Lang) string {
-	return KindIcon[k] + " " + r.tr.T(l, "kind_"+string(k))
+	return KindIcon(k) + " " + r.tr.T(l, "kind_"+string(k))
 }
 
 // NewsItem renders one post for a list: title, date, kind, city, short text.

@@ -380,3 +380,54 @@ func TestDigestPreviewAndStats(t *testing.T) {
 	stats := o.ask("/stats")
 	mustContain(t, stats.Plain, "Chats: 1", "Visit: 1", "Announcement: 1", "English: 1", "daily: 1", "Last digest run")
 }
+
+// The wizard applies the rules the forms apply. A date the /visit form
+// refuses (the year 3000) is refused at the date step with the form's
+// message, nothing is published, and the step takes the next answer; a
+// draft that breaks the rules anyway (saved by an older version, whose
+// steps were looser) is refused at Publish.
+func TestWizardRefusesImplausibleDate(t *testing.T) {
+	t.Parallel()
+	e := newOfficialEnv(t)
+	e.start()
+	st := e.store()
+	ctx := context.Background()
+	o := e.private(ownerID, "en")
+	_, got := o.tap(o.ask("/post"), "Visit")
+	o.tap(got[0], "Venlo")
+	o.say("Visit from the future")
+	o.say("Time travel")
+	m := o.ask("3000-01-01")
+	if !strings.HasPrefix(m.Plain, "❌ Date: 3000-01-01") || !strings.Contains(m.Plain, "between 1900 and 2999") {
+		t.Errorf("wizard date 3000-01-01 answered %q, want the form's refusal naming the Date", m.Plain)
+	}
+	if d, err := st.Draft(ctx, ownerID); err != nil || d.Step != "date" || d.Post.Date.Year() == 3000 {
+		t.Errorf("draft after a refused date: %+v, %v; want it unchanged at the date step", d, err)
+	}
+	if n := countPosts(t, st, "Visit from the future"); n != 0 {
+		t.Fatalf("%d posts published with the year 3000", n)
+	}
+
+	// The step asks again: a plausible date goes on to the preview.
+	got = o.say("2025-10-30")
+	_, got = o.tap(got[len(got)-1], "Skip")
+	preview := lastWith(t, got, "Visit from the future")
+	d, err := st.Draft(ctx, ownerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Post.Date = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := st.SaveDraft(ctx, d, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	_, got = o.tap(preview, "Publish")
+	if len(got) == 0 || !strings.HasPrefix(got[0].Plain, "❌ Date") {
+		t.Errorf("publishing a draft dated 3000 answered %q, want the form's refusal naming the Date", plains(got))
+	}
+	if n := countPosts(t, st, "Visit from the future"); n != 0 {
+		t.Errorf("%d posts published with the year 3000", n)
+	}
+	if d, err := st.Draft(ctx, ownerID); err != nil || d.Step != "preview" {
+		t.Errorf("draft after a refused publish: %+v, %v; want it kept at the preview", d, err)
+	}
+}

@@ -55,6 +55,38 @@ func TestOneChatDoesNotStallOthers(t *testing.T) {
 	_ = first
 }
 
+// An update handled while an earlier one still waits cannot be confirmed
+// to Telegram, whose offset confirms only a prefix: the bot remembers that
+// it was handled, so when Telegram delivers it again after a restart it is
+// only confirmed, not answered a second time.
+func TestHandledBehindAWaitingUpdateAnsweredOnceAfterRestart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.start()
+	held, other := e.private(505, "en"), e.private(506, "en")
+	e.tg.FloodWaitTo("sendMessage", 505, 1000, 1)
+	first := e.tg.SendText(held.chat, held.user, "/cities")
+	e.tg.WaitCall(t, wait, "sendMessage", func(c telegramtest.Call) bool {
+		return c.Param("chat_id") == "505" && c.Status == 429
+	})
+	second := e.tg.SendText(other.chat, other.user, "/help")
+	e.tg.WaitSent(t, wait, telegramtest.All(telegramtest.To(506), telegramtest.TextContains("/subscribe")))
+	e.stop()
+	if off := e.tg.LastOffset(); off > int64(first) {
+		t.Fatalf("offset %d confirmed update %d, whose reply Telegram never took", off, first)
+	}
+
+	e.tg.ClearFaults()
+	e.start()
+	e.tg.WaitConfirmed(t, wait, second)
+	if n := countWith(e.tg.SentTo(506), "What I can do"); n != 1 {
+		t.Errorf("chat 506 got its /help reply %d times, want once", n)
+	}
+	if got := e.tg.SentTo(505); len(got) != 1 || !strings.Contains(got[0].Plain, "Partner cities") {
+		t.Errorf("chat 505 got %q, want its /cities reply once", plains(got))
+	}
+}
+
 // An update that keeps failing is given up after its attempts, logged at
 // error level with its id and counted; the chat's next update, which never
 // ran meanwhile, has all its attempts and is answered.

@@ -100,6 +100,8 @@ func TestAtomFeed(t *testing.T) {
 			PublishedAt:  pub, UpdatedAt: upd,
 		},
 		{ID: 7, Kind: store.KindAnnouncement, City: store.AllCities, Lang: store.LangUK, Title: "Оголошення", Text: "Для всіх.", PublishedAt: pub, UpdatedAt: pub},
+		// /announce takes only a text: the entry's title is its first line.
+		{ID: 8, Kind: store.KindAnnouncement, City: "krefeld", Lang: store.LangEN, Text: "Office closed on Friday\nWe reopen on Monday.", PublishedAt: pub, UpdatedAt: pub},
 	}
 	_, f := renderAtom(t, Feed{
 		Title: "Partner cities", ID: "tag:" + testHost + ",2025:feed-en", SelfURL: "https://example.org/feed.atom?lang=en&x=1",
@@ -118,8 +120,8 @@ func TestAtomFeed(t *testing.T) {
 	if f.UpdatedParsed == nil || !f.UpdatedParsed.Equal(upd) {
 		t.Errorf("feed updated = %v, want the latest post update %v", f.UpdatedParsed, upd)
 	}
-	if len(f.Entries) != 2 {
-		t.Fatalf("got %d entries, want 2", len(f.Entries))
+	if len(f.Entries) != 3 {
+		t.Fatalf("got %d entries, want 3", len(f.Entries))
 	}
 	e := f.Entries[0]
 	if e.ID != "tag:"+testHost+",2025:post-42" || e.Title != "Agreement" || e.Content.Value != "An agreement was signed." || e.Content.Type != "text" {
@@ -140,6 +142,13 @@ func TestAtomFeed(t *testing.T) {
 	e = f.Entries[1]
 	if e.ID != "tag:"+testHost+",2025:post-7" || e.Title != "Оголошення" || len(e.Categories) != 1 || e.Categories[0].Term != "announcement" {
 		t.Errorf("entry 1 = %q %q %+v", e.ID, e.Title, e.Categories)
+	}
+	// An untitled announcement is titled by its first line, as in /news;
+	// its content is the whole text.
+	e = f.Entries[2]
+	if e.ID != "tag:"+testHost+",2025:post-8" || e.Title != "Office closed on Friday" ||
+		e.Content.Value != "Office closed on Friday\nWe reopen on Monday." {
+		t.Errorf("entry 2 = %q title %q content %q, want the first line as its title", e.ID, e.Title, e.Content.Value)
 	}
 }
 

@@ -30,7 +30,7 @@ func (s *Store) InactiveSubscribersAfter(ctx context.Context, before time.Time, 
 			if err != nil {
 				return err
 			}
-			if found && !sub.Active && sub.InactiveFrom().Before(before) {
+			if found && sub.Expired(before) {
 				out = append(out, sub)
 			}
 		}

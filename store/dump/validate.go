@@ -179,6 +179,16 @@ func (v *validator) userID(at, field string, id int64) bool {
 	return false
 }
 
+// person checks the id of someone the bot stores as a user or an official:
+// a user id that is not one of Telegram's service accounts, which the bot
+// never stores or grants a role (whoever hides behind them cannot be told
+// apart).
+func (v *validator) person(at, field string, id int64) {
+	if v.userID(at, field, id) && store.IsServiceAccount(id) {
+		v.add(at, fmt.Sprintf("%s %d is one of Telegram's service accounts (an anonymous group admin, a channel, Telegram itself), never stored as a user or an official", field, id))
+	}
+}
+
 // chatID checks a chat id of any chat type.
 func (v *validator) chatID(at string, id int64) {
 	switch {

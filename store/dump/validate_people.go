@@ -62,7 +62,7 @@ func (v *validator) users(users []store.User) map[int64]userRecord {
 	byName := map[string][]userRecord{}
 	for i, u := range users {
 		at := fmt.Sprintf("users[%d] (id %d)", i, u.ID)
-		v.userID(at, "id", u.ID)
+		v.person(at, "id", u.ID)
 		_, dup := byID[u.ID]
 		v.check(!dup, at, "user listed twice")
 		byID[u.ID] = userRecord{at, u}
@@ -102,7 +102,7 @@ func (v *validator) officials(officials []store.Official, users map[int64]userRe
 	seen := map[int64]bool{}
 	for i, o := range officials {
 		at := fmt.Sprintf("officials[%d] (user %d)", i, o.UserID)
-		v.userID(at, "user_id", o.UserID)
+		v.person(at, "user_id", o.UserID)
 		v.check(!seen[o.UserID], at, "user listed twice")
 		seen[o.UserID] = true
 		switch o.Role {
@@ -113,7 +113,7 @@ func (v *validator) officials(officials []store.Official, users map[int64]userRe
 		default:
 			v.add(at, fmt.Sprintf("unknown role %q; only %q is stored", o.Role, store.RoleEditor))
 		}
-		v.userID(at, "granted_by", o.GrantedBy)
+		v.person(at, "granted_by", o.GrantedBy)
 		v.time(at, "granted_at", o.GrantedAt)
 		if o.Username == "" {
 			continue

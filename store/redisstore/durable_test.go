@@ -44,21 +44,19 @@ func waitInSync(tb testing.TB, primary, replica *redistest.Server) {
 	p, r := redis.NewClient(primary.Options()), redis.NewClient(replica.Options())
 	defer p.Close()
 	defer r.Close()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		info := r.Info(ctx, "replication").Val()
-		if strings.Contains(info, "master_link_status:up") {
-			// A connection without writes: WAIT counts every replica
-			// connected to the primary.
-			if n, err := p.Wait(ctx, 1, 50*time.Millisecond).Result(); err == nil && n >= 1 {
-				return
-			}
+	var info string
+	testkit.Eventually(tb, 15*time.Second, func() string {
+		return fmt.Sprintf("replica %s not in sync with %s: %s", replica.Addr(), primary.Addr(), info)
+	}, func() bool {
+		info = r.Info(ctx, "replication").Val()
+		if !strings.Contains(info, "master_link_status:up") {
+			return false
 		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("replica %s not in sync with %s: %s", replica.Addr(), primary.Addr(), info)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		// A connection without writes: WAIT counts every replica
+		// connected to the primary.
+		n, err := p.Wait(ctx, 1, 50*time.Millisecond).Result()
+		return err == nil && n >= 1
+	})
 }
 
 // replicaMessages reads the texts in the outbox stream of the replica.

@@ -70,7 +70,7 @@ func (s *Store) InactiveSubscribersAfter(ctx context.Context, before time.Time, 
 			if len(out) == limit {
 				return out, nil // the rest is the next page's
 			}
-			if !sub.Active && sub.InactiveFrom().Before(before) {
+			if sub.Expired(before) {
 				out = append(out, sub)
 			}
 		}
