@@ -32,15 +32,18 @@ type awaited struct {
 	// again is answered again (its changes are keyed, so nothing is made
 	// twice); any later message is not an answer any more.
 	Answer int `json:"answer,omitempty"`
+	// Revision is the post's revision the question was about: a
+	// rejection's reason is for the version the approver saw.
+	Revision int `json:"revision,omitempty"`
 }
 
 func awaitKey(userID int64) string { return "await:" + strconv.FormatInt(userID, 10) }
 
-// await asks the official for what, about post id, with the question q.
-func (b *Bot) await(ctx context.Context, r *Request, what string, id int64, q string) error {
-	raw, err := json.Marshal(awaited{What: what, PostID: id})
+// await asks the official for a.What, about a.PostID, with the question q.
+func (b *Bot) await(ctx context.Context, r *Request, a awaited, q string) error {
+	raw, err := json.Marshal(a)
 	if err != nil {
-		return fmt.Errorf("await %s: %w", what, err)
+		return fmt.Errorf("await %s for post %d: %w", a.What, a.PostID, err)
 	}
 	if err := b.store.SaveMemo(ctx, awaitKey(r.UserID), raw, awaitTTL); err != nil {
 		return err
@@ -92,7 +95,7 @@ func (b *Bot) awaitedText(ctx context.Context, r *Request) (handled bool, err er
 	case awaitTime:
 		answered, err = b.answerTime(ctx, r, post, text)
 	case awaitReason:
-		answered, err = b.answerReason(ctx, r, post, strings.Trim(r.Text, " \t\r\n"))
+		answered, err = b.answerReason(ctx, r, post, strings.Trim(r.Text, " \t\r\n"), a.Revision)
 	default:
 		b.forgetAwait(ctx, r)
 		return false, nil

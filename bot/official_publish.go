@@ -160,38 +160,6 @@ func (b *Bot) refuseDraft(ctx context.Context, r *Request, d store.Draft, err er
 	return b.advance(ctx, r, d)
 }
 
-// publishEdit saves an edit of a stored post. A published post is
-// changed (in the channel too); one that is not published keeps where it
-// stands, unless the official moved it on: Publish later sets its time,
-// Publish submits a draft or a rejected post again.
-func (b *Bot) publishEdit(ctx context.Context, r *Request, d store.Draft, p store.Post, change store.Change) error {
-	old, err := b.store.Post(ctx, d.Editing)
-	if err != nil {
-		return err
-	}
-	p.ID, p.PublishedAt, p.Author, p.SeedKey, p.UpdatedAt = old.ID, old.PublishedAt, old.Author, old.SeedKey, change.Audit.At
-	change.Audit.Action, change.Audit.Changes = store.ActionEdited, diffPosts(old, p)
-	if _, err := b.store.EditPost(ctx, p, change); err != nil {
-		return err
-	}
-	b.draftDone(ctx, r, d)
-	b.log.Info("post edited", "post_id", p.ID, "kind", string(p.Kind), "city", p.City, "user_id", r.UserID)
-	msg := b.tr.T(r.Lang, "published_edited", "ID", p.ID)
-	if old.Visible() {
-		b.toChannel(ctx, p, "edited", change.Cause)
-		if p.Kind != store.KindAnnouncement {
-			msg += "\n" + b.tr.T(r.Lang, "published_digest_note")
-		}
-		return b.reply(ctx, r, msg, nil)
-	}
-	post := p.KeepWorkflow(old)
-	st := old.State()
-	if d.PublishAt != nil || st == store.StatusDraft || st == store.StatusRejected {
-		return b.submit(ctx, r, post, d.PublishAt, change.Cause+":submit")
-	}
-	return b.reply(ctx, r, msg+"\n"+b.standing(ctx, r, post, st, change.Cause), nil)
-}
-
 // draftDone removes a wizard's draft once its post is saved; a one-line
 // form has none.
 func (b *Bot) draftDone(ctx context.Context, r *Request, d store.Draft) {
@@ -229,26 +197,6 @@ func (b *Bot) toChannel(ctx context.Context, p store.Post, action, cause string)
 func postID(arg string) (int64, bool) {
 	id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(arg), "#"), 10, 64)
 	return id, err == nil && id > 0
-}
-
-// handleEdit reopens the wizard on a post, at its preview.
-func (b *Bot) handleEdit(ctx context.Context, r *Request) error {
-	if !r.Private() {
-		return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_private_only"), nil)
-	}
-	id, ok := postID(r.Args)
-	if !ok {
-		return b.reply(ctx, r, b.tr.T(r.Lang, "edit_usage"), nil)
-	}
-	p, err := b.store.Post(ctx, id)
-	if isNotFound(err) {
-		return b.reply(ctx, r, b.tr.T(r.Lang, "post_unknown", "ID", id), nil)
-	}
-	if err != nil {
-		return err
-	}
-	d := store.Draft{ID: r.Cause(), UserID: r.UserID, ChatID: r.ChatID, Step: stepPreview, Post: p, Editing: id, PastOK: true}
-	return b.advance(ctx, r, d)
 }
 
 // handleDelete asks for confirmation before removing a post.

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/partnerbot/partnerbot/bot/render"
 	"github.com/partnerbot/partnerbot/store"
 )
@@ -50,9 +48,9 @@ func (b *Bot) approvers(ctx context.Context, p store.Post) ([]int64, error) {
 }
 
 // submitted sends a post that now waits for approval to its approvers and
-// says so to its author.
-func (b *Bot) submitted(ctx context.Context, l store.Lang, p store.Post, cause string) string {
-	n, err := b.askApproval(ctx, p, cause)
+// says so to its author; changed says it comes back after an edit.
+func (b *Bot) submitted(ctx context.Context, l store.Lang, p store.Post, cause string, changed bool) string {
+	n, err := b.askApproval(ctx, p, cause, changed)
 	switch {
 	case err != nil:
 		b.log.Error("approval requests not queued", "post_id", p.ID, "err", err)
@@ -65,8 +63,10 @@ func (b *Bot) submitted(ctx context.Context, l store.Lang, p store.Post, cause s
 
 // askApproval sends p to every approver, in their language, through the
 // outbox: the post as residents would see it, then a message with the
-// buttons. Each approver gets it once per submission (cause).
-func (b *Bot) askApproval(ctx context.Context, p store.Post, cause string) (int, error) {
+// buttons, which approve this revision of it only. Each approver gets it
+// once per submission (cause); changed tells them it is a new version of
+// a post they were sent before.
+func (b *Bot) askApproval(ctx context.Context, p store.Post, cause string, changed bool) (int, error) {
 	ids, err := b.approvers(ctx, p)
 	if err != nil || len(ids) == 0 {
 		return 0, err
@@ -76,11 +76,11 @@ func (b *Bot) askApproval(ctx context.Context, p store.Post, cause string) (int,
 	msgs := make([]store.OutboxMessage, 0, len(ids))
 	for _, id := range ids {
 		l := b.officialLang(ctx, id)
-		ask := b.tr.T(l, "review_request", "ID", p.ID, "Author", author)
-		if p.PublishAt != nil {
-			ask += "\n" + b.tr.T(l, "pending_time_note", "Time", b.rd.ZonedTime(*p.PublishAt, p.City))
+		ask := b.reviewAsk(l, p, author)
+		if changed {
+			ask += "\n" + b.tr.T(l, "review_request_changed")
 		}
-		parts := append(b.rd.PostParts(p, l, ""), store.Part{Text: ask, Keyboard: keyboardJSON(b.reviewKeyboard(p.ID, l))})
+		parts := append(b.rd.PostParts(p, l, ""), store.Part{Text: ask, Keyboard: keyboardJSON(b.reviewKeyboard(p, l))})
 		msgs = append(msgs, store.OutboxMessage{Kind: store.MsgNotice, ChatID: id, Parts: parts, CreatedAt: b.now(),
 			Ref: ref, Dedupe: ref + ":" + cause + ":" + strconv.FormatInt(id, 10)})
 	}
@@ -112,17 +112,6 @@ func (b *Bot) notify(ctx context.Context, userID int64, key, text string) {
 	}
 }
 
-func (b *Bot) reviewKeyboard(id int64, l store.Lang) *tgbotapi.InlineKeyboardMarkup {
-	arg := func(op string) string { return op + "-" + strconv.FormatInt(id, 10) }
-	return keyboard(
-		[]tgbotapi.InlineKeyboardButton{
-			button(b.tr.T(l, "btn_approve"), Callback{cbReview, arg("a")}),
-			button(b.tr.T(l, "btn_reject"), Callback{cbReview, arg("r")}),
-		},
-		[]tgbotapi.InlineKeyboardButton{button(b.tr.T(l, "btn_review_edit"), Callback{cbReview, arg("e")})},
-	)
-}
-
 // handlePending lists the posts waiting for approval, oldest first; the
 // ones the sender may approve come with the buttons.
 func (b *Bot) handlePending(ctx context.Context, r *Request) error {
@@ -147,7 +136,7 @@ func (b *Bot) handlePending(ctx context.Context, r *Request) error {
 			b.reply(ctx, r, item+"\n<i>"+b.tr.T(r.Lang, b.whyNotApprover(p, r.UserID))+"</i>", nil)
 			continue
 		}
-		b.reply(ctx, r, item, b.reviewKeyboard(p.ID, r.Lang))
+		b.reply(ctx, r, item, b.reviewKeyboard(p, r.Lang))
 	}
 	return nil
 }
@@ -160,19 +149,27 @@ func (b *Bot) whyNotApprover(p store.Post, userID int64) string {
 	return "review_not_allowed"
 }
 
-// onReview handles Approve, Reject and Edit.
+// onReview handles Approve, Reject and Edit. Approve and Reject are for
+// the revision of the post the preview showed: under a post edited since,
+// they change nothing and show the post as it is now.
 func (b *Bot) onReview(ctx context.Context, r *Request) error {
-	op, post, ok, err := b.buttonPost(ctx, r, "are")
+	op, id, rev, ok := reviewButton(r.Arg)
+	if !ok {
+		return errBadArg
+	}
+	post, ok, err := b.buttonPostByID(ctx, r, id)
 	if !ok || err != nil {
 		return err
 	}
-	id := post.ID
 	if ok, err := b.mayReview(ctx, r, post); !ok || err != nil {
 		return err
 	}
+	if op != "e" && post.Revision != rev {
+		return b.staleReview(ctx, r, post, rev)
+	}
 	switch op {
 	case "r":
-		return b.await(ctx, r, awaitReason, id, b.tr.T(r.Lang, "review_reason_ask", "ID", id))
+		return b.await(ctx, r, awaited{What: awaitReason, PostID: id, Revision: rev}, b.tr.T(r.Lang, "review_reason_ask", "ID", id))
 	case "e":
 		if !r.Private() {
 			return b.reply(ctx, r, b.tr.T(r.Lang, "wizard_private_only"), nil)
@@ -180,7 +177,7 @@ func (b *Bot) onReview(ctx context.Context, r *Request) error {
 		d := store.Draft{ID: r.Cause(), UserID: r.UserID, ChatID: r.ChatID, Step: stepPreview, Post: post, Editing: id, PastOK: true}
 		return b.advance(ctx, r, d)
 	}
-	return b.approve(ctx, r, post)
+	return b.approve(ctx, r, post, rev)
 }
 
 // mayReview checks the sender of this very update against the post as it
@@ -215,11 +212,12 @@ func (b *Bot) mayReview(ctx context.Context, r *Request, post store.Post) (bool,
 }
 
 // approve publishes a pending post, or schedules it when its time is still
-// to come, keyed by the tap; a concurrent or later tap finds it done.
-func (b *Bot) approve(ctx context.Context, r *Request, post store.Post) error {
+// to come, keyed by the tap; a concurrent or later tap finds it done, and
+// an edit meanwhile (a revision other than rev) leaves it waiting.
+func (b *Bot) approve(ctx context.Context, r *Request, post store.Post, rev int) error {
 	now := b.now()
 	to := store.Approved(post.PublishAt, now)
-	t := store.Transition{From: store.StatusPending, To: to, At: now, By: r.UserID}
+	t := store.Transition{From: store.StatusPending, To: to, At: now, By: r.UserID, Revision: &rev}
 	entry := store.AuditEntry{UserID: r.UserID, At: now, Action: store.ActionApproved}
 	if to == store.StatusScheduled {
 		t.PublishAt = post.PublishAt
@@ -227,6 +225,9 @@ func (b *Bot) approve(ctx context.Context, r *Request, post store.Post) error {
 	}
 	saved, applied, err := b.store.TransitionPost(ctx, post.ID, t, store.Change{Cause: r.Cause(), Audit: entry})
 	if errors.Is(err, store.ErrStateChanged) {
+		if saved.State() == store.StatusPending && saved.Revision != rev {
+			return b.staleReview(ctx, r, saved, rev)
+		}
 		b.answer(ctx, r, render.PlainText(b.movedOn(r.Lang, saved)))
 		return nil
 	}
@@ -252,9 +253,10 @@ func (b *Bot) approve(ctx context.Context, r *Request, post store.Post) error {
 	return b.edit(ctx, r, msg, nil)
 }
 
-// answerReason rejects a post with the reason the approver typed; answered
-// is false when the reason was refused and is asked for again.
-func (b *Bot) answerReason(ctx context.Context, r *Request, post store.Post, reason string) (bool, error) {
+// answerReason rejects a post with the reason the approver typed, for the
+// revision they were shown (rev); answered is false when the reason was
+// refused and is asked for again.
+func (b *Bot) answerReason(ctx context.Context, r *Request, post store.Post, reason string, rev int) (bool, error) {
 	if err := store.CheckReason(reason); err != nil {
 		return false, b.replyFormError(ctx, r, formError(err), "") // always a *store.FieldError
 	}
@@ -264,13 +266,20 @@ func (b *Bot) answerReason(ctx context.Context, r *Request, post store.Post, rea
 		b.forgetAwait(ctx, r)
 		return false, err
 	}
+	if post.Revision != rev {
+		b.forgetAwait(ctx, r)
+		return false, b.staleReview(ctx, r, post, rev)
+	}
 	now := b.now()
-	t := store.Transition{From: store.StatusPending, To: store.StatusRejected, At: now, By: r.UserID, Reason: reason}
+	t := store.Transition{From: store.StatusPending, To: store.StatusRejected, At: now, By: r.UserID, Reason: reason, Revision: &rev}
 	entry := store.AuditEntry{UserID: r.UserID, At: now, Action: store.ActionRejected,
 		Changes: []string{"reason: " + render.Truncate(reason, 200)}}
 	saved, applied, err := b.store.TransitionPost(ctx, post.ID, t, store.Change{Cause: r.Cause(), Audit: entry})
 	if errors.Is(err, store.ErrStateChanged) {
 		b.forgetAwait(ctx, r)
+		if saved.State() == store.StatusPending && saved.Revision != rev {
+			return false, b.staleReview(ctx, r, saved, rev)
+		}
 		return false, b.reply(ctx, r, b.movedOn(r.Lang, saved), nil)
 	}
 	if err != nil {

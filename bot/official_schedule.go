@@ -115,7 +115,7 @@ func (b *Bot) standing(ctx context.Context, r *Request, p store.Post, from store
 	case store.StatusPending:
 		msg := b.tr.T(l, "pending_time_set", "ID", p.ID)
 		if from != store.StatusPending {
-			msg = b.submitted(ctx, l, p, cause)
+			msg = b.submitted(ctx, l, p, cause, false)
 		}
 		if p.PublishAt != nil {
 			msg += "\n" + b.tr.T(l, "pending_time_note", "Time", b.rd.ZonedTime(*p.PublishAt, p.City))
@@ -213,15 +213,22 @@ func (b *Bot) buttonPost(ctx context.Context, r *Request, ops string) (op string
 	if !ok {
 		return "", store.Post{}, false, errBadArg
 	}
+	post, ok, err = b.buttonPostByID(ctx, r, id)
+	return op, post, ok, err
+}
+
+// buttonPostByID reads post id for a button; a post gone is answered on
+// the button: ok is false and err nil.
+func (b *Bot) buttonPostByID(ctx context.Context, r *Request, id int64) (post store.Post, ok bool, err error) {
 	post, err = b.store.Post(ctx, id)
 	if isNotFound(err) {
 		b.answer(ctx, r, render.PlainText(b.tr.T(r.Lang, "post_unknown", "ID", id)))
-		return "", store.Post{}, false, nil
+		return store.Post{}, false, nil
 	}
 	if err != nil {
-		return "", store.Post{}, false, err
+		return store.Post{}, false, err
 	}
-	return op, post, true, nil
+	return post, true, nil
 }
 
 // onSchedule handles the buttons under a scheduled post. The tap is the
@@ -241,7 +248,7 @@ func (b *Bot) onSchedule(ctx context.Context, r *Request) error {
 	entry := store.AuditEntry{UserID: r.UserID, At: now}
 	switch op {
 	case "t":
-		return b.await(ctx, r, awaitTime, id, b.tr.T(r.Lang, "schedule_ask_time", "ID", id,
+		return b.await(ctx, r, awaited{What: awaitTime, PostID: id}, b.tr.T(r.Lang, "schedule_ask_time", "ID", id,
 			"Zone", b.rd.Location(post.City).String(), "Now", b.rd.ZonedTime(now, post.City)))
 	case "n":
 		t = store.Transition{From: store.StatusScheduled, To: store.StatusPublished, At: now, By: r.UserID}

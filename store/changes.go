@@ -18,6 +18,11 @@ const CauseTTL = 48 * time.Hour
 type Change struct {
 	Cause string
 	Audit AuditEntry
+	// Review, for an edit, says that its official could not publish the
+	// post alone (Approval.EditNeedsReview): a post waiting to come out
+	// goes back for approval (Post.Edited). The backend cannot know the
+	// official's role, so the caller says it; the rule stays in Edited.
+	Review bool
 }
 
 // Publishing applies officials' changes to posts, each once per cause.
@@ -28,10 +33,12 @@ type Publishing interface {
 	// created false (the post as stored now, or only its id when it has
 	// been deleted since).
 	PublishPost(ctx context.Context, p Post, c Change) (saved Post, created bool, err error)
-	// EditPost replaces the post with p.ID and appends c.Audit;
+	// EditPost replaces the post with p.ID by Post.Edited (p of the
+	// stored post under c) and appends the audit entry Edited returns;
 	// ErrNotFound when there is no such post. Where the post stands is
-	// kept as stored (Post.KeepWorkflow). A repeated cause changes nothing
-	// and reports applied false.
+	// kept as stored, unless c.Review sends it back for approval, in the
+	// same atomic step. A repeated cause changes nothing and reports
+	// applied false.
 	EditPost(ctx context.Context, p Post, c Change) (applied bool, err error)
 	// RemovePost deletes the post with id and appends c.Audit, returning
 	// the post as it was; ErrNotFound when there is none. A repeated cause

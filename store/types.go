@@ -171,6 +171,10 @@ type Post struct {
 	// announcement, channel post and notices to be queued: the planner
 	// finishes them, so a crash in between loses none.
 	Releasing bool `json:"releasing,omitempty"`
+	// Revision counts the edits of the post (Post.Edited): an approval is
+	// given for the revision the approver saw (Transition.Revision), so
+	// one tapped under an older preview changes nothing.
+	Revision int `json:"revision,omitempty"`
 	// Urgent marks an announcement that reaches residents at once, even
 	// inside their quiet hours.
 	Urgent bool `json:"urgent,omitempty"`

@@ -175,6 +175,8 @@ func (p Post) checkWorkflow() error {
 		return &FieldError{Field: "publish_at", Problem: ProblemOutOfRange, Value: p.PublishAt.Format(time.RFC3339)}
 	case p.State() == StatusScheduled && p.PublishAt == nil:
 		return &FieldError{Field: "publish_at", Problem: ProblemRequired}
+	case p.Revision < 0:
+		return &FieldError{Field: "revision", Problem: ProblemInvalid, Value: fmt.Sprint(p.Revision)}
 	}
 	for _, f := range []struct {
 		name string

@@ -76,10 +76,11 @@ func (p Post) WaitingOrder() time.Time {
 }
 
 // transitions are the status changes a post can make. published →
-// published is the end of releasing it.
+// published is the end of releasing it; scheduled → pending is an
+// approved post changed by someone who needs approval (Post.Edited).
 var transitions = map[PostStatus][]PostStatus{
 	StatusPending:   {StatusPublished, StatusScheduled, StatusRejected, StatusPending},
-	StatusScheduled: {StatusPublished, StatusScheduled, StatusDraft},
+	StatusScheduled: {StatusPublished, StatusScheduled, StatusDraft, StatusPending},
 	StatusRejected:  {StatusPending, StatusScheduled, StatusPublished},
 	StatusDraft:     {StatusPending, StatusScheduled, StatusPublished},
 	StatusPublished: {StatusPublished},
@@ -107,6 +108,10 @@ type Transition struct {
 	Due time.Time
 	// Reason is why a post is rejected.
 	Reason string
+	// Revision, when set, is the post's revision the official saw: the
+	// change is made only if the post has not been edited since, so an
+	// Approve under an older preview approves nothing.
+	Revision *int
 }
 
 // ErrBadTransition is a change the workflow does not allow (a bug of the
@@ -114,13 +119,17 @@ type Transition struct {
 var ErrBadTransition = fmt.Errorf("transition not allowed")
 
 // Apply returns p after t, or ErrStateChanged when p is no longer in
-// t.From (or no longer due at t.Due), or ErrBadTransition.
+// t.From (or no longer due at t.Due, or edited since t.Revision), or
+// ErrBadTransition.
 func (p Post) Apply(t Transition) (Post, error) {
 	if !CanTransition(t.From, t.To) {
 		return p, fmt.Errorf("%w: %s → %s", ErrBadTransition, t.From, t.To)
 	}
 	if p.State() != t.From {
 		return p, fmt.Errorf("%w: post %d is %s, not %s", ErrStateChanged, p.ID, p.State(), t.From)
+	}
+	if t.Revision != nil && p.Revision != *t.Revision {
+		return p, fmt.Errorf("%w: post %d was edited (revision %d, not %d)", ErrStateChanged, p.ID, p.Revision, *t.Revision)
 	}
 	if !t.Due.IsZero() && (p.PublishAt == nil || !p.PublishAt.Equal(t.Due) || t.At.Before(t.Due)) {
 		return p, fmt.Errorf("%w: post %d is no longer due at %s", ErrStateChanged, p.ID, t.Due.Format(time.RFC3339))
@@ -274,14 +283,15 @@ const (
 // AuditActions lists every audit action (a fresh slice).
 func AuditActions() []string {
 	return []string{ActionCreated, ActionEdited, ActionDeleted, ActionScheduled, ActionSubmitted,
-		ActionApproved, ActionRejected, ActionPublished, ActionUnscheduled}
+		ActionApproved, ActionRejected, ActionPublished, ActionUnscheduled, ActionResubmitted}
 }
 
 // KeepWorkflow returns p with the workflow fields (status, times,
 // review, releasing, publication time) and the channel reference of
 // stored, the post as it is in the store: an edit changes what a post
-// says, never where it stands, so an edit made from an old copy cannot
-// unpublish or re-publish it.
+// says, not where it stands (but for going back for approval, which
+// Post.Edited decides), so an edit made from an old copy cannot unpublish
+// or re-publish it.
 func (p Post) KeepWorkflow(stored Post) Post {
 	p.Status, p.PublishAt, p.ScheduledBy = stored.Status, stored.PublishAt, stored.ScheduledBy
 	p.Reviewer, p.Reason, p.Releasing = stored.Reviewer, stored.Reason, stored.Releasing

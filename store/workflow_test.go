@@ -41,7 +41,7 @@ func TestVisibleAndDue(t *testing.T) {
 func TestCanTransition(t *testing.T) {
 	allowed := map[store.PostStatus][]store.PostStatus{
 		store.StatusPending:   {store.StatusPublished, store.StatusScheduled, store.StatusRejected, store.StatusPending},
-		store.StatusScheduled: {store.StatusPublished, store.StatusScheduled, store.StatusDraft},
+		store.StatusScheduled: {store.StatusPublished, store.StatusScheduled, store.StatusDraft, store.StatusPending},
 		store.StatusRejected:  {store.StatusPending, store.StatusScheduled, store.StatusPublished},
 		store.StatusDraft:     {store.StatusPending, store.StatusScheduled, store.StatusPublished},
 		store.StatusPublished: {store.StatusPublished},
@@ -66,6 +66,9 @@ func TestApply(t *testing.T) {
 	scheduled := store.Post{ID: 2, Author: 10, Status: store.StatusScheduled, PublishAt: after(time.Hour), ScheduledBy: 10}
 	releasing := store.Post{ID: 3, Status: store.StatusPublished, Releasing: true, PublishedAt: t0}
 	rejected := store.Post{ID: 4, Author: 10, Status: store.StatusRejected, Reviewer: 20, Reason: "typo"}
+	edited := pending
+	edited.Revision = 2
+	seen1, seen2 := 1, 2
 	now := t0.Add(time.Minute)
 	tests := []struct {
 		name  string
@@ -116,6 +119,12 @@ func TestApply(t *testing.T) {
 			nil, store.ErrBadTransition},
 		{"draft to rejected", store.Post{Status: store.StatusDraft}, store.Transition{From: store.StatusDraft, To: store.StatusRejected, At: now},
 			nil, store.ErrBadTransition},
+		{"approve the revision seen", edited, store.Transition{From: store.StatusPending, To: store.StatusPublished, At: now, By: 20, Revision: &seen2},
+			func(q store.Post) bool { return q.Visible() && q.Revision == 2 }, nil},
+		{"approve an older revision", edited, store.Transition{From: store.StatusPending, To: store.StatusPublished, At: now, By: 20, Revision: &seen1},
+			nil, store.ErrStateChanged},
+		{"reject an older revision", edited, store.Transition{From: store.StatusPending, To: store.StatusRejected, At: now, By: 20, Reason: "x", Revision: &seen1},
+			nil, store.ErrStateChanged},
 	}
 	for _, tt := range tests {
 		q, err := tt.p.Apply(tt.t)
@@ -270,6 +279,7 @@ func TestValidateWorkflow(t *testing.T) {
 		{"scheduled without a time", func(p *store.Post) { p.Status = store.StatusScheduled }, "publish_at"},
 		{"time out of range", func(p *store.Post) { y := time.Date(3100, 1, 1, 0, 0, 0, 0, time.UTC); p.PublishAt = &y }, "publish_at"},
 		{"negative reviewer", func(p *store.Post) { p.Reviewer = -1 }, "reviewer"},
+		{"negative revision", func(p *store.Post) { p.Revision = -1 }, "revision"},
 		{"ok scheduled", func(p *store.Post) { p.Status, p.PublishAt = store.StatusScheduled, after(0) }, ""},
 	}
 	for _, tt := range tests {

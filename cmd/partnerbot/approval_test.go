@@ -131,19 +131,22 @@ func TestApprovalAcceptAndReject(t *testing.T) {
 	mustContain(t, pending[0].Plain, "Waiting for approval: 1")
 	mustContain(t, lastWith(t, pending, "Twinning talks").Plain, fmt.Sprintf("#%d", id))
 
-	// Edit: the approver changes the title in the wizard; it keeps waiting.
+	// Edit: the approver changes the title in the wizard; it keeps waiting,
+	// and the answer carries the buttons for this version (the request's
+	// are for the one before).
 	_, got := owner.tap(req, "Edit")
 	_, got = owner.tap(lastWith(t, got, "Twinning talks"), "Edit a field")
 	owner.tap(got[0], "Title")
 	preview := lastWith(t, owner.say("Twinning talks, revised"), "Twinning talks, revised")
 	_, got = owner.tap(preview, "✅ Publish")
-	mustContain(t, lastWith(t, got, "updated").Plain, "still waits for approval")
+	edited := lastWith(t, got, "updated")
+	mustContain(t, edited.Plain, "still waits for approval")
 	if postState(t, st, id) != store.StatusPending {
 		t.Fatalf("after the approver's edit the post is %s, want pending", postState(t, st, id))
 	}
 
 	// Approve: published, once.
-	done, _ := owner.tap(req, "Approve")
+	done, _ := owner.tap(edited, "Approve")
 	mustContain(t, done.Plain, fmt.Sprintf("Approved: post #%d is published", id))
 	e.tg.WaitSent(t, wait, telegramtest.All(telegramtest.To(editorID), telegramtest.TextContains("was approved by")))
 	mustContain(t, owner.press(req.MessageID, approve.CallbackData), "is published now: nothing was changed")

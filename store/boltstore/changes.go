@@ -61,22 +61,24 @@ func (s *Store) EditPost(ctx context.Context, p store.Post, c store.Change) (boo
 			return err
 		}
 		// Where the post stands and its channel reference belong to
-		// TransitionPost and SetChannelRef, not to the edit.
+		// TransitionPost and SetChannelRef, not to the edit; only the
+		// domain's rule (store.Post.Edited) may send it back for approval.
 		var old store.Post
 		if _, err := getJSON(tx.Bucket(bucketPosts), i64(p.ID), &old); err != nil {
 			return err
 		}
-		if _, err := putPost(tx, p.KeepWorkflow(old), true); err != nil {
+		q, entry := p.Edited(old, c)
+		if _, err := putPost(tx, q, true); err != nil {
 			return err
 		}
 		// An event's attendees hear of a new time or place, and new places
 		// go to its waiting list, in this same transaction.
 		var err error
-		if notices, err = s.editList(tx, old, p.KeepWorkflow(old), c.Audit.At); err != nil {
+		if notices, err = s.editList(tx, old, q, c.Audit.At); err != nil {
 			return err
 		}
 		applied = true
-		return s.applyChange(tx, c, p.ID, now)
+		return s.applyChange(tx, store.Change{Cause: c.Cause, Audit: entry}, p.ID, now)
 	})
 	if err == nil && notices {
 		s.ready.broadcast()

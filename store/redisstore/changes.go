@@ -86,13 +86,15 @@ func (s *Store) EditPost(ctx context.Context, p store.Post, c store.Change) (boo
 		if !found {
 			return store.ErrNotFound
 		}
-		list, err := s.editedList(ctx, tx, old, p.KeepWorkflow(old), c.Audit.At)
+		// Where the post stands belongs to TransitionPost; only the
+		// domain's rule (store.Post.Edited) may send it back for approval.
+		q, entry := p.Edited(old, c)
+		list, err := s.editedList(ctx, tx, old, q, c.Audit.At)
 		if err != nil {
 			return err
 		}
-		entry := c.Audit
 		entry.PostID = p.ID
-		err = s.putPost(ctx, tx, p, putOptions{mustExist: true, keepWorkflow: true, extra: func(pipe redis.Pipeliner) {
+		err = s.putPost(ctx, tx, q, putOptions{mustExist: true, extra: func(pipe redis.Pipeliner) {
 			pipe.Set(ctx, causeKey, p.ID, store.CauseTTL)
 			s.queueAudit(ctx, pipe, entry)
 			if list != nil {

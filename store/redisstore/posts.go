@@ -157,10 +157,6 @@ type putOptions struct {
 	mustExist bool
 	// extra queues more writes into the transaction.
 	extra func(redis.Pipeliner)
-	// keepWorkflow keeps where the stored post stands and its channel
-	// reference (store.Post.KeepWorkflow): they belong to TransitionPost
-	// and SetChannelRef, not to whoever edits the post.
-	keepWorkflow bool
 }
 
 // putPost writes p (whose id is final) within the optimistic transaction
@@ -178,9 +174,6 @@ func (s *Store) putPost(ctx context.Context, tx *redis.Tx, p store.Post, o putOp
 	}
 	if o.mustExist && !found {
 		return store.ErrNotFound
-	}
-	if o.keepWorkflow {
-		p = p.KeepWorkflow(old)
 	}
 	data, err := json.Marshal(p)
 	if err != nil {

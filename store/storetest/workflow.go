@@ -21,6 +21,7 @@ func testWorkflow(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("TransitionConcurrently", func(t *testing.T) { testTransitionConcurrently(t, newStore) })
 	t.Run("RescheduleAndCancel", func(t *testing.T) { testRescheduleAndCancel(t, newStore) })
 	t.Run("EditKeepsWorkflow", func(t *testing.T) { testEditKeepsWorkflow(t, newStore) })
+	t.Run("EditBackToReview", func(t *testing.T) { testEditBackToReview(t, newStore) })
 }
 
 // withStatus is a post in a status; scheduled and pending ones get a time
