@@ -28,7 +28,6 @@ type Bot struct {
 
 	owners    []int64
 	tz        *time.Location
-	announcer Announcer
 	pacer     Pacer
 	obs       Observer
 	publicURL string
@@ -61,8 +60,7 @@ type Config struct {
 	Owners []int64
 	// TimeZone is the home city's zone (TIMEZONE), for posts about all
 	// cities and for officials' timestamps.
-	TimeZone  *time.Location
-	Announcer Announcer
+	TimeZone *time.Location
 	// Pacer, when set, paces replies with the shared limiter.
 	Pacer Pacer
 	// Observer, when set, is told about every update and reply (metrics).
@@ -98,7 +96,7 @@ type Config struct {
 // New returns a Bot ready to handle updates.
 func New(cfg Config) *Bot {
 	b := &Bot{store: cfg.Store, data: cfg.Data, tg: cfg.Client, tr: cfg.Translator, log: cfg.Logger, now: cfg.Now,
-		owners: cfg.Owners, tz: cfg.TimeZone, announcer: cfg.Announcer, pacer: cfg.Pacer, obs: cfg.Observer, publicURL: strings.TrimRight(cfg.PublicURL, "/"), preview: cfg.Preview, channel: cfg.Channel, chanInfo: cfg.ChannelInfo,
+		owners: cfg.Owners, tz: cfg.TimeZone, pacer: cfg.Pacer, obs: cfg.Observer, publicURL: strings.TrimRight(cfg.PublicURL, "/"), preview: cfg.Preview, channel: cfg.Channel, chanInfo: cfg.ChannelInfo,
 		approval: cfg.Approval, releaser: cfg.Releaser, office: cfg.Office}
 	if b.approval == "" {
 		b.approval = store.ApprovalOff

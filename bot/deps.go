@@ -59,26 +59,19 @@ type Observer interface {
 	Failed(kind, reason string)
 }
 
-// Announcer pushes an announcement to its subscribers right away. It may
-// be called again for the same post (a retried update) and must then send
-// nobody anything twice.
-type Announcer interface {
-	Announce(ctx context.Context, p store.Post) (recipients int, err error)
-}
-
 // Releaser does what publishing entails for a post that became published
-// through the workflow (an approval, "publish now"): its announcement,
+// (by an official, the clock, an approval, "publish now"): its announcement,
 // channel post and notices, each once, however often it is called; the
 // scheduler's Planner implements it and finishes a release cut short.
 type Releaser interface {
 	Release(ctx context.Context, p store.Post) (recipients int, err error)
 }
 
-// Channel posts to the city's channel (through the outbox): a published
-// post, an edit of it, its deletion. Each may be called again for the same
-// cause and then changes nothing.
+// Channel passes changes of a published post to the city's channel
+// (through the outbox): an edit, the deletion. Each may be called again for
+// the same cause and then changes nothing. The post itself goes there with
+// its release (Releaser).
 type Channel interface {
-	ChannelPost(ctx context.Context, p store.Post) error
 	ChannelEdit(ctx context.Context, p store.Post, cause string) error
 	ChannelDelete(ctx context.Context, p store.Post) error
 }

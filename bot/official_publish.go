@@ -89,6 +89,11 @@ func (b *Bot) publish(ctx context.Context, r *Request, d store.Draft) error {
 	switch p.Status {
 	case store.StatusPublished:
 		p.PublishAt, p.ScheduledBy = nil, 0
+		// Released like a post the clock or an approval published: its
+		// announcement and channel post are queued next, and should that
+		// fail (Redis gone in between), the planner finishes it within
+		// seconds instead of the fan-out being lost.
+		p.Releasing = true
 	case store.StatusScheduled:
 		change.Audit.Action = store.ActionScheduled
 	default:
@@ -114,29 +119,10 @@ func (b *Bot) publish(ctx context.Context, r *Request, d store.Draft) error {
 		b.log.Info("publish repeated; the post exists already", "post_id", saved.ID, "cause", cause)
 	}
 	b.draftDone(ctx, r, d)
-	if !saved.Visible() || saved.Releasing {
-		b.log.Info("post "+string(saved.State()), "post_id", saved.ID, "kind", string(saved.Kind), "city", saved.City, "user_id", r.UserID)
-		return b.reply(ctx, r, b.standing(ctx, r, saved, "", cause), nil)
-	}
-	p = saved
-	b.log.Info("post created", "post_id", p.ID, "kind", string(p.Kind), "city", p.City, "user_id", r.UserID)
-	b.toChannel(ctx, p, "created", cause)
-	msg := b.tr.T(r.Lang, "published_created", "ID", p.ID)
-	if p.Kind == store.KindAnnouncement && b.announcer != nil {
-		n, err := b.announcer.Announce(ctx, p)
-		if err != nil {
-			b.log.Error("announcement not queued", "post_id", p.ID, "err", err)
-			msg += "\n" + b.tr.T(r.Lang, "announce_failed")
-		} else {
-			msg += "\n" + b.tr.T(r.Lang, "announce_queued", "Count", n)
-			if p.Urgent {
-				msg += "\n" + b.tr.T(r.Lang, "announce_urgent_note")
-			}
-		}
-	} else if p.Kind != store.KindAnnouncement {
-		msg += "\n" + b.tr.T(r.Lang, "published_digest_note")
-	}
-	return b.reply(ctx, r, msg, nil)
+	b.log.Info("post "+string(saved.State()), "post_id", saved.ID, "kind", string(saved.Kind), "city", saved.City, "user_id", r.UserID)
+	// A repeat finds the post and releases it again, which queues nothing
+	// twice: the official gets the same answer.
+	return b.reply(ctx, r, b.standing(ctx, r, saved, "", cause), nil)
 }
 
 // checkDraft applies the post rules to the whole draft before it is
@@ -181,8 +167,6 @@ func (b *Bot) toChannel(ctx context.Context, p store.Post, action, cause string)
 	}
 	var err error
 	switch action {
-	case "created":
-		err = b.channel.ChannelPost(ctx, p)
 	case "edited":
 		err = b.channel.ChannelEdit(ctx, p, cause)
 	case "deleted":

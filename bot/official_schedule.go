@@ -137,6 +137,8 @@ func (b *Bot) release(ctx context.Context, l store.Lang, p store.Post) string {
 	case err != nil:
 		b.log.Error("release of a published post not queued; the planner retries", "post_id", p.ID, "err", err)
 		return b.tr.T(l, "release_later")
+	case p.Kind == store.KindAnnouncement && p.Urgent:
+		return b.tr.T(l, "announce_queued", "Count", n) + "\n" + b.tr.T(l, "announce_urgent_note")
 	case p.Kind == store.KindAnnouncement:
 		return b.tr.T(l, "announce_queued", "Count", n)
 	}

@@ -45,3 +45,36 @@ func TestRedisRestartMidFanOut(t *testing.T) {
 		t.Errorf("%d duplicates, want at most 8", dups)
 	}
 }
+
+// The announcement is published, but its fan-out cannot be queued (Redis
+// refuses writes to the outbox: an ACL stands in for a failure between the
+// two steps). The official hears it goes out shortly; once the outbox
+// takes writes again the planner releases the post by itself, and every
+// subscriber gets it once.
+func TestAnnouncementReleasedWhenItsFanOutFailed(t *testing.T) {
+	e := newRedisEnv(t)
+	e.cfg.AdminIDs = []int64{ownerID}
+	subs := e.subscribeMany(e.store(), "venlo", 8500, 20)
+	e.start()
+	rdb := e.redis.Client(t)
+	ctx := t.Context()
+	// Everything but the outbox stays writable ("once:" flags too).
+	if err := rdb.Do(ctx, "ACL", "SETUSER", "default", "resetkeys", "%R~*",
+		"%RW~{partnerbot}:[^o]*", "%RW~{partnerbot}:o[^u]*").Err(); err != nil {
+		t.Fatal(err)
+	}
+	official := e.private(ownerID, "en")
+	text := fmt.Sprintf("Bridge closed %d", time.Now().UnixNano())
+	mustContain(t, official.ask("/announce venlo | "+text).Plain, "Published as", "within a minute")
+	if missing, _, _ := deliveries(e.tg, subs, text); missing != len(subs) {
+		t.Fatalf("%d chats got the announcement while the outbox refused writes", len(subs)-missing)
+	}
+	if err := rdb.Do(ctx, "ACL", "SETUSER", "default", "resetkeys", "~*").Err(); err != nil {
+		t.Fatal(err)
+	}
+	waitDelivered(t, e.tg, subs, text, 2*wait)
+	e.waitOutboxEmpty()
+	if _, dups, _ := deliveries(e.tg, subs, text); dups != 0 {
+		t.Errorf("%d duplicates", dups)
+	}
+}

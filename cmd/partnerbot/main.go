@@ -159,7 +159,7 @@ func (m *Main) Run(ctx context.Context) error {
 	planner := &scheduler.Planner{Store: st, Renderer: rd, Data: dataset, Log: log, Now: m.Now,
 		ReminderBefore: cfg.ReminderBefore, Events: events, ChannelID: channel.ID, Home: cfg.TimeZone}
 	bcfg := bot.Config{Store: st, Data: dataset, Client: client, Translator: tr, Renderer: rd, Logger: log, Now: m.Now,
-		Owners: cfg.AdminIDs, TimeZone: cfg.TimeZone, Announcer: planner, Preview: planner, Pacer: limiter,
+		Owners: cfg.AdminIDs, TimeZone: cfg.TimeZone, Preview: planner, Pacer: limiter,
 		Observer: mets, PublicURL: cfg.PublicURL, Inbound: cfg.Inbound, ChannelInfo: channel,
 		Privacy: privacyOf(cfg, dataset), Retention: cfg.Retention,
 		Approval: cfg.Approval, Releaser: planner,
@@ -265,7 +265,6 @@ func seed(ctx context.Context, st store.Store, d *store.Dataset, log *slog.Logge
 var (
 	_ scheduler.Sender        = (*telegram.Client)(nil)
 	_ scheduler.Renderer      = (*render.Renderer)(nil)
-	_ bot.Announcer           = (*scheduler.Planner)(nil)
 	_ bot.DigestPreviewer     = (*scheduler.Planner)(nil)
 	_ bot.Channel             = (*scheduler.Planner)(nil)
 	_ bot.Releaser            = (*scheduler.Planner)(nil)
