@@ -85,7 +85,7 @@ func (w *Workers) deliver(ctx, sctx context.Context, m store.OutboxMessage, hand
 // ClaimIdle and send it twice, so it goes back to the queue instead.
 func (w *Workers) pace(ctx, sctx context.Context, log *slog.Logger, m store.OutboxMessage, handBack time.Time) bool {
 	for {
-		wait, err := w.Limiter.Reserve(ctx, m.ChatID, m.Group, true)
+		wait, err := w.Limiter.Reserve(ctx, m.ChatID, m.Group, bulk(m))
 		if err != nil {
 			log.Warn("outbox: limiter unavailable", "err", err)
 			wait = time.Second
@@ -114,8 +114,15 @@ func (w *Workers) sendPart(ctx context.Context, m store.OutboxMessage, p store.P
 	case store.MsgChannelDelete:
 		return nil, w.Sender.DeleteMessage(ctx, m.ChatID, m.Targets[m.Step])
 	}
-	return w.Sender.SendPart(ctx, m.ChatID, m.ThreadID, p, true)
+	return w.Sender.SendPart(ctx, m.ChatID, m.ThreadID, p, bulk(m))
 }
+
+// bulk tells whether m is bulk delivery, for the limiter (bulk uses what
+// replies leave) and for Telegram (allow_paid_broadcast, when paid
+// broadcasts are on). A personal message (store.OutboxMessage.Personal:
+// the office's copies, a place that became free) is one person's message
+// to another: paced as a reply, and never a paid broadcast.
+func bulk(m store.OutboxMessage) bool { return !m.Personal() }
 
 // failedPart settles a message whose current part Telegram did not take.
 func (w *Workers) failedPart(sctx context.Context, log *slog.Logger, m store.OutboxMessage, err error) {

@@ -17,7 +17,8 @@ import (
 // after a line saying who answers. Nothing is dropped: while the inbox
 // cannot be reached (the bot removed from the group, its rights taken,
 // Telegram down) they wait and are tried again, and a deleted topic is
-// made anew.
+// made anew. They are personal messages (store.OutboxMessage.Personal):
+// claimed before digests and announcements, and paced as replies.
 
 // OfficeSender is what the office's messages need from Telegram besides
 // Sender; the Telegram client implements it.
@@ -106,10 +107,10 @@ func (w *Workers) deliverOffice(ctx, sctx context.Context, log *slog.Logger, m s
 		var ids []int
 		var err error
 		if i := m.Step - (o.Steps() - len(o.Messages)); i < 0 {
-			ids, err = w.Sender.SendPart(cctx, m.ChatID, m.ThreadID, store.Part{Text: o.Header}, true)
+			ids, err = w.Sender.SendPart(cctx, m.ChatID, m.ThreadID, store.Part{Text: o.Header}, bulk(m))
 		} else {
 			var id int
-			id, err = w.Office.Sender.CopyMessage(cctx, m.ChatID, m.ThreadID, o.From, o.Messages[i], true)
+			id, err = w.Office.Sender.CopyMessage(cctx, m.ChatID, m.ThreadID, o.From, o.Messages[i], bulk(m))
 			ids = []int{id}
 		}
 		cancel()
@@ -195,7 +196,7 @@ func (w *Workers) officeTopic(ctx, sctx context.Context, log *slog.Logger, m *st
 			return false
 		}
 		cctx, cancel := context.WithTimeout(sctx, w.SendTimeout)
-		_, err := w.Sender.SendPart(cctx, m.ChatID, topic, store.Part{Text: o.Card}, true)
+		_, err := w.Sender.SendPart(cctx, m.ChatID, topic, store.Part{Text: o.Card}, bulk(*m))
 		cancel()
 		if err != nil {
 			failed := *m

@@ -123,6 +123,10 @@ func (s shortBlock) Claim(ctx context.Context, consumer string, max int, block, 
 	return s.Store.Claim(ctx, consumer, max, min(block, 100*time.Millisecond), minIdle)
 }
 
+func (s shortBlock) ClaimPersonal(ctx context.Context, consumer string, max int, block, minIdle time.Duration) ([]store.OutboxMessage, error) {
+	return s.Store.ClaimPersonal(ctx, consumer, max, min(block, 100*time.Millisecond), minIdle)
+}
+
 // subscriber stores an active subscriber and returns it.
 func (r *rig) subscriber(id int64, lang store.Lang, freq store.Frequency, cities []string, kinds ...store.Kind) store.Subscriber {
 	r.t.Helper()

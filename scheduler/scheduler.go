@@ -106,6 +106,7 @@ type PlanStore interface {
 // migrated).
 type OutboxStore interface {
 	Claim(ctx context.Context, consumer string, max int, block, minIdle time.Duration) ([]store.OutboxMessage, error)
+	ClaimPersonal(ctx context.Context, consumer string, max int, block, minIdle time.Duration) ([]store.OutboxMessage, error)
 	Ack(ctx context.Context, id string) error
 	AckMany(ctx context.Context, settled []store.Settled) error
 	Retry(ctx context.Context, id string, m store.OutboxMessage, at time.Time) error

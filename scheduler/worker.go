@@ -15,6 +15,11 @@ import (
 // claimed message.
 const maxHold = time.Second
 
+// personalBatch is how many messages the personal sender claims at once:
+// one, so a message never waits for another it holds (an answer behind a
+// copy that waits for the office group's limit).
+const personalBatch = 1
+
 // Workers drain the outbox. Every replica runs them; the outbox's consumer
 // group hands each message to one worker, and a message whose worker died
 // is claimed again after ClaimIdle.
@@ -128,8 +133,15 @@ func (w *Workers) Run(ctx context.Context) error {
 	wg.Go(func() { w.promote(ctx) })
 	for i := range w.Count {
 		consumer := fmt.Sprintf("%s-%d", w.Consumer, i)
-		wg.Go(func() { w.loop(ctx, sctx, consumer) })
+		wg.Go(func() { w.loop(ctx, sctx, consumer, w.Store.Claim, w.Batch) })
 	}
+	// Every sender claims personal messages (store.OutboxMessage.Personal)
+	// first, but one that holds a batch of digests claims again only when
+	// it is through with them: Count × Batch messages at SEND_RATE, four
+	// seconds with the defaults. So one more sender waits for personal
+	// messages alone, and an official's answer goes out as soon as it is
+	// queued, however long the digest.
+	wg.Go(func() { w.loop(ctx, sctx, w.Consumer+"-personal", w.Store.ClaimPersonal, personalBatch) })
 	wg.Wait()
 	// The last acknowledgements go out once no worker can add any.
 	close(stopAcks)
@@ -153,10 +165,14 @@ func (w *Workers) promote(ctx context.Context) {
 	}
 }
 
-func (w *Workers) loop(ctx, sctx context.Context, consumer string) {
+// claimFunc is store.Outbox's Claim or ClaimPersonal.
+type claimFunc func(ctx context.Context, consumer string, max int, block, minIdle time.Duration) ([]store.OutboxMessage, error)
+
+// loop claims batches with claim and delivers them until ctx ends.
+func (w *Workers) loop(ctx, sctx context.Context, consumer string, claim claimFunc, batch int) {
 	failures := 0
 	for ctx.Err() == nil {
-		msgs, err := w.Store.Claim(ctx, consumer, w.Batch, w.ClaimBlock, w.ClaimIdle)
+		msgs, err := claim(ctx, consumer, batch, w.ClaimBlock, w.ClaimIdle)
 		if err != nil {
 			if ctx.Err() != nil {
 				return

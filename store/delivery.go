@@ -148,7 +148,7 @@ type Settled struct {
 
 // OutboxStats describes the outbox for /stats and metrics.
 type OutboxStats struct {
-	Ready   int64 // waiting to be claimed
+	Ready   int64 // waiting to be claimed, personal messages included
 	Pending int64 // claimed by a worker, not yet acknowledged
 	Delayed int64 // waiting for a retry time
 	Dead    int64 // dead letters
@@ -178,8 +178,15 @@ type Outbox interface {
 	EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...OutboxMessage) (int, error)
 	// Claim returns up to max messages for consumer: first messages another
 	// consumer claimed more than minIdle ago and never acknowledged (its
-	// worker died), then new ones, waiting up to block for new ones.
+	// worker died), then new ones, waiting up to block for new ones. In
+	// each of the two, personal messages (OutboxMessage.Personal) come
+	// before all others, whenever they were enqueued; each kind keeps its
+	// enqueue order.
 	Claim(ctx context.Context, consumer string, max int, block, minIdle time.Duration) ([]OutboxMessage, error)
+	// ClaimPersonal is Claim of personal messages only: a worker that
+	// waits for them alone picks one up at once, however many bulk
+	// messages the other workers hold.
+	ClaimPersonal(ctx context.Context, consumer string, max int, block, minIdle time.Duration) ([]OutboxMessage, error)
 	// Ack removes a sent message.
 	Ack(ctx context.Context, id string) error
 	// AckMany settles several messages in one step (one round trip, one
@@ -195,7 +202,8 @@ type Outbox interface {
 	// Bury acknowledges the claimed message and keeps it as a dead letter.
 	Bury(ctx context.Context, id string, d DeadLetter) error
 	// PromoteDue moves delayed messages whose time has come back to the
-	// queue and reports how many.
+	// queue (a personal message to the personal queue, so a retried
+	// answer still goes first) and reports how many.
 	PromoteDue(ctx context.Context, now time.Time) (int, error)
 	// OutboxStats describes the queue.
 	OutboxStats(ctx context.Context, now time.Time) (OutboxStats, error)

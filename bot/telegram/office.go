@@ -37,7 +37,9 @@ func (c *Client) CreateForumTopic(ctx context.Context, chatID int64, name string
 // CopyMessage copies message messageID of fromChat to chatID, in forum
 // topic threadID (0: none), and returns the new message's id. A photo, a
 // document or a voice message is copied with its file; its caption is kept.
-// bulk marks outbox deliveries, as for SendPart.
+// bulk marks bulk delivery, as for SendPart: the office's own copies are
+// personal messages and never bulk, so they never carry
+// allow_paid_broadcast.
 func (c *Client) CopyMessage(ctx context.Context, chatID int64, threadID int, fromChat int64, messageID int, bulk bool) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err

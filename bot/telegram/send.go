@@ -17,9 +17,10 @@ func (c *Client) SetPaidBroadcast(on bool) { c.paid = on }
 
 // SendPart sends one part of a message to chatID, in forum topic threadID
 // (0: none): a text, a photo with the text as its caption, or an album. It
-// returns the ids of the messages Telegram made. bulk marks outbox
-// deliveries, which carry allow_paid_broadcast when paid broadcasts are
-// on. Errors are the Bot API's own (redacted), for internal/tgerr.
+// returns the ids of the messages Telegram made. bulk marks bulk delivery
+// from the outbox (not its personal messages: store.OutboxMessage.Personal),
+// which carries allow_paid_broadcast when paid broadcasts are on. Errors
+// are the Bot API's own (redacted), for internal/tgerr.
 //
 // The fields newer than the library (message_thread_id,
 // allow_paid_broadcast) are why every send goes through MakeRequest.

@@ -48,9 +48,15 @@ import (
 //	outbox_ready      u64(seq)                     readyRecord; seq from the
 //	                                               bucket's sequence, so the
 //	                                               order is the enqueue order
+//	outbox_personal   u64(seq)                     readyRecord of a personal
+//	                                               message, claimed before
+//	                                               outbox_ready; seq from
+//	                                               outbox_ready's sequence, so
+//	                                               seq is unique in both
 //	outbox_pending    u64(seq)                     pendingRecord (consumer,
 //	                                               claim time, message)
 //	outbox_claims     ns(claimed) u64(seq)         empty: pending by claim time
+//	outbox_personal_claims  the same, of pending personal messages
 //	outbox_delayed    ms(due) u64(n)               OutboxMessage
 //	outbox_dead       u64(seq)                     DeadLetter, newest deadCap
 //	once              key                          i64(expiry, unix ns; 0 = never)
@@ -101,6 +107,8 @@ var (
 	bucketReady         = []byte("outbox_ready")
 	bucketPending       = []byte("outbox_pending")
 	bucketClaims        = []byte("outbox_claims")
+	bucketPersonal      = []byte("outbox_personal")
+	bucketPersonalClaim = []byte("outbox_personal_claims")
 	bucketDelayed       = []byte("outbox_delayed")
 	bucketDead          = []byte("outbox_dead")
 	bucketOnce          = []byte("once")
@@ -128,7 +136,7 @@ var (
 		bucketPostsByStatus, bucketPostsDue,
 		bucketOfficials, bucketUsers, bucketUsernames, bucketDrafts,
 		bucketAudit, bucketAuditByPost,
-		bucketReady, bucketPending, bucketClaims, bucketDelayed, bucketDead,
+		bucketReady, bucketPending, bucketClaims, bucketDelayed, bucketDead, bucketPersonal, bucketPersonalClaim,
 		bucketOnce, bucketOnceByExpiry, bucketCursors, bucketLocks,
 		bucketRuns, bucketRunsByStart, bucketRunCounts, bucketMeta,
 		bucketMemos, bucketMemosByExpiry, bucketRSVPs, bucketRSVPsByUser,
@@ -142,8 +150,11 @@ var (
 // layoutVersion is the version of the layout above, stored in meta by
 // Open; a file written by a newer layout is refused rather than misread,
 // an older one is brought up to date (initFile). Version 1 lacked
-// subs_inactive, version 2 the zone index.
-const layoutVersion = 3
+// subs_inactive, version 2 the zone index, version 3 the personal queue
+// (outbox_personal, outbox_personal_claims): Open makes the two buckets
+// empty and needs nothing else, but a release of version 3 would never
+// claim what waits in them, so it is refused a file of version 4.
+const layoutVersion = 4
 
 // i64 encodes v so that byte order is numeric order: big-endian with the
 // sign bit flipped, so negative ids (groups) sort before positive ones.

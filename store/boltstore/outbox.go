@@ -18,6 +18,15 @@ import (
 // Settling a claimed message (Ack, Retry, Bury) removes it from pending.
 // A message keeps the sequence number it got when it became ready; its ID
 // is that number, and a retried message gets a new one when promoted.
+//
+// Personal messages (store.OutboxMessage.Personal) wait in a ready queue
+// of their own, outbox_personal, which Claim reads first: read in enqueue
+// order with the rest, an official's answer would wait behind a whole
+// digest. Their sequence numbers come from the same counter as the
+// others', so an ID names one message in pending wherever it came from,
+// and a pending personal message is indexed by claim time in
+// outbox_personal_claims, so a claim of personal messages alone finds the
+// idle ones among them without reading the others.
 
 // defaultDeadCap is how many dead letters are kept, like redisstore.
 const defaultDeadCap = 10_000
@@ -28,6 +37,10 @@ type readyRecord struct {
 	// Enqueued is when the message became ready, unix ms; it stands in
 	// for CreatedAt when that is unset (like a Redis stream id).
 	Enqueued int64 `json:"enqueued"`
+	// Personal tells the message waits in outbox_personal, and when
+	// claimed is indexed in outbox_personal_claims: set from the rule
+	// when it became ready, so a message's index stays where it was put.
+	Personal bool `json:"personal,omitempty"`
 }
 
 // pendingRecord is a claimed message.
@@ -68,22 +81,27 @@ func (s *Store) enqueue(tx *bolt.Tx, msgs []store.OutboxMessage) error {
 	}))
 }
 
-// enqueueReady appends msgs to the ready queue within tx, whatever their
+// enqueueReady appends msgs to their ready queue within tx, whatever their
 // NotBefore: PromoteDue moves them there once it has passed.
 func (s *Store) enqueueReady(tx *bolt.Tx, msgs []store.OutboxMessage) error {
-	ready := tx.Bucket(bucketReady)
+	ready, personal := tx.Bucket(bucketReady), tx.Bucket(bucketPersonal)
 	now := ms(s.now())
 	for i, m := range msgs {
 		m.ID = ""
-		data, err := encodeJSON(readyRecord{Message: m, Enqueued: now})
+		r := readyRecord{Message: m, Enqueued: now, Personal: m.Personal()}
+		data, err := encodeJSON(r)
 		if err != nil {
 			return fmt.Errorf("message %d: %w", i, err)
 		}
-		seq, err := ready.NextSequence()
+		seq, err := ready.NextSequence() // one counter for both queues
 		if err != nil {
 			return err
 		}
-		if err := ready.Put(u64(seq), data); err != nil {
+		queue := ready
+		if r.Personal {
+			queue = personal
+		}
+		if err := queue.Put(u64(seq), data); err != nil {
 			return err
 		}
 	}

@@ -14,11 +14,35 @@ import (
 
 // Claim takes over up to max messages that other consumers (or this one)
 // claimed at least minIdle ago and never settled, then claims ready ones
-// for the rest, in enqueue order. With nothing to claim it waits up to
-// block for Enqueue or PromoteDue to add some; block <= 0 does not wait.
-// A timeout is no error: it returns no messages.
+// for the rest, in enqueue order, personal messages first each time. With
+// nothing to claim it waits up to block for Enqueue or PromoteDue to add
+// some; block <= 0 does not wait. A timeout is no error: it returns no
+// messages.
 func (s *Store) Claim(ctx context.Context, consumer string, max int, block, minIdle time.Duration) ([]store.OutboxMessage, error) {
-	op := fmt.Sprintf("claim for %s", consumer)
+	return s.claim(ctx, fmt.Sprintf("claim for %s", consumer), consumer, max, block, minIdle, bothQueues)
+}
+
+// ClaimPersonal is Claim of personal messages alone.
+func (s *Store) ClaimPersonal(ctx context.Context, consumer string, max int, block, minIdle time.Duration) ([]store.OutboxMessage, error) {
+	return s.claim(ctx, fmt.Sprintf("claim personal messages for %s", consumer), consumer, max, block, minIdle, bothQueues[:1])
+}
+
+// readyQueue is a ready bucket and the claim index of the pending
+// messages that came from it.
+type readyQueue struct{ ready, claims []byte }
+
+// bothQueues are the ready queues in the order Claim reads them.
+var bothQueues = []readyQueue{{bucketPersonal, bucketPersonalClaim}, {bucketReady, bucketClaims}}
+
+// claimsBucket is the claim index of a pending message.
+func claimsBucket(personal bool) []byte {
+	if personal {
+		return bucketPersonalClaim
+	}
+	return bucketClaims
+}
+
+func (s *Store) claim(ctx context.Context, op, consumer string, max int, block, minIdle time.Duration, queues []readyQueue) ([]store.OutboxMessage, error) {
 	if max <= 0 {
 		return []store.OutboxMessage{}, nil
 	}
@@ -28,7 +52,7 @@ func (s *Store) Claim(ctx context.Context, consumer string, max int, block, minI
 	}
 	for {
 		wake := s.ready.wait() // before looking, so no signal is missed
-		out, err := s.claimOnce(ctx, op, consumer, max, minIdle)
+		out, err := s.claimOnce(ctx, op, consumer, max, minIdle, queues)
 		if err != nil || len(out) > 0 || block <= 0 {
 			return out, err
 		}
@@ -52,17 +76,19 @@ func (s *Store) Claim(ctx context.Context, consumer string, max int, block, minI
 	}
 }
 
-// claimOnce claims without waiting. A read transaction looks first, so
-// an empty outbox costs no write (and no fsync).
-func (s *Store) claimOnce(ctx context.Context, op, consumer string, max int, minIdle time.Duration) ([]store.OutboxMessage, error) {
+// claimOnce claims from queues without waiting. A read transaction looks
+// first, so an empty outbox costs no write (and no fsync).
+func (s *Store) claimOnce(ctx context.Context, op, consumer string, max int, minIdle time.Duration, queues []readyQueue) ([]store.OutboxMessage, error) {
 	now := s.now()
 	cutoff := i64(now.Add(-minIdle).UnixNano()) // idle >= minIdle: claimed <= cutoff
 	idle := func(claimKey []byte) bool { return bytes.Compare(claimKey[:8], cutoff) <= 0 }
 	var work bool
 	err := s.view(ctx, op, func(tx *bolt.Tx) error {
-		k, _ := tx.Bucket(bucketClaims).Cursor().First()
-		r, _ := tx.Bucket(bucketReady).Cursor().First()
-		work = (len(k) >= 8 && idle(k)) || r != nil
+		for _, q := range queues {
+			k, _ := tx.Bucket(q.claims).Cursor().First()
+			r, _ := tx.Bucket(q.ready).Cursor().First()
+			work = work || (len(k) >= 8 && idle(k)) || r != nil
+		}
 		return nil
 	})
 	if err != nil || !work {
@@ -71,69 +97,16 @@ func (s *Store) claimOnce(ctx context.Context, op, consumer string, max int, min
 	out := []store.OutboxMessage{}
 	err = s.update(ctx, op, func(tx *bolt.Tx) error {
 		out = out[:0]
-		pending, claims := tx.Bucket(bucketPending), tx.Bucket(bucketClaims)
 		claimed := now.UnixNano()
-
-		// Idle pending messages, longest idle first. Collected before
-		// writing: the new claim keys land in the range being read.
-		var stale [][]byte
-		c := claims.Cursor()
-		for k, _ := c.First(); k != nil && len(stale) < max && len(k) == 16 && idle(k); k, _ = c.Next() {
-			stale = append(stale, clone(k))
+		for _, q := range queues {
+			if err := s.takeOver(tx, q, consumer, max, claimed, idle, &out); err != nil {
+				return err
+			}
 		}
-		for _, k := range stale {
-			seqKey := k[8:]
-			var p pendingRecord
-			found, err := getJSON(pending, seqKey, &p)
-			if err != nil {
+		for _, q := range queues {
+			if err := s.claimReady(tx, q, consumer, max, claimed, &out); err != nil {
 				return err
 			}
-			if err := claims.Delete(k); err != nil {
-				return err
-			}
-			if !found {
-				continue // cannot happen: settled entries leave both buckets
-			}
-			p.Consumer, p.Claimed = consumer, claimed
-			if err := s.putPending(tx, seqKey, p); err != nil {
-				return err
-			}
-			out = append(out, withID(p.Message, seqKey))
-		}
-
-		// Then ready ones, in enqueue order.
-		ready := tx.Bucket(bucketReady)
-		type entry struct{ k, v []byte }
-		var fresh []entry
-		rc := ready.Cursor()
-		for k, v := rc.First(); k != nil && len(out)+len(fresh) < max; k, v = rc.Next() {
-			fresh = append(fresh, entry{clone(k), clone(v)})
-		}
-		for _, e := range fresh {
-			var r readyRecord
-			if err := decodeJSON(e.v, &r); err != nil {
-				// Would fail every claim: bury it with its raw text.
-				d := store.DeadLetter{
-					Message: store.OutboxMessage{Text: string(e.v)},
-					Reason:  fmt.Sprintf("undecodable outbox entry %x: %v", e.k, err),
-					At:      now,
-				}
-				if err := s.addDead(tx, d); err != nil {
-					return err
-				}
-				if err := ready.Delete(e.k); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := ready.Delete(e.k); err != nil {
-				return err
-			}
-			p := pendingRecord{readyRecord: r, Consumer: consumer, Claimed: claimed}
-			if err := s.putPending(tx, e.k, p); err != nil {
-				return err
-			}
-			out = append(out, withID(r.Message, e.k))
 		}
 		return nil
 	})
@@ -141,6 +114,78 @@ func (s *Store) claimOnce(ctx context.Context, op, consumer string, max int, min
 		return []store.OutboxMessage{}, err
 	}
 	return out, nil
+}
+
+// takeOver claims for consumer the idle pending messages of q, longest
+// idle first, until out holds max.
+func (s *Store) takeOver(tx *bolt.Tx, q readyQueue, consumer string, max int, claimed int64, idle func([]byte) bool, out *[]store.OutboxMessage) error {
+	pending, claims := tx.Bucket(bucketPending), tx.Bucket(q.claims)
+	// Collected before writing: the new claim keys land in the range
+	// being read.
+	var stale [][]byte
+	c := claims.Cursor()
+	for k, _ := c.First(); k != nil && len(*out)+len(stale) < max && len(k) == 16 && idle(k); k, _ = c.Next() {
+		stale = append(stale, clone(k))
+	}
+	for _, k := range stale {
+		seqKey := k[8:]
+		var p pendingRecord
+		found, err := getJSON(pending, seqKey, &p)
+		if err != nil {
+			return err
+		}
+		if err := claims.Delete(k); err != nil {
+			return err
+		}
+		if !found {
+			continue // cannot happen: settled entries leave both buckets
+		}
+		p.Consumer, p.Claimed = consumer, claimed
+		if err := s.putPending(tx, seqKey, p); err != nil {
+			return err
+		}
+		*out = append(*out, withID(p.Message, seqKey))
+	}
+	return nil
+}
+
+// claimReady claims for consumer the ready messages of q, in enqueue
+// order, until out holds max.
+func (s *Store) claimReady(tx *bolt.Tx, q readyQueue, consumer string, max int, claimed int64, out *[]store.OutboxMessage) error {
+	ready := tx.Bucket(q.ready)
+	type entry struct{ k, v []byte }
+	var fresh []entry
+	rc := ready.Cursor()
+	for k, v := rc.First(); k != nil && len(*out)+len(fresh) < max; k, v = rc.Next() {
+		fresh = append(fresh, entry{clone(k), clone(v)})
+	}
+	for _, e := range fresh {
+		var r readyRecord
+		if err := decodeJSON(e.v, &r); err != nil {
+			// Would fail every claim: bury it with its raw text.
+			d := store.DeadLetter{
+				Message: store.OutboxMessage{Text: string(e.v)},
+				Reason:  fmt.Sprintf("undecodable outbox entry %x: %v", e.k, err),
+				At:      time.Unix(0, claimed),
+			}
+			if err := s.addDead(tx, d); err != nil {
+				return err
+			}
+			if err := ready.Delete(e.k); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := ready.Delete(e.k); err != nil {
+			return err
+		}
+		p := pendingRecord{readyRecord: r, Consumer: consumer, Claimed: claimed}
+		if err := s.putPending(tx, e.k, p); err != nil {
+			return err
+		}
+		*out = append(*out, withID(r.Message, e.k))
+	}
+	return nil
 }
 
 // putPending writes a pending record and its claim index entry.
@@ -152,7 +197,7 @@ func (s *Store) putPending(tx *bolt.Tx, seqKey []byte, p pendingRecord) error {
 	if err := putJSON(tx.Bucket(bucketPending), seqKey, p); err != nil {
 		return err
 	}
-	return tx.Bucket(bucketClaims).Put(claimKey(p.Claimed, seq), nil)
+	return tx.Bucket(claimsBucket(p.Personal)).Put(claimKey(p.Claimed, seq), nil)
 }
 
 func withID(m store.OutboxMessage, seqKey []byte) store.OutboxMessage {
@@ -175,7 +220,7 @@ func settle(tx *bolt.Tx, id string) (p pendingRecord, found bool, err error) {
 	if err != nil || !found {
 		return p, false, err
 	}
-	if err := tx.Bucket(bucketClaims).Delete(claimKey(p.Claimed, seq)); err != nil {
+	if err := tx.Bucket(claimsBucket(p.Personal)).Delete(claimKey(p.Claimed, seq)); err != nil {
 		return p, false, err
 	}
 	return p, true, pending.Delete(u64(seq))

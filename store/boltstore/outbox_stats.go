@@ -11,16 +11,18 @@ import (
 )
 
 // OutboxStats counts the outbox in one read transaction, a consistent
-// snapshot. OldestAge looks at the first ready and the first pending
-// message (the oldest enqueued of each) and the delayed message due first,
-// each from its WaitingSince, which approximates the oldest unsent message
-// without reading them all; a message held until a future NotBefore is not
-// late, so it adds no age.
+// snapshot; Ready counts both ready queues. OldestAge looks at the first
+// message of each ready queue and the first pending message (the oldest
+// enqueued of each) and the delayed message due first, each from its
+// WaitingSince, which approximates the oldest unsent message without
+// reading them all; a message held until a future NotBefore is not late,
+// so it adds no age.
 func (s *Store) OutboxStats(ctx context.Context, now time.Time) (store.OutboxStats, error) {
 	var st store.OutboxStats
 	err := s.view(ctx, "outbox stats", func(tx *bolt.Tx) error {
 		ready, pending, delayed := tx.Bucket(bucketReady), tx.Bucket(bucketPending), tx.Bucket(bucketDelayed)
-		st.Ready = int64(ready.Stats().KeyN)
+		personal := tx.Bucket(bucketPersonal)
+		st.Ready = int64(ready.Stats().KeyN) + int64(personal.Stats().KeyN)
 		st.Pending = int64(pending.Stats().KeyN)
 		st.Delayed = int64(delayed.Stats().KeyN)
 		if v := tx.Bucket(bucketMeta).Get(metaDeadCount); v != nil {
@@ -37,7 +39,7 @@ func (s *Store) OutboxStats(ctx context.Context, now time.Time) (store.OutboxSta
 				oldest = t
 			}
 		}
-		for _, b := range []*bolt.Bucket{ready, pending} {
+		for _, b := range []*bolt.Bucket{ready, personal, pending} {
 			if _, v := b.Cursor().First(); v != nil {
 				var r readyRecord
 				if decodeJSON(v, &r) == nil {

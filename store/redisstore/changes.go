@@ -209,18 +209,21 @@ func roundUpMS(d time.Duration) time.Duration {
 	return d
 }
 
-// enqueueEachScript adds each message unless its flag KEYS[2+i] is set,
+// enqueueEachScript adds each message unless its flag KEYS[3+i] is set,
 // setting the flag for ARGV[1] ms, and returns how many it added. Message
-// i is ARGV[2i] (a due score, empty for none) and ARGV[2i+1]: it goes to
-// the stream KEYS[1], or with a score to the delayed set KEYS[2]. Flags
-// come after their message, like in enqueueOnceScript.
+// i is ARGV[2i] (where it goes, see scriptEntry) and ARGV[2i+1]: it goes
+// to the stream KEYS[1], the personal stream KEYS[3] or, with a score, to
+// the delayed set KEYS[2]. Flags come after their message, like in
+// enqueueOnceScript.
 var enqueueEachScript = redis.NewScript(`
 local n = 0
-for i = 3, #KEYS do
+for i = 4, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 0 then
-    local a = 2 * (i - 2)
+    local a = 2 * (i - 3)
     if ARGV[a] == '' then
       redis.call('XADD', KEYS[1], '*', 'm', ARGV[a+1])
+    elseif ARGV[a] == 'p' then
+      redis.call('XADD', KEYS[3], '*', 'm', ARGV[a+1])
     else
       redis.call('ZADD', KEYS[2], ARGV[a], ARGV[a+1])
     end
@@ -245,8 +248,8 @@ func (s *Store) EnqueueEach(ctx context.Context, ttl time.Duration, msgs ...stor
 	if err != nil {
 		return 0, wrapErr(err, op)
 	}
-	keys := make([]string, 2, len(msgs)+2)
-	keys[0], keys[1] = s.k.outbox(), s.k.outboxDelayed()
+	keys := make([]string, 3, len(msgs)+3)
+	keys[0], keys[1], keys[2] = s.k.outbox(), s.k.outboxDelayed(), s.k.outboxPersonal()
 	args := make([]any, 1, 2*len(msgs)+1)
 	args[0] = roundUpMS(ttl).Milliseconds()
 	for i, m := range msgs {

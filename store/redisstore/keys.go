@@ -184,9 +184,16 @@ func (k keys) pacing(name string) string { return k.prefix + "pacing:" + name }
 //	outbox                stream  messages to send, field "m" = OutboxMessage
 //	                              JSON; consumer group outboxGroup ("senders");
 //	                              entries are deleted when settled
+//	outbox:personal       stream  the same for personal messages
+//	                              (store.OutboxMessage.Personal), read before
+//	                              outbox; its entries' message ids start with
+//	                              personalID (layout 7)
 //	outbox:delayed        zset    messages waiting for a retry, score due time
 //	                              (unix ms), member a delayedNonceLen-char
-//	                              nonce followed by OutboxMessage JSON
+//	                              nonce followed by OutboxMessage JSON; the
+//	                              nonce of a personal message starts with
+//	                              personalNonce, so promotion puts it back in
+//	                              outbox:personal
 //	outbox:dead           stream  dead letters, field "d" = DeadLetter JSON,
 //	                              trimmed to about deadCap entries
 //	outbox:dead:count     string  dead letters ever buried (INCR)
@@ -209,6 +216,8 @@ func (k keys) pacing(name string) string { return k.prefix + "pacing:" + name }
 //	                              (store.DigestDay), set with its cursor
 
 func (k keys) outbox() string { return k.prefix + "outbox" }
+
+func (k keys) outboxPersonal() string { return k.prefix + "outbox:personal" }
 
 func (k keys) outboxDelayed() string { return k.prefix + "outbox:delayed" }
 

@@ -21,11 +21,12 @@ import (
 // XAUTOCLAIM. Settling an entry (Ack, Retry, Bury) deletes it from the
 // stream, so the stream holds exactly the messages not yet sent: ready
 // ones and pending (claimed) ones. Retries wait in a sorted set by due time
-// until PromoteDue adds them to the stream again.
+// until PromoteDue adds them to the stream again. Personal messages have a
+// stream of their own, read first (outbox_queues.go).
 //
-// The group is created lazily, at id 0, when a read finds it missing
-// (NOGROUP): on the first use, and after a Redis that lost its data (no
-// AOF) comes back. Creating it at 0 rather than $ delivers entries added
+// The group is created lazily on both streams, at id 0, when a read finds
+// it missing (NOGROUP): on the first use, and after a Redis that lost its
+// data (no AOF) comes back. Creating it at 0 rather than $ delivers entries added
 // while it was missing, and since settled entries are deleted it can never
 // deliver a message twice.
 const (
@@ -36,7 +37,8 @@ const (
 	// moves; PromoteDue repeats it until none are due.
 	promoteBatch = 500
 	// delayedNonceLen is the length of the random prefix that makes every
-	// member of outbox:delayed unique, even for equal messages.
+	// member of outbox:delayed unique, even for equal messages (its first
+	// character marks a personal message: personalNonce).
 	delayedNonceLen = 16
 	// autoClaimRounds bounds the XAUTOCLAIM calls of one Claim. Each
 	// scans up to ten times COUNT pending entries, so a few rounds cover
@@ -44,12 +46,13 @@ const (
 	autoClaimRounds = 4
 )
 
-// enqueueOnceScript adds the messages ARGV[4:] (pairs: a due score, empty
-// for none, and the message) to the stream KEYS[2], or those with a score
-// to the delayed set KEYS[4], sets the digest cursor KEYS[3] to ARGV[2] and
-// the digest day KEYS[5] to ARGV[3] unless they are empty, and sets the
-// flag KEYS[1] (for ARGV[1] ms, or forever when 0), unless the flag is set
-// already: then it does nothing and returns 0. The flag is written last, so
+// enqueueOnceScript adds the messages ARGV[4:] (pairs: where, and the
+// message) to the stream KEYS[2] (where is toStream), to the personal
+// stream KEYS[6] (toPersonal) or, where is a due score, to the delayed set
+// KEYS[4]; it sets the digest cursor KEYS[3] to ARGV[2] and the digest day
+// KEYS[5] to ARGV[3] unless they are empty, and sets the flag KEYS[1] (for
+// ARGV[1] ms, or forever when 0), unless the flag is set already: then it
+// does nothing and returns 0. The flag is written last, so
 // a script cut short (out of memory) leaves at worst messages without a
 // flag, which a repeat sends twice, rather than a flag without messages.
 var enqueueOnceScript = redis.NewScript(`
@@ -57,6 +60,8 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 for i = 4, #ARGV, 2 do
   if ARGV[i] == '' then
     redis.call('XADD', KEYS[2], '*', 'm', ARGV[i+1])
+  elseif ARGV[i] == 'p' then
+    redis.call('XADD', KEYS[6], '*', 'm', ARGV[i+1])
   else
     redis.call('ZADD', KEYS[4], ARGV[i], ARGV[i+1])
   end
@@ -71,7 +76,7 @@ else
 end
 return 1`)
 
-// Enqueue adds msgs to the stream, and those with a NotBefore to the
+// Enqueue adds msgs to their stream, and those with a NotBefore to the
 // delayed set, in one transaction.
 func (s *Store) Enqueue(ctx context.Context, msgs ...store.OutboxMessage) error {
 	op := fmt.Sprintf("enqueue %d messages", len(msgs))
@@ -91,7 +96,7 @@ func (s *Store) Enqueue(ctx context.Context, msgs ...store.OutboxMessage) error 
 					pipe.ZAdd(ctx, s.k.outboxDelayed(), redis.Z{Score: due, Member: member})
 					continue
 				}
-				pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.k.outbox(), Values: []any{"m", d}})
+				pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.streamFor(msgs[i]), Values: []any{"m", d}})
 			}
 			return nil
 		})
@@ -106,16 +111,20 @@ func delayedEntry(m store.OutboxMessage, data string) (score float64, member str
 	if m.NotBefore.IsZero() {
 		return 0, ""
 	}
-	return float64(m.NotBefore.UnixMilli()), newNonce() + data
+	return float64(m.NotBefore.UnixMilli()), delayedMember(m, data)
 }
 
-// scriptEntry is a message as the enqueue scripts take it: its due score
-// ("" for the stream) and its stream value or delayed member.
-func scriptEntry(m store.OutboxMessage, data string) (score, value string) {
-	if m.NotBefore.IsZero() {
-		return "", data
+// scriptEntry is a message as the enqueue scripts take it: where it goes
+// (toStream, toPersonal, or its due score for the delayed set) and its
+// stream value or delayed member.
+func scriptEntry(m store.OutboxMessage, data string) (where, value string) {
+	switch {
+	case !m.NotBefore.IsZero():
+		return strconv.FormatInt(m.NotBefore.UnixMilli(), 10), delayedMember(m, data)
+	case m.Personal():
+		return toPersonal, data
 	}
-	return strconv.FormatInt(m.NotBefore.UnixMilli(), 10), newNonce() + data
+	return toStream, data
 }
 
 // EnqueueOnce adds msgs, sets the flag once.Key and, when once.CursorChat
@@ -146,7 +155,7 @@ func (s *Store) EnqueueOnce(ctx context.Context, once store.Once, msgs ...store.
 		args = append(args, score, value)
 	}
 	keys := []string{s.k.once(once.Key), s.k.outbox(), s.k.digestCursor(once.CursorChat), s.k.outboxDelayed(),
-		s.k.digestDay(once.CursorChat)}
+		s.k.digestDay(once.CursorChat), s.k.outboxPersonal()}
 	var n int
 	err = s.acked(ctx, keys[0], ackOrFail, op, func(c redis.Cmdable) error {
 		var err error
@@ -173,13 +182,17 @@ func (s *Store) withGroup(ctx context.Context, fn func() error) error {
 }
 
 // createGroup creates the consumer group at id 0 (see the package comment
-// above), and the stream with it; a group that exists already is fine.
+// above) on both streams, and the streams with it; a group that exists
+// already is fine. A database of layout 6 has a group on outbox only: the
+// first read of outbox:personal finds it missing and makes it here.
 func (s *Store) createGroup(ctx context.Context) error {
-	err := s.rdb.XGroupCreateMkStream(ctx, s.k.outbox(), outboxGroup, "0").Err()
-	if err != nil && redisErrorHasPrefix(err, "BUSYGROUP") {
-		return nil
+	for _, stream := range []string{s.k.outboxPersonal(), s.k.outbox()} {
+		err := s.rdb.XGroupCreateMkStream(ctx, stream, outboxGroup, "0").Err()
+		if err != nil && !redisErrorHasPrefix(err, "BUSYGROUP") {
+			return err
+		}
 	}
-	return err
+	return nil
 }
 
 // isNoGroup reports whether err says the stream or its group is missing.

@@ -11,11 +11,12 @@ import (
 	"github.com/partnerbot/partnerbot/store"
 )
 
-// retryScript settles entry ARGV[2] of stream KEYS[1] in group ARGV[1] and
-// adds member ARGV[4] to the delayed set KEYS[2] with score ARGV[3]. It
-// does nothing when the entry was not pending: another worker took it over
-// and settled it already, or the group was recreated and delivers it anew;
-// scheduling it again would send it twice.
+// retryScript settles entry ARGV[2] of stream KEYS[1] (the one its message
+// ID names) in group ARGV[1] and adds member ARGV[4] to the delayed set
+// KEYS[2] with score ARGV[3]. It does nothing when the entry was not
+// pending: another worker took it over and settled it already, or the
+// group was recreated and delivers it anew; scheduling it again would send
+// it twice.
 var retryScript = redis.NewScript(`
 if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('XDEL', KEYS[1], ARGV[2])
@@ -32,9 +33,9 @@ func (s *Store) Retry(ctx context.Context, id string, m store.OutboxMessage, at 
 	if err != nil {
 		return wrapErr(fmt.Errorf("encode: %w", err), op)
 	}
-	member := newNonce() + string(data)
-	err = retryScript.Run(ctx, s.rdb, []string{s.k.outbox(), s.k.outboxDelayed()},
-		outboxGroup, id, at.UnixMilli(), member).Err()
+	stream, entry := s.streamOf(id)
+	err = retryScript.Run(ctx, s.rdb, []string{stream, s.k.outboxDelayed()},
+		outboxGroup, entry, at.UnixMilli(), delayedMember(m, string(data))).Err()
 	return wrapErr(err, op)
 }
 
@@ -59,30 +60,36 @@ func (s *Store) bury(ctx context.Context, id string, d store.DeadLetter) error {
 	if err != nil {
 		return fmt.Errorf("encode: %w", err)
 	}
-	return buryScript.Run(ctx, s.rdb, []string{s.k.outbox(), s.k.outboxDead(), s.k.outboxDeadCount()},
-		outboxGroup, id, deadCap, data).Err()
+	stream, entry := s.streamOf(id)
+	return buryScript.Run(ctx, s.rdb, []string{stream, s.k.outboxDead(), s.k.outboxDeadCount()},
+		outboxGroup, entry, deadCap, data).Err()
 }
 
 // promoteScript moves up to ARGV[2] members of the delayed set KEYS[1]
-// with a score up to ARGV[1] to the stream KEYS[2], dropping their
-// ARGV[3]-character nonce, and returns how many. Running as one script, two
-// replicas promoting at once cannot both move the same member.
+// with a score up to ARGV[1] to the stream KEYS[2], or those whose nonce
+// starts with ARGV[4] (personalNonce) to the personal stream KEYS[3],
+// dropping their ARGV[3]-character nonce, and returns how many. Running as
+// one script, two replicas promoting at once cannot both move the same
+// member.
 var promoteScript = redis.NewScript(`
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local skip = tonumber(ARGV[3])
 for _, m in ipairs(due) do
-  redis.call('XADD', KEYS[2], '*', 'm', string.sub(m, skip + 1))
+  local stream = KEYS[2]
+  if string.sub(m, 1, #ARGV[4]) == ARGV[4] then stream = KEYS[3] end
+  redis.call('XADD', stream, '*', 'm', string.sub(m, skip + 1))
   redis.call('ZREM', KEYS[1], m)
 end
 return #due`)
 
 // PromoteDue moves every delayed message due at or before now (whole
-// milliseconds) back to the stream, promoteBatch per script.
+// milliseconds) back to its stream, promoteBatch per script: a retried
+// personal message goes first again.
 func (s *Store) PromoteDue(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for {
-		n, err := promoteScript.Run(ctx, s.rdb, []string{s.k.outboxDelayed(), s.k.outbox()},
-			now.UnixMilli(), promoteBatch, delayedNonceLen).Int()
+		n, err := promoteScript.Run(ctx, s.rdb, []string{s.k.outboxDelayed(), s.k.outbox(), s.k.outboxPersonal()},
+			now.UnixMilli(), promoteBatch, delayedNonceLen, personalNonce).Int()
 		if err != nil {
 			return total, wrapErr(err, "promote due messages")
 		}

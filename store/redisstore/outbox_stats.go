@@ -14,49 +14,63 @@ import (
 )
 
 // OutboxStats reads the counts in one transaction, so they are a
-// consistent snapshot. Ready is the stream length minus the pending
-// entries (settled entries are deleted). OldestAge looks at the first
-// stream entry (its WaitingSince or, if older or unset, the time in its
-// id) and the delayed message due first, which approximates the oldest
-// unsent message without reading them all; a message held until a future
-// NotBefore is not late, so it adds no age.
+// consistent snapshot. Ready is the length of both streams minus their
+// pending entries (settled entries are deleted). OldestAge looks at the
+// first entry of each stream (its WaitingSince or, if older or unset, the
+// time in its id) and the delayed message due first, which approximates
+// the oldest unsent message without reading them all; a message held until
+// a future NotBefore is not late, so it adds no age.
 func (s *Store) OutboxStats(ctx context.Context, now time.Time) (store.OutboxStats, error) {
 	const op = "outbox stats"
-	var (
+	type streamCmds struct {
 		xlen    *redis.IntCmd
 		pending *redis.XPendingCmd
+		first   *redis.XMessageSliceCmd
+	}
+	var (
+		streams = []string{s.k.outbox(), s.k.outboxPersonal()}
+		cmds    = make([]streamCmds, len(streams))
 		delayed *redis.IntCmd
 		dead    *redis.StringCmd
-		first   *redis.XMessageSliceCmd
 		next    *redis.StringSliceCmd
 	)
 	_, err := s.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-		xlen = pipe.XLen(ctx, s.k.outbox())
-		pending = pipe.XPending(ctx, s.k.outbox(), outboxGroup)
+		for i, key := range streams {
+			cmds[i] = streamCmds{xlen: pipe.XLen(ctx, key), pending: pipe.XPending(ctx, key, outboxGroup),
+				first: pipe.XRangeN(ctx, key, "-", "+", 1)}
+		}
 		delayed = pipe.ZCard(ctx, s.k.outboxDelayed())
 		dead = pipe.Get(ctx, s.k.outboxDeadCount())
-		first = pipe.XRangeN(ctx, s.k.outbox(), "-", "+", 1)
 		next = pipe.ZRange(ctx, s.k.outboxDelayed(), 0, 0)
 		return nil
 	})
 	// EXEC reports the first failed command; a missing group (NOGROUP of
-	// XPENDING) and a missing counter (nil GET) are expected.
+	// XPENDING: on a stream never read, as outbox:personal until a worker
+	// reads it) and a missing counter (nil GET) are expected.
 	if err != nil && !isNoGroup(err) && !errors.Is(err, redis.Nil) {
 		return store.OutboxStats{}, wrapErr(err, op)
 	}
-	for _, c := range []redis.Cmder{xlen, delayed, first, next} {
+	checked := []redis.Cmder{delayed, next}
+	for _, c := range cmds {
+		checked = append(checked, c.xlen, c.first)
+	}
+	for _, c := range checked {
 		if err := c.Err(); err != nil {
 			return store.OutboxStats{}, wrapErr(err, op)
 		}
 	}
 	var st store.OutboxStats
-	switch err := pending.Err(); {
-	case err == nil:
-		st.Pending = pending.Val().Count
-	case !isNoGroup(err):
-		return store.OutboxStats{}, wrapErr(err, op)
+	for _, c := range cmds {
+		var pending int64
+		switch err := c.pending.Err(); {
+		case err == nil:
+			pending = c.pending.Val().Count
+		case !isNoGroup(err):
+			return store.OutboxStats{}, wrapErr(err, op)
+		}
+		st.Pending += pending
+		st.Ready += max(0, c.xlen.Val()-pending)
 	}
-	st.Ready = max(0, xlen.Val()-st.Pending)
 	st.Delayed = delayed.Val()
 	if err := dead.Err(); err != nil && !errors.Is(err, redis.Nil) {
 		return store.OutboxStats{}, wrapErr(err, op)
@@ -72,12 +86,14 @@ func (s *Store) OutboxStats(ctx context.Context, now time.Time) (store.OutboxSta
 			oldest = t
 		}
 	}
-	if xs := first.Val(); len(xs) > 0 {
-		older(streamIDTime(xs[0].ID))
-		if raw, ok := xs[0].Values["m"].(string); ok {
-			var m store.OutboxMessage
-			if json.Unmarshal([]byte(raw), &m) == nil {
-				older(m.WaitingSince())
+	for _, c := range cmds {
+		if xs := c.first.Val(); len(xs) > 0 {
+			older(streamIDTime(xs[0].ID))
+			if raw, ok := xs[0].Values["m"].(string); ok {
+				var m store.OutboxMessage
+				if json.Unmarshal([]byte(raw), &m) == nil {
+					older(m.WaitingSince())
+				}
 			}
 		}
 	}

@@ -318,6 +318,7 @@ func TestDeliveryKeyLayout(t *testing.T) {
 		"{pb}:outbox:dead",
 		"{pb}:outbox:dead:count",
 		"{pb}:outbox:delayed",
+		"{pb}:outbox:personal", // made with its group by the first claim
 		"{pb}:run:daily:x",
 		"{pb}:runcounts:daily:x",
 		"{pb}:runs:bystart",
@@ -325,8 +326,10 @@ func TestDeliveryKeyLayout(t *testing.T) {
 	if !slices.Equal(keys, want) {
 		t.Errorf("keys =\n%s\nwant\n%s", strings.Join(keys, "\n"), strings.Join(want, "\n"))
 	}
-	groups, err := s.rdb.XInfoGroups(ctx, "{pb}:outbox").Result()
-	if err != nil || len(groups) != 1 || groups[0].Name != "senders" {
-		t.Errorf("groups of the outbox = %+v, %v; want senders", groups, err)
+	for _, stream := range []string{"{pb}:outbox", "{pb}:outbox:personal"} {
+		groups, err := s.rdb.XInfoGroups(ctx, stream).Result()
+		if err != nil || len(groups) != 1 || groups[0].Name != "senders" {
+			t.Errorf("groups of %s = %+v, %v; want senders", stream, groups, err)
+		}
 	}
 }

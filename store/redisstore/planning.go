@@ -11,11 +11,12 @@ import (
 )
 
 // enqueueOnceManyScript is enqueueOnceScript for ARGV[1] items at once.
-// KEYS[1] is the stream, KEYS[2] the delayed set; item i has the flag
-// KEYS[3i], its chat's cursor KEYS[3i+1] and digest day KEYS[3i+2]. Its
-// arguments follow in ARGV: ttl (ms, 0 forever), cursor ("" for none), day
-// ("" for none), the number of messages, then a score ("" for at once, a
-// NotBefore in ms for the delayed set) and a value per message. Each item
+// KEYS[1] is the stream, KEYS[2] the delayed set, KEYS[3] the personal
+// stream; item i has the flag KEYS[3i+1], its chat's cursor KEYS[3i+2] and
+// digest day KEYS[3i+3]. Its arguments follow in ARGV: ttl (ms, 0
+// forever), cursor ("" for none), day ("" for none), the number of
+// messages, then where each goes (scriptEntry: toStream, toPersonal, or a
+// NotBefore in ms for the delayed set) and its value. Each item
 // writes its flag last, as in enqueueOnceScript. It returns a 0 or 1 per
 // item. One script for a page of subscribers: one round trip.
 var enqueueOnceManyScript = redis.NewScript(`
@@ -23,7 +24,7 @@ local n = tonumber(ARGV[1])
 local j = 2
 local out = {}
 for i = 1, n do
-  local flag, cursor_key, day_key = KEYS[3 * i], KEYS[3 * i + 1], KEYS[3 * i + 2]
+  local flag, cursor_key, day_key = KEYS[3 * i + 1], KEYS[3 * i + 2], KEYS[3 * i + 3]
   local ttl, cursor, day, count = tonumber(ARGV[j]), ARGV[j + 1], ARGV[j + 2], tonumber(ARGV[j + 3])
   j = j + 4
   if redis.call('EXISTS', flag) == 1 then
@@ -33,6 +34,8 @@ for i = 1, n do
       local score, value = ARGV[j + 2 * m], ARGV[j + 2 * m + 1]
       if score == '' then
         redis.call('XADD', KEYS[1], '*', 'm', value)
+      elseif score == 'p' then
+        redis.call('XADD', KEYS[3], '*', 'm', value)
       else
         redis.call('ZADD', KEYS[2], score, value)
       end
@@ -56,8 +59,8 @@ func (s *Store) EnqueueOnceMany(ctx context.Context, items []store.OnceMessages)
 	if len(items) == 0 {
 		return nil, nil
 	}
-	keys := make([]string, 2, 2+3*len(items))
-	keys[0], keys[1] = s.k.outbox(), s.k.outboxDelayed()
+	keys := make([]string, 3, 3+3*len(items))
+	keys[0], keys[1], keys[2] = s.k.outbox(), s.k.outboxDelayed(), s.k.outboxPersonal()
 	args := []any{len(items)}
 	for i, it := range items {
 		if it.Once.Key == "" {

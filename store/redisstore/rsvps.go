@@ -82,8 +82,8 @@ func (s *Store) listWrites(ctx context.Context, l store.RSVPList, msgs []store.O
 			pipe.Set(ctx, s.k.rsvp(l.EventID), data, 0)
 			pipe.Set(ctx, s.k.rsvpCounts(l.EventID), counts, 0)
 		}
-		for _, d := range notices {
-			pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.k.outbox(), Values: []any{"m", d}})
+		for i, d := range notices {
+			pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.streamFor(msgs[i]), Values: []any{"m", d}})
 		}
 	}, nil
 }

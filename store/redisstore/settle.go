@@ -9,21 +9,27 @@ import (
 	"github.com/partnerbot/partnerbot/store"
 )
 
-// ackManyScript settles the ARGV[2] entries ARGV[3..] of the stream
-// KEYS[1] in group ARGV[1] (acknowledged and deleted, as settle does), and
+// ackManyScript settles the ARGV[2] entries after ARGV[3] of the stream
+// KEYS[1] and the ARGV[3] entries after them of the personal stream
+// KEYS[2] in group ARGV[1] (acknowledged and deleted, as settle does), and
 // counts the rest of ARGV, a sent and a failed count per run, in the
-// counts hash of each run whose record exists: KEYS[2], KEYS[3] for the
+// counts hash of each run whose record exists: KEYS[3], KEYS[4] for the
 // first run, and so on. One script: a batch of acknowledgements costs one
 // round trip and five commands (EVALSHA, XACK, XDEL, EXISTS, HINCRBY for
-// one run), however many messages it settles.
+// one run; two more when it holds personal messages too), however many
+// messages it settles.
 var ackManyScript = redis.NewScript(`
-local n = tonumber(ARGV[2])
+local n, p = tonumber(ARGV[2]), tonumber(ARGV[3])
 if n > 0 then
-  redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 3, 2 + n))
-  redis.call('XDEL', KEYS[1], unpack(ARGV, 3, 2 + n))
+  redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 4, 3 + n))
+  redis.call('XDEL', KEYS[1], unpack(ARGV, 4, 3 + n))
 end
-local j = 3 + n
-for i = 2, #KEYS, 2 do
+if p > 0 then
+  redis.call('XACK', KEYS[2], ARGV[1], unpack(ARGV, 4 + n, 3 + n + p))
+  redis.call('XDEL', KEYS[2], unpack(ARGV, 4 + n, 3 + n + p))
+end
+local j = 4 + n + p
+for i = 3, #KEYS, 2 do
   if redis.call('EXISTS', KEYS[i]) == 1 then
     local sent, failed = tonumber(ARGV[j]), tonumber(ARGV[j + 1])
     if sent > 0 then redis.call('HINCRBY', KEYS[i + 1], 'sent', sent) end
@@ -53,12 +59,16 @@ func (s *Store) AckMany(ctx context.Context, settled []store.Settled) error {
 func (s *Store) ackMany(ctx context.Context, settled []store.Settled) error {
 	op := fmt.Sprintf("ack %d messages", len(settled))
 	type counts struct{ sent, failed int }
-	var ids []any
+	var ids, personal []any // entry ids in outbox, in outbox:personal
 	var runs []string
 	byRun := map[string]*counts{}
 	for _, x := range settled {
 		if x.ID != "" {
-			ids = append(ids, x.ID)
+			if stream, entry := s.streamOf(x.ID); stream == s.k.outboxPersonal() {
+				personal = append(personal, entry)
+			} else {
+				ids = append(ids, entry)
+			}
 		}
 		if x.RunKey == "" {
 			continue
@@ -75,14 +85,15 @@ func (s *Store) ackMany(ctx context.Context, settled []store.Settled) error {
 			c.failed++
 		}
 	}
-	if len(ids) == 0 && len(runs) == 0 {
+	if len(ids) == 0 && len(personal) == 0 && len(runs) == 0 {
 		return nil
 	}
-	keys := make([]string, 0, 1+2*len(runs))
-	keys = append(keys, s.k.outbox())
-	args := make([]any, 0, 2+len(ids)+2*len(runs))
-	args = append(args, outboxGroup, len(ids))
+	keys := make([]string, 0, 2+2*len(runs))
+	keys = append(keys, s.k.outbox(), s.k.outboxPersonal())
+	args := make([]any, 0, 3+len(ids)+len(personal)+2*len(runs))
+	args = append(args, outboxGroup, len(ids), len(personal))
 	args = append(args, ids...)
+	args = append(args, personal...)
 	for _, r := range runs {
 		keys = append(keys, s.k.run(r), s.k.runCounts(r))
 		args = append(args, byRun[r].sent, byRun[r].failed)

@@ -91,8 +91,16 @@ func (s *Store) CountPosts(ctx context.Context, since time.Time) (map[store.Kind
 // posts:kind:{kind} indexes; version 2 lacked subs:active, version 3
 // subs:inactive, version 4 the zone indexes (zone:{name}:subs, zones);
 // version 5 kept its keys under legacyPrefix "partnerbot:", without the
-// hash tag of DefaultPrefix "{partnerbot}:".
-const layoutVersion = 6
+// hash tag of DefaultPrefix "{partnerbot}:"; version 6 had no personal
+// stream (outbox:personal). That stream needs no migration: a missing
+// stream reads as an empty one, and the consumer group is made on it the
+// first time a read finds it missing, as for outbox. A replica of layout
+// 6 still running next to newer ones neither reads it nor writes to it
+// (its office messages go to outbox, which the newer ones read too); a
+// delayed personal message it promotes goes to outbox. Going back to a
+// release of layout 6 leaves the messages still in outbox:personal
+// unsent until a newer release runs again.
+const layoutVersion = 7
 
 // Migrate brings data written by earlier versions of this package up to
 // the current layout: it moves the keys of the legacy prefix to the

@@ -33,6 +33,7 @@ const pollTimeout = 10 * time.Second
 // runDelivery runs the outbox, lock and digest planning tests.
 func runDelivery(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Outbox", func(t *testing.T) { testOutbox(t, newStore) })
+	t.Run("OutboxPersonal", func(t *testing.T) { testOutboxPersonal(t, newStore) })
 	t.Run("AckMany", func(t *testing.T) { testAckMany(t, newStore) })
 	t.Run("EnqueueOnceMany", func(t *testing.T) { testEnqueueOnceMany(t, newStore) })
 	t.Run("Locks", func(t *testing.T) { testLocks(t, newStore) })
