@@ -79,5 +79,5 @@ type Channel interface {
 // DigestPreviewer renders the digest a subscriber would get now, exactly
 // as the scheduler would plan it; the scheduler implements it.
 type DigestPreviewer interface {
-	PreviewDigest(ctx context.Context, sub store.Subscriber) (msgs []string, since time.Time, err error)
+	PreviewDigest(ctx context.Context, sub store.Subscriber) (msgs []store.Part, since time.Time, err error)
 }

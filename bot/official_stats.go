@@ -114,8 +114,6 @@ func (b *Bot) handleDigestPreview(ctx context.Context, r *Request) error {
 		return b.reply(ctx, r, b.tr.T(r.Lang, "digest_preview_empty", "Since", since.In(b.tz).Format(render.DateTimeLayout)), nil)
 	}
 	b.reply(ctx, r, b.tr.T(r.Lang, "digest_preview_title"), nil)
-	for _, m := range msgs {
-		b.reply(ctx, r, m, nil)
-	}
+	b.replyParts(r, msgs)
 	return nil
 }

@@ -92,7 +92,7 @@ func (p *Planner) recentPosts(ctx context.Context, cities []string) ([]store.Pos
 // now: the planner's own window, posts and selection, so /digest_preview
 // can never disagree with what is sent. It returns where the window
 // starts too.
-func (p *Planner) PreviewDigest(ctx context.Context, sub store.Subscriber) ([]string, time.Time, error) {
+func (p *Planner) PreviewDigest(ctx context.Context, sub store.Subscriber) ([]store.Part, time.Time, error) {
 	p.defaults()
 	now := p.Now()
 	cursors, err := p.Store.DigestCursors(ctx, []int64{sub.ChatID})
@@ -105,7 +105,22 @@ func (p *Planner) PreviewDigest(ctx context.Context, sub store.Subscriber) ([]st
 	if err != nil {
 		return nil, since, err
 	}
-	return p.Renderer.DigestMessages(sub, store.SelectDigest(sub, recent, since, now)), since, nil
+	posts := store.SelectDigest(sub, recent, since, now)
+	turnouts, err := p.turnouts(ctx, posts)
+	if err != nil {
+		return nil, since, err
+	}
+	// The very messages a run would queue, sign-up buttons included.
+	digest, _ := p.digestOf("", store.Once{}, sub, posts, turnouts)
+	var parts []store.Part
+	for _, m := range digest.Msgs {
+		if len(m.Parts) > 0 {
+			parts = append(parts, m.Parts...)
+			continue
+		}
+		parts = append(parts, store.Part{Text: m.Text})
+	}
+	return parts, since, nil
 }
 
 // RunReminders enqueues one reminder per subscriber for every event that
