@@ -121,7 +121,7 @@ func (v *validator) audit(entries []store.AuditEntry, last int64) {
 		if v.postID(at, "post_id", e.PostID) {
 			v.check(e.PostID <= last, at, fmt.Sprintf("post_id is above last_post_id %d", last))
 		}
-		v.userID(at, "user_id", e.UserID)
+		v.person(at, "user_id", e.UserID)
 		switch {
 		case slices.Contains(store.AuditActions(), e.Action):
 		case e.Action == "":
@@ -179,10 +179,11 @@ func (v *validator) userID(at, field string, id int64) bool {
 	return false
 }
 
-// person checks the id of someone the bot stores as a user or an official:
-// a user id that is not one of Telegram's service accounts, which the bot
-// never stores or grants a role (whoever hides behind them cannot be told
-// apart).
+// person checks the id of someone the bot stores as a user or an official,
+// or records in the audit log as who acted: a user id that is not one of
+// Telegram's service accounts, which the bot never stores or grants a role
+// (whoever hides behind them cannot be told apart), so none of them ever
+// acted on a post.
 func (v *validator) person(at, field string, id int64) {
 	if v.userID(at, field, id) && store.IsServiceAccount(id) {
 		v.add(at, fmt.Sprintf("%s %d is one of Telegram's service accounts (an anonymous group admin, a channel, Telegram itself), never stored as a user or an official", field, id))

@@ -133,6 +133,8 @@ func TestImportRefusesInvalidDump(t *testing.T) {
 		{"created in year 3000", func(d *dump.Dump) { d.Subscribers[2].CreatedAt = y3000 }, "subscribers[2] (chat 8): created_at 3000-01-01T00:00:00Z"},
 
 		{"audit without action", func(d *dump.Dump) { d.Audit[2].Action = "" }, "audit[2] (post 23): no action"},
+		{"audit by Telegram", func(d *dump.Dump) { d.Audit[2].UserID = store.TelegramServiceID },
+			"audit[2] (post 23): user_id 777000 is one of Telegram's service accounts"},
 		{"audit action unknown", func(d *dump.Dump) { d.Audit[2].Action = "liked" }, `audit[2] (post 23): unknown action "liked"`},
 		{"audit post 0", func(d *dump.Dump) { d.Audit[0].PostID = 0 }, "audit[0] (post 0): post_id must be positive"},
 		{"audit user 0", func(d *dump.Dump) { d.Audit[0].UserID = 0 }, "audit[0] (post 1): user_id must be positive"},
