@@ -87,6 +87,9 @@ type Request struct {
 	// (a text or a file), not a service message.
 	MessageIDs []int
 	Copyable   bool
+	// SharedContact is set for a contact the user shared: it holds a
+	// phone number, which the bot never passes on.
+	SharedContact bool
 	// ReplyTo is the message this one replies to, 0 for none; in a forum
 	// topic, a reply to the topic's opening message is none.
 	ReplyTo int
@@ -204,6 +207,9 @@ func (r *Request) fromMedia(msgs []*tgbotapi.Message) {
 			continue
 		}
 		r.MessageIDs = append(r.MessageIDs, m.MessageID)
+		if m.Contact != nil {
+			r.SharedContact = true
+		}
 		if m.Text != "" || m.Photo != nil || m.Document != nil || m.Voice != nil || m.Video != nil || m.Audio != nil ||
 			m.Animation != nil || m.VideoNote != nil || m.Sticker != nil || m.Location != nil || m.Venue != nil || m.Poll != nil {
 			r.Copyable = true

@@ -94,9 +94,10 @@ func (b *Bot) contactKeyboard(l store.Lang, open bool) *tgbotapi.InlineKeyboardM
 // counted against CONTACT_RATE and queued for the office (each once per
 // message, however often Telegram delivers it), and acknowledged in a
 // word. handled is false when no conversation is open, or the message
-// holds nothing to pass on.
+// holds nothing to pass on. A shared contact is answered, not passed on:
+// the office never gets a resident's phone number.
 func (b *Bot) toOffice(ctx context.Context, r *Request) (handled bool, err error) {
-	if !r.Private() || r.UserID == 0 || !r.Copyable || !b.officeOn() {
+	if !r.Private() || r.UserID == 0 || !r.Copyable && !r.SharedContact || !b.officeOn() {
 		return false, nil
 	}
 	c, err := b.store.Conversation(ctx, r.UserID)
@@ -105,6 +106,9 @@ func (b *Bot) toOffice(ctx context.Context, r *Request) (handled bool, err error
 	}
 	if err != nil {
 		return true, err
+	}
+	if !r.Copyable {
+		return true, b.reply(ctx, r, b.tr.T(r.Lang, "contact_phone_kept"), nil)
 	}
 	now := b.now()
 	var adm store.Admission

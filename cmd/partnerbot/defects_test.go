@@ -139,7 +139,8 @@ func TestOfficialMenusSetWhenTheyWrite(t *testing.T) {
 		}
 		return false
 	}
-	e.tg.FailNext("setMyCommands", 1, 400, "Bad Request: chat not found", 0) // what Telegram says before the chat exists for the bot
+	// What Telegram says while the chat does not exist for the bot yet.
+	e.tg.FailNext("setMyCommands", 1, 400, "Bad Request: chat not found", 0)
 	e.private(901, "en").ask("/start") // its menu fails
 	e.private(900, "en").ask("/start")
 	if !hasMenu(900) {

@@ -132,6 +132,21 @@ func TestOfficeResidentMessagesReachTheirTopic(t *testing.T) {
 	if copies[0].Plain != "Hello office, <we> look for a partner school & more" || copies[1].Plain != "our school" {
 		t.Errorf("copies changed the resident's words: %q, %q", copies[0].Plain, copies[1].Plain)
 	}
+	// A shared contact carries the phone number: the office never gets it.
+	if _, answers := r.send(telegramtest.Incoming{Contact: "+380501234567"}); len(answers) != 1 {
+		t.Errorf("a shared contact got %d answers, want 1: %q", len(answers), plains(answers))
+	} else {
+		mustContain(t, answers[0].Plain, "I do not pass a shared contact on to the office")
+	}
+	e.waitOutboxEmpty()
+	for _, m := range e.tg.SentTo(forum.ID) {
+		if strings.Contains(m.Plain, "380501234567") {
+			t.Errorf("the office got the resident's phone: %q", m.Plain)
+		}
+	}
+	if n := len(e.tg.SentTo(forum.ID)); n != 5 {
+		t.Errorf("after a shared contact the office got %d messages, want still 5", n)
+	}
 	calls := e.tg.Calls("createForumTopic")
 	if len(calls) != 1 || calls[0].Params["name"] != "User5001 · EN" {
 		t.Errorf("createForumTopic calls: %+v, want one named after the resident and their language", calls)

@@ -135,6 +135,9 @@ type Incoming struct {
 	Photo    bool
 	Document string // file name of a document
 	Voice    bool
+	// Contact is a phone number the user shares as their own contact
+	// (the message's contact, as Telegram's "Share my contact" sends it).
+	Contact  string
 	Caption  string
 	ThreadID int
 	ReplyTo  int
@@ -149,13 +152,16 @@ type Incoming struct {
 // the topic's opening service message. It returns the update id.
 func (s *Server) SendIncoming(chat Chat, from User, in Incoming) int {
 	s.tb.Helper()
-	media := in.Photo || in.Document != "" || in.Voice
+	media := in.Photo || in.Document != "" || in.Voice || in.Contact != ""
 	switch {
 	case !media && (in.Text == "" || utf8.RuneCountInString(in.Text) > maxTextLength):
 		s.fatalf("SendIncoming: a text has 1 to %d characters, not %d", maxTextLength, utf8.RuneCountInString(in.Text))
 		return 0
 	case media && in.Text != "":
 		s.fatalf("SendIncoming: a photo, document or voice message has a caption, not a text")
+		return 0
+	case in.Contact != "" && in.Caption != "":
+		s.fatalf("SendIncoming: a contact has no caption")
 		return 0
 	case utf8.RuneCountInString(in.Caption) > maxCaptionLength:
 		s.fatalf("SendIncoming: a caption has at most %d characters", maxCaptionLength)
@@ -193,6 +199,8 @@ func (s *Server) SendIncoming(chat Chat, from User, in Incoming) int {
 		f := s.registerFileLocked("AwACAgIAAxkBAAE"+"AgADvoice"+uid, "AgADvoice"+uid, kindVoice, 9182, 0, 0, "")
 		m["voice"] = map[string]any{"file_id": f.id, "file_unique_id": f.uniqueID, "duration": 3,
 			"mime_type": "audio/ogg", "file_size": f.size}
+	case in.Contact != "":
+		m["contact"] = map[string]any{"phone_number": in.Contact, "first_name": from.FirstName, "user_id": from.ID}
 	default:
 		setText(m, "text", in.Text)
 	}
