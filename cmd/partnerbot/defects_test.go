@@ -140,7 +140,7 @@ func TestOfficialMenusSetWhenTheyWrite(t *testing.T) {
 		return false
 	}
 	e.tg.FailNext("setMyCommands", 1, 400, "Bad Request: chat not found", 0) // what Telegram says before the chat exists for the bot
-	e.private(901, "en").ask("/start") // its menu fails
+	e.private(901, "en").ask("/start")                                       // its menu fails
 	e.private(900, "en").ask("/start")
 	if !hasMenu(900) {
 		t.Error("owner 900 has no menu after writing")
