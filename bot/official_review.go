@@ -47,10 +47,15 @@ func (b *Bot) approvers(ctx context.Context, p store.Post) ([]int64, error) {
 	return ids, nil
 }
 
+// reviewNote is a line under an approval request in the approver's
+// language, saying why the post comes back to them; nil: none.
+type reviewNote func(l store.Lang) string
+
 // submitted sends a post that now waits for approval to its approvers and
-// says so to its author; changed says it comes back after an edit.
-func (b *Bot) submitted(ctx context.Context, l store.Lang, p store.Post, cause string, changed bool) string {
-	n, err := b.askApproval(ctx, p, cause, changed)
+// says so to its author; note says why it comes back (nil: a first
+// submission).
+func (b *Bot) submitted(ctx context.Context, l store.Lang, p store.Post, cause string, note reviewNote) string {
+	n, err := b.askApproval(ctx, p, cause, note)
 	switch {
 	case err != nil:
 		b.log.Error("approval requests not queued", "post_id", p.ID, "err", err)
@@ -64,9 +69,9 @@ func (b *Bot) submitted(ctx context.Context, l store.Lang, p store.Post, cause s
 // askApproval sends p to every approver, in their language, through the
 // outbox: the post as residents would see it, then a message with the
 // buttons, which approve this revision of it only. Each approver gets it
-// once per submission (cause); changed tells them it is a new version of
-// a post they were sent before.
-func (b *Bot) askApproval(ctx context.Context, p store.Post, cause string, changed bool) (int, error) {
+// once per submission (cause); note tells them why a post they were sent
+// before comes back (an edit, a time change).
+func (b *Bot) askApproval(ctx context.Context, p store.Post, cause string, note reviewNote) (int, error) {
 	ids, err := b.approvers(ctx, p)
 	if err != nil || len(ids) == 0 {
 		return 0, err
@@ -77,8 +82,8 @@ func (b *Bot) askApproval(ctx context.Context, p store.Post, cause string, chang
 	for _, id := range ids {
 		l := b.officialLang(ctx, id)
 		ask := b.reviewAsk(l, p, author)
-		if changed {
-			ask += "\n" + b.tr.T(l, "review_request_changed")
+		if note != nil {
+			ask += "\n" + note(l)
 		}
 		parts := append(b.rd.PostParts(p, l, ""), store.Part{Text: ask, Keyboard: keyboardJSON(b.reviewKeyboard(p, l))})
 		msgs = append(msgs, store.OutboxMessage{Kind: store.MsgNotice, ChatID: id, Parts: parts, CreatedAt: b.now(),

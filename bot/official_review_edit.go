@@ -114,7 +114,7 @@ func (b *Bot) editResubmitted(ctx context.Context, r *Request, old, post store.P
 	if old.State() == store.StatusScheduled && old.PublishAt != nil {
 		msg = b.tr.T(l, "edit_back_scheduled", "ID", post.ID, "Time", b.rd.ZonedTime(*old.PublishAt, old.City))
 	}
-	msg += "\n\n" + b.submitted(ctx, l, post, cause, true)
+	msg += "\n\n" + b.submitted(ctx, l, post, cause, func(l store.Lang) string { return b.tr.T(l, "review_request_changed") })
 	if post.PublishAt != nil {
 		msg += "\n" + b.tr.T(l, "pending_time_note", "Time", b.rd.ZonedTime(*post.PublishAt, post.City))
 	}

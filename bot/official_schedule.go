@@ -64,17 +64,28 @@ func (b *Bot) handleSchedule(ctx context.Context, r *Request) error {
 // submit moves a post that is not published on, on an official's word, to
 // the time at (nil: now): a draft or a rejected post goes for approval when
 // the policy wants it for this official, else it is scheduled or out at
-// once; a post waiting for approval or for its time keeps waiting, with
-// the new time. It is keyed by cause and replies.
+// once; a post waiting for approval keeps waiting, with the new time; a
+// scheduled one is retimed (back to the approvers when this official may
+// not approve it alone). It is keyed by cause and replies.
 func (b *Bot) submit(ctx context.Context, r *Request, post store.Post, at *time.Time, cause string) error {
 	now := b.now()
 	from := post.State()
-	if from == store.StatusPublished {
+	switch from {
+	case store.StatusPublished:
 		// Published meanwhile (its time came while the official typed).
 		return b.reply(ctx, r, b.tr.T(r.Lang, "schedule_published", "ID", post.ID), nil)
+	case store.StatusScheduled:
+		saved, err := b.retime(ctx, r, post, at, cause)
+		if errors.Is(err, store.ErrStateChanged) {
+			return b.reply(ctx, r, b.movedOn(r.Lang, saved), nil)
+		}
+		if err != nil {
+			return err
+		}
+		return b.reply(ctx, r, b.retimed(ctx, r, post, saved, cause), nil)
 	}
 	to := from
-	if from != store.StatusPending && from != store.StatusScheduled {
+	if from != store.StatusPending {
 		role, _, err := b.requestRole(ctx, r)
 		if err != nil {
 			return err
@@ -115,7 +126,7 @@ func (b *Bot) standing(ctx context.Context, r *Request, p store.Post, from store
 	case store.StatusPending:
 		msg := b.tr.T(l, "pending_time_set", "ID", p.ID)
 		if from != store.StatusPending {
-			msg = b.submitted(ctx, l, p, cause, false)
+			msg = b.submitted(ctx, l, p, cause, nil)
 		}
 		if p.PublishAt != nil {
 			msg += "\n" + b.tr.T(l, "pending_time_note", "Time", b.rd.ZonedTime(*p.PublishAt, p.City))
@@ -231,46 +242,4 @@ func (b *Bot) buttonPostByID(ctx context.Context, r *Request, id int64) (post st
 		return store.Post{}, false, err
 	}
 	return post, true, nil
-}
-
-// onSchedule handles the buttons under a scheduled post. The tap is the
-// cause, and the change is made only while the post is still scheduled.
-func (b *Bot) onSchedule(ctx context.Context, r *Request) error {
-	op, post, ok, err := b.buttonPost(ctx, r, "ntc")
-	if !ok || err != nil {
-		return err
-	}
-	id := post.ID
-	if post.State() != store.StatusScheduled {
-		b.answer(ctx, r, render.PlainText(b.movedOn(r.Lang, post)))
-		return nil
-	}
-	now := b.now()
-	var t store.Transition
-	entry := store.AuditEntry{UserID: r.UserID, At: now}
-	switch op {
-	case "t":
-		return b.await(ctx, r, awaited{What: awaitTime, PostID: id}, b.tr.T(r.Lang, "schedule_ask_time", "ID", id,
-			"Zone", b.rd.Location(post.City).String(), "Now", b.rd.ZonedTime(now, post.City)))
-	case "n":
-		t = store.Transition{From: store.StatusScheduled, To: store.StatusPublished, At: now, By: r.UserID}
-		entry.Action, entry.Changes = store.ActionPublished, []string{"published now, before its time"}
-	case "c":
-		t = store.Transition{From: store.StatusScheduled, To: store.StatusDraft, At: now, By: r.UserID}
-		entry.Action = store.ActionUnscheduled
-	}
-	saved, _, err := b.store.TransitionPost(ctx, id, t, store.Change{Cause: r.Cause(), Audit: entry})
-	if errors.Is(err, store.ErrStateChanged) {
-		b.answer(ctx, r, render.PlainText(b.movedOn(r.Lang, saved)))
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if op == "c" {
-		b.log.Info("scheduled publishing cancelled", "post_id", id, "user_id", r.UserID)
-		return b.edit(ctx, r, b.tr.T(r.Lang, "unscheduled", "ID", id), nil)
-	}
-	b.log.Info("scheduled post published now", "post_id", id, "user_id", r.UserID)
-	return b.edit(ctx, r, b.tr.T(r.Lang, "published_created", "ID", id)+"\n"+b.release(ctx, r.Lang, saved), nil)
 }

@@ -171,7 +171,9 @@ type Post struct {
 	// announcement, channel post and notices to be queued: the planner
 	// finishes them, so a crash in between loses none.
 	Releasing bool `json:"releasing,omitempty"`
-	// Revision counts the edits of the post (Post.Edited): an approval is
+	// Revision counts the versions approvers may be sent: one more with
+	// every edit (Post.Edited) and every time change that sends it back
+	// for approval (Transition.Resubmit). An approval is
 	// given for the revision the approver saw (Transition.Revision), so
 	// one tapped under an older preview changes nothing.
 	Revision int `json:"revision,omitempty"`

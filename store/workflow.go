@@ -112,6 +112,11 @@ type Transition struct {
 	// change is made only if the post has not been edited since, so an
 	// Approve under an older preview approves nothing.
 	Revision *int
+	// Resubmit, for To pending, sends the post to the approvers as a new
+	// version (a time change of a post approved for later, Retime): its
+	// Revision goes one up, so buttons under any earlier preview, which
+	// showed another time, approve nothing.
+	Resubmit bool
 }
 
 // ErrBadTransition is a change the workflow does not allow (a bug of the
@@ -153,6 +158,9 @@ func (p Post) Apply(t Transition) (Post, error) {
 		}
 	case StatusPending:
 		q.PublishAt, q.ScheduledBy, q.Reviewer, q.Reason = nil, 0, 0, ""
+		if t.Resubmit {
+			q.Revision = p.Revision + 1
+		}
 		if t.PublishAt != nil {
 			q.PublishAt, q.ScheduledBy = ptrTime(*t.PublishAt), t.By
 		}
@@ -283,7 +291,7 @@ const (
 // AuditActions lists every audit action (a fresh slice).
 func AuditActions() []string {
 	return []string{ActionCreated, ActionEdited, ActionDeleted, ActionScheduled, ActionSubmitted,
-		ActionApproved, ActionRejected, ActionPublished, ActionUnscheduled, ActionResubmitted}
+		ActionApproved, ActionRejected, ActionPublished, ActionUnscheduled, ActionResubmitted, ActionRetimed}
 }
 
 // KeepWorkflow returns p with the workflow fields (status, times,

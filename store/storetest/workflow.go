@@ -22,6 +22,7 @@ func testWorkflow(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("RescheduleAndCancel", func(t *testing.T) { testRescheduleAndCancel(t, newStore) })
 	t.Run("EditKeepsWorkflow", func(t *testing.T) { testEditKeepsWorkflow(t, newStore) })
 	t.Run("EditBackToReview", func(t *testing.T) { testEditBackToReview(t, newStore) })
+	t.Run("RetimeBackToReview", func(t *testing.T) { testRetimeBackToReview(t, newStore) })
 }
 
 // withStatus is a post in a status; scheduled and pending ones get a time
