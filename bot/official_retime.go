@@ -109,3 +109,29 @@ func (b *Bot) retimed(ctx context.Context, r *Request, old, saved store.Post, ca
 		"publish_now", saved.PublishAt == nil)
 	return msg
 }
+
+// retimePending gives a post waiting for approval the time at, keyed by
+// cause. The approvers' request showed the old time: the post becomes a
+// new revision (store.RetimePending), so those buttons approve nothing,
+// and they are asked again, once per cause, told what changed.
+func (b *Bot) retimePending(ctx context.Context, r *Request, post store.Post, at *time.Time, cause string) error {
+	t, entry := store.RetimePending(post, r.UserID, at, b.now())
+	saved, _, err := b.store.TransitionPost(ctx, post.ID, t, store.Change{Cause: cause, Audit: entry})
+	if errors.Is(err, store.ErrStateChanged) {
+		return b.reply(ctx, r, b.movedOn(r.Lang, saved), nil)
+	}
+	if err != nil {
+		return err
+	}
+	note := func(l store.Lang) string { return b.tr.T(l, "review_request_time_set") }
+	if post.PublishAt != nil {
+		was := b.rd.ZonedTime(*post.PublishAt, post.City)
+		note = func(l store.Lang) string { return b.tr.T(l, "review_request_time_changed", "Was", was) }
+	}
+	l := r.Lang
+	msg := b.tr.T(l, "pending_time_set", "ID", saved.ID) + "\n" + b.submitted(ctx, l, saved, cause, note)
+	if saved.PublishAt != nil {
+		msg += "\n" + b.tr.T(l, "pending_time_note", "Time", b.rd.ZonedTime(*saved.PublishAt, saved.City))
+	}
+	return b.reply(ctx, r, msg, nil)
+}

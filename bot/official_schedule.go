@@ -64,8 +64,8 @@ func (b *Bot) handleSchedule(ctx context.Context, r *Request) error {
 // submit moves a post that is not published on, on an official's word, to
 // the time at (nil: now): a draft or a rejected post goes for approval when
 // the policy wants it for this official, else it is scheduled or out at
-// once; a post waiting for approval keeps waiting, with the new time; a
-// scheduled one is retimed (back to the approvers when this official may
+// once; a post waiting for approval keeps waiting, with the new time, and
+// goes to the approvers again; a scheduled one is retimed (back to the approvers when this official may
 // not approve it alone). It is keyed by cause and replies.
 func (b *Bot) submit(ctx context.Context, r *Request, post store.Post, at *time.Time, cause string) error {
 	now := b.now()
@@ -83,6 +83,8 @@ func (b *Bot) submit(ctx context.Context, r *Request, post store.Post, at *time.
 			return err
 		}
 		return b.reply(ctx, r, b.retimed(ctx, r, post, saved, cause), nil)
+	case store.StatusPending:
+		return b.retimePending(ctx, r, post, at, cause)
 	}
 	to := from
 	if from != store.StatusPending {

@@ -11,8 +11,9 @@ import "time"
 // nothing comes out.
 
 // ActionRetimed is the audit action of a time change (or "publish now")
-// that sent a post approved for later back for approval; its Changes hold
-// the time before and after and the status it left.
+// that sent a post back to the approvers: one approved for later, or one
+// waiting for approval whose request showed another time. Its Changes
+// hold the time before and after (and the status it left).
 const ActionRetimed = "retimed"
 
 // TimeChangeNeedsReview reports whether official by of role, changing
@@ -46,6 +47,16 @@ func (a Approval) Retime(p Post, by int64, role Role, at *time.Time, now time.Ti
 	}
 	t.To = StatusScheduled
 	entry.Action, entry.Changes = ActionScheduled, []string{"publish_at: " + at.UTC().Format(time.RFC3339)}
+	return t, entry
+}
+
+// RetimePending returns the change official by makes at now by giving p,
+// which waits for approval, the time at. It keeps waiting, as a new
+// revision: the request the approvers hold showed the old time, so its
+// buttons approve nothing, and they are asked again.
+func RetimePending(p Post, by int64, at *time.Time, now time.Time) (Transition, AuditEntry) {
+	t := Transition{From: StatusPending, To: StatusPending, At: now, By: by, PublishAt: at, Resubmit: true}
+	entry := AuditEntry{UserID: by, At: now, Action: ActionRetimed, Changes: []string{"publish_at: " + timeChange(p.PublishAt, at)}}
 	return t, entry
 }
 

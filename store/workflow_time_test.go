@@ -113,3 +113,30 @@ func TestResubmitBumpsRevisionOnly(t *testing.T) {
 		}
 	}
 }
+
+// A time change of a post waiting for approval keeps it waiting, as a
+// new revision with the new time; the audit says from which time to which.
+func TestRetimePending(t *testing.T) {
+	const author = 10
+	for _, before := range []*time.Time{nil, after(time.Hour)} {
+		p := store.Post{ID: 1, Author: author, Status: store.StatusPending, PublishAt: before, Revision: 2}
+		at := after(3 * time.Hour)
+		tr, entry := store.RetimePending(p, author, at, t0)
+		q, err := p.Apply(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.State() != store.StatusPending || q.PublishAt == nil || !q.PublishAt.Equal(*at) || q.Revision != 3 || q.ScheduledBy != author {
+			t.Errorf("from %v: %s at %v, revision %d, scheduled by %d; want pending at %v, revision 3, by the author",
+				before, q.State(), q.PublishAt, q.Revision, q.ScheduledBy, at)
+		}
+		was := "now"
+		if before != nil {
+			was = before.UTC().Format(time.RFC3339)
+		}
+		want := []string{"publish_at: " + was + " → " + at.UTC().Format(time.RFC3339)}
+		if entry.Action != store.ActionRetimed || entry.UserID != author || !slices.Equal(entry.Changes, want) {
+			t.Errorf("from %v: audit %+v, want retimed by the author with %q", before, entry, want)
+		}
+	}
+}

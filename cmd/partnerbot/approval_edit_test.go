@@ -68,7 +68,8 @@ func TestApprovalEditAfterApprovalAsksAgain(t *testing.T) {
 	id := postIDIn(t, ed.ask("/visit venlo | 2026-03-01 | Port deal | Ships dock in Venlo.").Plain)
 	due := clk.Now().Add(time.Hour).Truncate(time.Minute)
 	mustContain(t, ed.ask(fmt.Sprintf("/schedule %d %s", id, venloTime(t, due))).Plain, "still waits for approval")
-	done, _ := owner.tap(e.reviewOf(ownerID, id, 0), "Approve")
+	// The request with the time (revision 1): the first one had none.
+	done, _ := owner.tap(e.reviewOf(ownerID, id, 1), "Approve")
 	mustContain(t, done.Plain, "will be published at "+venloTime(t, due))
 	if p := storedPost(t, st, id); p.State() != store.StatusScheduled || p.Reviewer != ownerID {
 		t.Fatalf("after approval: %s, reviewer %d; want scheduled by the owner's approval", p.State(), p.Reviewer)
@@ -88,8 +89,8 @@ func TestApprovalEditAfterApprovalAsksAgain(t *testing.T) {
 	again := e.reviewOf(ownerID, id, p.Revision)
 	mustContain(t, again.Plain, "This is a new version", "Once approved, it will be published at "+venloTime(t, due))
 	mustContain(t, strings.Join(plains(e.tg.SentTo(ownerID)), "\n"), "Port deal, amended") // its preview
-	if got := auditActions(t, st, id); got != "submitted scheduled approved resubmitted" {
-		t.Errorf("audit after the edit: %s, want submitted scheduled approved resubmitted", got)
+	if got := auditActions(t, st, id); got != "submitted retimed approved resubmitted" {
+		t.Errorf("audit after the edit: %s, want submitted retimed approved resubmitted", got)
 	}
 	mustContain(t, owner.ask(fmt.Sprintf("/audit %d", id)).Plain, "edited; sent for approval again", "status: scheduled → pending",
 		"title: Port deal → Port deal, amended")
@@ -113,8 +114,8 @@ func TestApprovalEditAfterApprovalAsksAgain(t *testing.T) {
 	done, _ = owner.tap(again, "Approve")
 	mustContain(t, done.Plain, fmt.Sprintf("Approved: post #%d is published", id))
 	mustContain(t, fan.ask("/news venlo").Plain, "Port deal, amended")
-	if got := auditActions(t, st, id); got != "submitted scheduled approved resubmitted approved" {
-		t.Errorf("audit: %s, want submitted scheduled approved resubmitted approved", got)
+	if got := auditActions(t, st, id); got != "submitted retimed approved resubmitted approved" {
+		t.Errorf("audit: %s, want submitted retimed approved resubmitted approved", got)
 	}
 }
 

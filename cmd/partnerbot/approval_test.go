@@ -180,14 +180,16 @@ func TestApprovalAcceptAndReject(t *testing.T) {
 	tid := postIDIn(t, sent.Plain)
 	due := clk.Now().Add(time.Hour).Truncate(time.Minute)
 	mustContain(t, ed.ask(fmt.Sprintf("/schedule %d %s", tid, venloTime(t, due))).Plain, "still waits for approval", "Once approved, it will be published at "+venloTime(t, due))
-	done, _ = owner.tap(e.reviewRequest(ownerID, tid), "Approve")
+	// The owner is asked again with the time (revision 1); the first
+	// request, without it, approves nothing now.
+	done, _ = owner.tap(e.reviewOf(ownerID, tid, 1), "Approve")
 	mustContain(t, done.Plain, "will be published at "+venloTime(t, due))
 	if postState(t, st, tid) != store.StatusScheduled {
 		t.Fatalf("post #%d is %s after approval, want scheduled", tid, postState(t, st, tid))
 	}
 	clk.SetTo(due.Add(time.Second))
 	e.tg.WaitSent(t, wait, telegramtest.All(telegramtest.To(editorID), telegramtest.TextContains(fmt.Sprintf("#%d «Youth exchange» was published", tid))))
-	if got := auditActions(t, st, tid); got != "submitted scheduled approved published" {
+	if got := auditActions(t, st, tid); got != "submitted retimed approved published" {
 		t.Errorf("audit of #%d: %s", tid, got)
 	}
 	// An owner's own post needs nobody under "editors".

@@ -209,3 +209,55 @@ func TestApprovalOwnerRetimesDirectly(t *testing.T) {
 		t.Errorf("the resident got the post %d times, want once", n)
 	}
 }
+
+// APPROVAL=editors: the editor moves a post still waiting for approval to
+// another time. The owner's request showed the old time: it approves
+// nothing now, and the owner is asked again, once, with the new time;
+// that approval schedules it for the new time.
+func TestApprovalTimeChangeWhilePendingAsksAgain(t *testing.T) {
+	t.Parallel()
+	e, clk := newApprovalEnv(t, store.ApprovalEditors, ownerID)
+	e.start()
+	st := e.store()
+	owner := e.private(ownerID, "en")
+	english(owner)
+	ed := e.grantEditor(owner)
+
+	first := clk.Now().Add(2 * time.Hour).Truncate(time.Minute)
+	later := clk.Now().Add(5 * time.Hour).Truncate(time.Minute)
+	id := submitAnnouncement(t, ed, "Twinning fair", first)
+	request := e.reviewOf(ownerID, id, 0)
+	oldApprove, _ := findButton(request, "Approve")
+
+	cmd := fmt.Sprintf("/schedule %d %s", id, venloTime(t, later))
+	// The answer is lost once and sent again: the update is not run twice.
+	e.tg.LoseNextTo("sendMessage", editorID, 1)
+	replies := ed.say(cmd)
+	told := replies[len(replies)-1]
+	mustContain(t, told.Plain, fmt.Sprintf("Post #%d still waits for approval", id), "sent to 1 official",
+		"Once approved, it will be published at "+venloTime(t, later))
+	p := storedPost(t, st, id)
+	if p.State() != store.StatusPending || p.PublishAt == nil || !p.PublishAt.Equal(later) || p.Revision != 1 {
+		t.Fatalf("after /schedule: %s at %v, revision %d; want pending at %v, revision 1", p.State(), p.PublishAt, p.Revision, later)
+	}
+	again := e.reviewOf(ownerID, id, 1)
+	mustContain(t, again.Plain, "Its time was changed since you were asked: it was "+venloTime(t, first),
+		"Once approved, it will be published at "+venloTime(t, later))
+	e.waitOutboxEmpty()
+	if n := countWith(e.tg.SentTo(ownerID), "Its time was changed since you were asked"); n != 1 {
+		t.Errorf("the owner was asked %d times after the time change, want once", n)
+	}
+
+	mustContain(t, owner.press(request.MessageID, oldApprove.CallbackData), fmt.Sprintf("Post #%d was changed after this preview", id))
+	if st := postState(t, st, id); st != store.StatusPending {
+		t.Fatalf("after the old Approve the post is %s, want pending", st)
+	}
+	done, _ := owner.tap(again, "Approve")
+	mustContain(t, done.Plain, "will be published at "+venloTime(t, later))
+	if p := storedPost(t, st, id); p.State() != store.StatusScheduled || !p.PublishAt.Equal(later) {
+		t.Errorf("after approval: %s at %v, want scheduled at %v", p.State(), p.PublishAt, later)
+	}
+	if got := auditActions(t, st, id); got != "submitted retimed approved" {
+		t.Errorf("audit: %s, want submitted retimed approved", got)
+	}
+}
