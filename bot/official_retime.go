@@ -102,9 +102,7 @@ func (b *Bot) retimed(ctx context.Context, r *Request, old, saved store.Post, ca
 	}
 	note := func(l store.Lang) string { return b.tr.T(l, asked, "Was", was) }
 	msg := b.tr.T(l, told, "ID", saved.ID, "Was", was) + "\n\n" + b.submitted(ctx, l, saved, cause, note)
-	if saved.PublishAt != nil {
-		msg += "\n" + b.tr.T(l, "pending_time_note", "Time", b.rd.ZonedTime(*saved.PublishAt, saved.City))
-	}
+	msg += b.approvalTime(l, saved)
 	b.log.Info("scheduled post sent back for approval by a time change", "post_id", saved.ID, "user_id", r.UserID,
 		"publish_now", saved.PublishAt == nil)
 	return msg
@@ -130,8 +128,6 @@ func (b *Bot) retimePending(ctx context.Context, r *Request, post store.Post, at
 	}
 	l := r.Lang
 	msg := b.tr.T(l, "pending_time_set", "ID", saved.ID) + "\n" + b.submitted(ctx, l, saved, cause, note)
-	if saved.PublishAt != nil {
-		msg += "\n" + b.tr.T(l, "pending_time_note", "Time", b.rd.ZonedTime(*saved.PublishAt, saved.City))
-	}
+	msg += b.approvalTime(l, saved)
 	return b.reply(ctx, r, msg, nil)
 }

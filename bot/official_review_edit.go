@@ -56,14 +56,19 @@ func reviewButton(arg string) (op string, id int64, rev int, ok bool) {
 	return op, id, rev, ok
 }
 
+// approvalTime is the line saying when a post waiting for approval comes
+// out once approved, after a newline; "" for a post without a time.
+func (b *Bot) approvalTime(l store.Lang, p store.Post) string {
+	if p.PublishAt == nil {
+		return ""
+	}
+	return "\n" + b.tr.T(l, "pending_time_note", "Time", b.rd.ZonedTime(*p.PublishAt, p.City))
+}
+
 // reviewAsk is the message above the review buttons: whose post waits,
 // and its time when it has one.
 func (b *Bot) reviewAsk(l store.Lang, p store.Post, author string) string {
-	ask := b.tr.T(l, "review_request", "ID", p.ID, "Author", author)
-	if p.PublishAt != nil {
-		ask += "\n" + b.tr.T(l, "pending_time_note", "Time", b.rd.ZonedTime(*p.PublishAt, p.City))
-	}
-	return ask
+	return b.tr.T(l, "review_request", "ID", p.ID, "Author", author) + b.approvalTime(l, p)
 }
 
 // staleReview answers an Approve or Reject given for revision seen of a
@@ -115,9 +120,7 @@ func (b *Bot) editResubmitted(ctx context.Context, r *Request, old, post store.P
 		msg = b.tr.T(l, "edit_back_scheduled", "ID", post.ID, "Time", b.rd.ZonedTime(*old.PublishAt, old.City))
 	}
 	msg += "\n\n" + b.submitted(ctx, l, post, cause, func(l store.Lang) string { return b.tr.T(l, "review_request_changed") })
-	if post.PublishAt != nil {
-		msg += "\n" + b.tr.T(l, "pending_time_note", "Time", b.rd.ZonedTime(*post.PublishAt, post.City))
-	}
+	msg += b.approvalTime(l, post)
 	b.log.Info("edited post sent back for approval", "post_id", post.ID, "user_id", r.UserID,
 		"was", string(old.State()), "revision", post.Revision)
 	return b.reply(ctx, r, msg, nil)

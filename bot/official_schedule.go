@@ -130,9 +130,7 @@ func (b *Bot) standing(ctx context.Context, r *Request, p store.Post, from store
 		if from != store.StatusPending {
 			msg = b.submitted(ctx, l, p, cause, nil)
 		}
-		if p.PublishAt != nil {
-			msg += "\n" + b.tr.T(l, "pending_time_note", "Time", b.rd.ZonedTime(*p.PublishAt, p.City))
-		}
+		msg += b.approvalTime(l, p)
 		return msg
 	}
 	return b.movedOn(l, p)
